@@ -1,0 +1,3 @@
+from evireg.cli import main
+
+main()

@@ -1,0 +1,222 @@
+"""The `evireg` command line: each command parses options, calls one library function, renders.
+
+Heavy modules (duckdb, numpy, scipy, pydantic models) are imported inside the commands so that
+`evireg --help` starts instantly.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from .errors import UserError
+
+app = typer.Typer(
+    name="evireg",
+    help="An evidence registry for meta-analysis: sourced trial records, SQL views, RevMan-grade pooling.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+_state = {"debug": bool(os.environ.get("EVIREG_DEBUG"))}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handled(fn: F) -> F:
+    """User errors: the message (and each problem) on stderr, exit 1, no traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except UserError as e:
+            for p in e.problems:
+                err.print(str(p), markup=False, highlight=False)
+            err.print(f"error: {e.message}", style="bold red", markup=False, highlight=False)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            err.print("interrupted; nothing was changed", markup=False)
+            raise typer.Exit(130) from None
+        except Exception as e:
+            if _state["debug"]:
+                raise
+            err.print(f"internal error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",
+                      markup=False, highlight=False)
+            err.print("rerun with `evireg --debug ...` for the traceback, and report it", markup=False)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def command(name: str | None = None, **kw: Any) -> Callable[[F], F]:
+    def deco(fn: F) -> F:
+        app.command(name, **kw)(handled(fn))
+        return fn
+
+    return deco
+
+
+class Fmt(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+
+
+RegistryOpt = Annotated[
+    Path | None,
+    typer.Option("--registry", "-r", envvar="EVIREG_REGISTRY", show_envvar=True,
+                 help="Registry folder (default: the bundled IVIG registry)."),
+]
+FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _registry(path: Path | None) -> Any:
+    from .registry import resolve
+
+    return resolve(path)
+
+
+def emit(rendered: Any) -> None:
+    """Machine formats go to stdout untouched; rich tables are rendered."""
+    if isinstance(rendered, str):
+        sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
+    else:
+        out.print(rendered)
+
+
+@app.callback()
+def root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if debug:
+        _state["debug"] = True
+    if version:
+        from . import __version__
+
+        out.print(f"evireg {__version__}")
+        raise typer.Exit(0)
+
+
+@command()
+def init(path: Annotated[Path, typer.Argument(help="Folder for the new registry.")]) -> None:
+    """Start an empty registry: studies/, reviews/, schemas/, a README and a .gitignore."""
+    from .entry import init_registry
+
+    reg = init_registry(path)
+    err.print(f"started an empty registry in {reg.root}; add studies with "
+              f"`evireg add FILE --registry {reg.root}`", markup=False)
+
+
+@command()
+def add(
+    files: Annotated[list[Path], typer.Argument(help="Study or review files (YAML or JSON).")],
+    replace: Annotated[bool, typer.Option("--replace", help="Overwrite records with the same id.")] = False,
+    registry: RegistryOpt = None,
+) -> None:
+    """Validate records and write them into the registry (all of them or none)."""
+    from .entry import add_files
+
+    for a in add_files(_registry(registry), files, replace=replace):
+        verb = "replaced" if a.replaced else "added"
+        err.print(f"{verb} {a.kind} {a.id} -> {a.path}", markup=False, highlight=False)
+
+
+@command()
+def validate(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or registry folders.")] = None,
+    registry: RegistryOpt = None,
+) -> None:
+    """Check records; print every problem as `file:line: field.path: message`."""
+    from .registry import validate_paths
+
+    targets = paths or [_registry(registry).root]
+    report = validate_paths(targets)
+    for p in report.problems:
+        out.print(str(p), markup=False, highlight=False)
+    if report.problems:
+        err.print(f"{len(report.problems)} problem(s) in {report.files} file(s)", markup=False)
+        raise typer.Exit(1)
+    err.print(f"ok: {report.records} record(s) in {report.files} file(s) are valid", markup=False)
+
+
+@command()
+def build(registry: RegistryOpt = None) -> None:
+    """Recreate the DuckDB index from the registry files."""
+    from .store import build as build_index
+
+    info = build_index(_registry(registry))
+    err.print(f"built {info.path}: {info.studies} studies, {info.reviews} review(s)", markup=False)
+
+
+@command()
+def query(
+    sql: Annotated[str, typer.Argument(help="One read-only SQL statement over the views.")],
+    fmt: FormatOpt = Fmt.table,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="name=value, used as $name.")] = None,
+    max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="Row cap.")] = 10_000,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds before giving up.")] = 30.0,
+    registry: RegistryOpt = None,
+) -> None:
+    """Run read-only SQL over the registry views (see `evireg views`)."""
+    from .query import parse_params, run_query
+    from .render import tabular
+
+    res = run_query(_registry(registry), sql, parse_params(param or []), max_rows=max_rows,
+                    timeout_s=timeout)
+    emit(tabular(fmt.value, res.columns, res.rows))
+    if res.truncated:
+        err.print(f"note: showing the first {max_rows} rows; raise --max-rows for more", markup=False)
+
+
+@command()
+def views(fmt: FormatOpt = Fmt.table, registry: RegistryOpt = None) -> None:
+    """List the SQL views and their columns."""
+    from .query import list_views
+    from .render import tabular
+
+    rows = [(v, c, t) for v, cols in list_views(_registry(registry)).items() for c, t in cols]
+    emit(tabular(fmt.value, ["view", "column", "type"], rows))
+
+
+@command()
+def schema(
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Write the schema files here.")] = None,
+    kind: Annotated[str, typer.Option("--kind", help="study or review (when printing).")] = "study",
+) -> None:
+    """Print a record JSON Schema, or write both to --out (e.g. schemas/)."""
+    from .entry import schema_texts, write_schemas
+
+    if out_dir is None:
+        texts = schema_texts()
+        name = f"{kind}.schema.json"
+        if name not in texts:
+            raise UserError(f"--kind {kind!r}: choose study or review")
+        emit(texts[name])
+        return
+    for p in write_schemas(out_dir):
+        err.print(f"wrote {p}", markup=False)
+
+
+def main() -> None:
+    app(prog_name="evireg")
+
+
+if __name__ == "__main__":
+    main()

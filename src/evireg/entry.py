@@ -1,0 +1,119 @@
+"""Starting a registry and entering records: the one code path that writes record files."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Problem, UserError
+from .models import Review, Study, json_schema
+from .registry import (
+    Registry,
+    load_file,
+    load_registry,
+    lock,
+    record_files,
+    schema_ref,
+    to_yaml,
+    write_files_atomically,
+)
+from .store import build
+
+README_STUB = """# Evidence registry
+
+One YAML file per study in `studies/` and per review in `reviews/`, validated by evireg
+(`evireg validate --registry .`). The DuckDB index in `.evireg/` is derived from the files and
+rebuilt on demand; never edit it. Record format: the JSON Schemas in `schemas/`.
+"""
+
+
+def schema_texts() -> dict[str, str]:
+    return {f"{k}.schema.json": json.dumps(json_schema(k), indent=2) + "\n" for k in ("study", "review")}
+
+
+def write_schemas(out: Path) -> list[Path]:
+    files = {out / name: text for name, text in schema_texts().items()}
+    write_files_atomically(files)
+    return sorted(files)
+
+
+def init_registry(path: Path) -> Registry:
+    if (path / "studies").exists() or (path / "reviews").exists():
+        raise UserError(f"{path}: already holds a registry; nothing changed")
+    if path.exists() and not path.is_dir():
+        raise UserError(f"{path}: exists and is not a folder")
+    files = {
+        path / "README.md": README_STUB,
+        path / ".gitignore": ".evireg/\n",
+        path / "studies" / ".gitkeep": "",
+        path / "reviews" / ".gitkeep": "",
+    }
+    files.update({path / "schemas" / n: t for n, t in schema_texts().items()})
+    write_files_atomically(files)
+    return Registry(path)
+
+
+@dataclass(frozen=True)
+class Added:
+    id: str
+    kind: str
+    path: Path
+    replaced: bool
+
+
+def add_files(reg: Registry, files: list[Path], *, replace: bool = False) -> list[Added]:
+    """Validate every input, then write all of them and rebuild the index, or change nothing."""
+    if not reg.writable:
+        raise UserError(f"{reg.root}: this registry is read-only (the bundled one?); "
+                        "start your own with `evireg init PATH` and pass --registry PATH")
+    records: list[tuple[Path, Study | Review]] = []
+    problems: list[Problem] = []
+    for f in files:
+        if not f.is_file():
+            problems.append(Problem(str(f), "", "no such file"))
+            continue
+        rec, probs = load_file(f)
+        problems.extend(probs)
+        if rec is not None:
+            records.append((f, rec))
+    if problems:
+        raise UserError(f"nothing added: {len(problems)} problem(s) in the input", problems)
+
+    with lock(reg):
+        existing = {p.stem: p for p in record_files(reg)}
+        current = load_registry(reg)
+        if current.problems:
+            raise UserError(f"{reg.root}: fix the registry's own problems before adding "
+                            "(run `evireg validate`)", current.problems)
+        study_ids = {s.id for s in current.studies}
+        seen: dict[str, Path] = {}
+        out: list[Added] = []
+        texts: dict[Path, str] = {}
+        for f, rec in records:
+            kind = "review" if isinstance(rec, Review) else "study"
+            if rec.id in seen:
+                problems.append(Problem(str(f), "id", f"id {rec.id!r} is also given by {seen[rec.id]}"))
+                continue
+            seen[rec.id] = f
+            target = reg.dir_for(kind) / f"{rec.id}.yaml"
+            old = existing.get(rec.id)
+            if old is not None and old.parent == target.parent and not replace:
+                problems.append(Problem(str(f), "id", f"{rec.id!r} is already in the registry ({old}); "
+                                        "pass --replace to overwrite it"))
+                continue
+            if isinstance(rec, Study):
+                study_ids.add(rec.id)
+            texts[target] = to_yaml(rec, schema_ref(reg, kind))
+            out.append(Added(rec.id, kind, target, old is not None))
+        for f, rec in records:
+            if isinstance(rec, Review):
+                for i, sid in enumerate(rec.included_studies):
+                    if sid not in study_ids:
+                        problems.append(Problem(str(f), f"included_studies.{i}",
+                                                f"no study {sid!r} in the registry; add it first"))
+        if problems:
+            raise UserError(f"nothing added: {len(problems)} problem(s) in the input", problems)
+        write_files_atomically(texts)
+    build(reg)
+    return out

@@ -1,0 +1,352 @@
+"""Find, read, validate and atomically write registry files (YAML or JSON, one record each)."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import Problem, UserError
+from .models import MODELS, Review, Study, id_from_filename, review_errors, study_errors
+from .yamlio import ParseError, Parsed, decode, dump_yaml, parse_text
+
+ENV_VAR = "EVIREG_REGISTRY"
+RECORD_SUFFIXES = (".yaml", ".yml", ".json")
+KIND_DIRS = {"study": "studies", "review": "reviews"}
+LOCK_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class Registry:
+    root: Path
+
+    @property
+    def studies_dir(self) -> Path:
+        return self.root / "studies"
+
+    @property
+    def reviews_dir(self) -> Path:
+        return self.root / "reviews"
+
+    @property
+    def writable(self) -> bool:
+        return os.access(self.root, os.W_OK)
+
+    @property
+    def state_dir(self) -> Path:
+        """Where the derived DB and the lock live: inside the registry, or a user cache."""
+        if self.writable:
+            return self.root / ".evireg"
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "evireg"
+        digest = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:16]
+        return base / digest
+
+    def dir_for(self, kind: str) -> Path:
+        return self.root / KIND_DIRS[kind]
+
+
+def bundled_root() -> Path:
+    """The IVIG registry shipped in the wheel, or the repository's `registry/` when editable."""
+    packaged = Path(str(resources.files("evireg"))) / "bundled" / "registry"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "registry"
+
+
+def resolve(path: str | os.PathLike[str] | None = None) -> Registry:
+    chosen = path or os.environ.get(ENV_VAR)
+    root = Path(chosen) if chosen else bundled_root()
+    if not root.is_dir():
+        hint = f"run `evireg init {root}` to start one" if chosen else "reinstall evireg"
+        raise UserError(f"{root}: no registry folder here; {hint}")
+    if not (root / "studies").is_dir():
+        raise UserError(f"{root}: not a registry (no studies/ folder); run `evireg init {root}`")
+    return Registry(root)
+
+
+def record_files(reg: Registry) -> list[Path]:
+    out: list[Path] = []
+    for kind in KIND_DIRS:
+        d = reg.dir_for(kind)
+        if d.is_dir():
+            out.extend(
+                p for p in d.iterdir()
+                if p.suffix in RECORD_SUFFIXES and not p.name.startswith(".") and p.is_file()
+            )
+    return sorted(out)
+
+
+def content_hash(reg: Registry) -> str:
+    """Hash of every record file's name and bytes: the DB is rebuilt when it changes."""
+    h = hashlib.sha256()
+    for p in record_files(reg):
+        h.update(str(p.relative_to(reg.root)).encode())
+        h.update(b"\0")
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+@cache
+def _field_names() -> tuple[str, ...]:
+    names: set[str] = set()
+
+    def walk(model: type[BaseModel]) -> None:
+        for name, info in model.model_fields.items():
+            names.add(info.alias or name)
+            for arg in _model_args(info.annotation):
+                walk(arg)
+
+    for m in MODELS.values():
+        walk(m)
+    return tuple(sorted(names))
+
+
+def _model_args(annotation: Any) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        yield from _model_args(arg)
+
+
+def _dotted(loc: Sequence[str | int]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def _message(err: Any) -> str:
+    kind, msg = err["type"], err["msg"]
+    if kind == "extra_forbidden":
+        key = str(err["loc"][-1])
+        close = difflib.get_close_matches(key, _field_names(), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else "; remove it or check the spelling"
+        return f"unknown key {key!r}{hint}"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "string_type" and isinstance(err.get("input"), int | float):
+        return f"{msg}; quote it (e.g. '{err['input']}') so the printed digits are kept"
+    return str(msg).removeprefix("Value error, ")
+
+
+def kind_of(data: dict[str, Any], path: Path) -> str:
+    schema = str(data.get("$schema", ""))
+    if schema.endswith("review.schema.json") or path.parent.name == "reviews":
+        return "review"
+    if schema.endswith("study.schema.json") or path.parent.name == "studies":
+        return "study"
+    return "review" if "included_studies" in data else "study"
+
+
+def validate_data(
+    data: Any, file: str, parsed: Parsed | None = None, *, kind: str | None = None,
+    expect_id: str | None = None,
+) -> tuple[Study | Review | None, list[Problem]]:
+    """Validate one parsed record; every problem names the field path (and line if known)."""
+
+    def line(loc: Sequence[str | int]) -> int | None:
+        return parsed.line_of(tuple(loc)) if parsed else None
+
+    if not isinstance(data, dict):
+        got = type(data).__name__
+        return None, [Problem(file, "", f"expected a mapping of fields at the top, got {got}", line(()))]
+    kind = kind or kind_of(data, Path(file))
+    model = MODELS[kind]
+    try:
+        rec = model.model_validate(data, context={"defer_semantic": True})
+    except ValidationError as e:
+        probs = [Problem(file, _dotted(err["loc"]), _message(err), line(err["loc"])) for err in e.errors()]
+        return None, probs
+    sem = study_errors(rec) if isinstance(rec, Study) else review_errors(rec)
+    probs = [Problem(file, p, m, line(tuple(int(x) if x.isdigit() else x for x in p.split(".")))) for p, m in sem]
+    if expect_id is not None and rec.id != expect_id:
+        probs.append(Problem(file, "id", f"id {rec.id!r} differs from the file name {expect_id!r}; "
+                             "rename the file or fix the id", line(("id",))))
+    return (None if probs else rec), probs
+
+
+def load_file(path: Path, *, kind: str | None = None) -> tuple[Study | Review | None, list[Problem]]:
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        return None, [Problem(file, "", f"cannot read: {e.strerror}")]
+    try:
+        parsed = parse_text(decode(raw), json_syntax=path.suffix == ".json")
+    except ParseError as e:
+        return None, [Problem(file, "", e.message, e.line)]
+    return validate_data(parsed.data, file, parsed, kind=kind, expect_id=id_from_filename(path.name))
+
+
+@dataclass
+class Loaded:
+    studies: list[Study] = field(default_factory=list)
+    reviews: list[Review] = field(default_factory=list)
+    files: dict[str, Path] = field(default_factory=dict)  # record id -> file
+    problems: list[Problem] = field(default_factory=list)
+
+
+def load_registry(reg: Registry) -> Loaded:
+    out = Loaded()
+    for p in record_files(reg):
+        rec, probs = load_file(p)
+        out.problems.extend(probs)
+        if rec is None:
+            continue
+        key = f"{type(rec).__name__.lower()}:{rec.id}"
+        if key in out.files:
+            out.problems.append(Problem(str(p), "id", f"id {rec.id!r} is also used by {out.files[key]}"))
+            continue
+        out.files[key] = p
+        (out.studies if isinstance(rec, Study) else out.reviews).append(rec)
+    known = {s.id for s in out.studies}
+    for r in out.reviews:
+        for i, sid in enumerate(r.included_studies):
+            if sid not in known:
+                out.problems.append(Problem(
+                    str(out.files[f"review:{r.id}"]), f"included_studies.{i}",
+                    f"no study {sid!r} in {reg.studies_dir}; add its file or fix the id"))
+    return out
+
+
+@dataclass
+class ValidationReport:
+    files: int
+    records: int
+    problems: list[Problem]
+
+
+def validate_paths(paths: Sequence[Path]) -> ValidationReport:
+    """Validate registry folders (with cross-file checks) and single record files."""
+    files = records = 0
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            root = path.parent if path.name in KIND_DIRS.values() else path
+            reg = Registry(root)
+            loaded = load_registry(reg)
+            files += len(record_files(reg))
+            records += len(loaded.studies) + len(loaded.reviews)
+            problems.extend(loaded.problems)
+        elif path.is_file():
+            rec, probs = load_file(path)
+            files += 1
+            records += rec is not None
+            problems.extend(probs)
+        else:
+            problems.append(Problem(str(path), "", "no such file or folder"))
+    return ValidationReport(files, records, problems)
+
+
+def require_valid(loaded: Loaded) -> Loaded:
+    if loaded.problems:
+        n = len(loaded.problems)
+        raise UserError(f"the registry has {n} problem(s); run `evireg validate`", loaded.problems)
+    return loaded
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def schema_ref(reg: Registry, kind: str) -> str:
+    """`$schema` for a file in this registry: its own schemas/ copy, or the project's."""
+    name = f"{kind}.schema.json"
+    if (reg.root / "schemas" / name).exists():
+        return f"../schemas/{name}"
+    if (reg.root.parent / "schemas" / name).exists():
+        return f"../../schemas/{name}"
+    return f"../schemas/{name}"
+
+
+def to_yaml(rec: Study | Review, schema: str | None = None) -> str:
+    data = rec.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    data = {"$schema": schema or rec.schema_, **{k: v for k, v in data.items() if k != "$schema"}}
+    return dump_yaml(data)
+
+
+def to_json(rec: Study | Review) -> str:
+    return json.dumps(rec.model_dump(mode="json", by_alias=True, exclude_defaults=True), indent=2)
+
+
+@contextlib.contextmanager
+def lock(reg: Registry, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    """Serialise writers of one registry (files and DB) across processes."""
+    reg.state_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(reg.state_dir / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as e:
+                if e.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() > deadline:
+                    raise UserError(
+                        f"{reg.root}: another evireg process has held the registry lock for "
+                        f"{timeout:.0f} s; wait for it to finish, or set EVIREG_LOCK_TIMEOUT"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    write_files_atomically({path: text})
+
+
+def write_files_atomically(contents: dict[Path, str]) -> None:
+    """All files or none: stage complete temp files, then rename; roll back on failure."""
+    staged: list[tuple[Path, Path]] = []
+    done: list[tuple[Path, Path | None]] = []
+    try:
+        for target, text in contents.items():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            staged.append((Path(tmp), target))
+        for tmp, target in staged:
+            backup = None
+            if target.exists():
+                backup = target.with_name(f".{target.name}.{os.getpid()}.bak")
+                backup.unlink(missing_ok=True)
+                os.link(target, backup)
+            os.replace(tmp, target)
+            done.append((target, backup))
+    except BaseException:
+        for target, backup in reversed(done):
+            if backup is not None:
+                os.replace(backup, target)
+            else:
+                target.unlink(missing_ok=True)
+        raise
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        for _, backup in done:
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+    for d in {t.parent for t in contents}:
+        with contextlib.suppress(OSError):
+            dfd = os.open(d, os.O_DIRECTORY)
+            os.fsync(dfd)
+            os.close(dfd)

@@ -1,0 +1,59 @@
+-- Internal tables, one per record part. The views in views.sql are the public contract.
+CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+
+CREATE TABLE t_studies (
+    study_id VARCHAR PRIMARY KEY, file VARCHAR, first_author VARCHAR, authors VARCHAR[], year INTEGER,
+    title VARCHAR, journal VARCHAR, volume VARCHAR, issue VARCHAR, pages VARCHAR, pmid VARCHAR,
+    doi VARCHAR, registration VARCHAR, design VARCHAR, randomised BOOLEAN, blinding VARCHAR,
+    control_type VARCHAR, prospective BOOLEAN, design_description VARCHAR,
+    design_source_id VARCHAR, design_locator VARCHAR, review_discrepancy VARCHAR, country VARCHAR,
+    rmc_type VARCHAR, min_prior_losses INTEGER, population VARCHAR, intervention VARCHAR,
+    intervention_product VARCHAR, intervention_dose VARCHAR, intervention_timing VARCHAR,
+    comparator VARCHAR, notes VARCHAR
+);
+
+CREATE TABLE t_arms (
+    study_id VARCHAR, arm_no INTEGER, arm_id VARCHAR, role VARCHAR, label VARCHAR,
+    n_randomised INTEGER, n_randomised_source VARCHAR, n_randomised_locator VARCHAR,
+    n_randomised_derivation VARCHAR, n_randomised_reason VARCHAR,
+    n_analysed INTEGER, n_analysed_source VARCHAR, n_analysed_locator VARCHAR,
+    n_analysed_derivation VARCHAR, n_analysed_reason VARCHAR
+);
+
+CREATE TABLE t_results (
+    study_id VARCHAR, result_no INTEGER, alternative_no INTEGER, outcome VARCHAR,
+    subgroup_variable VARCHAR, subgroup_value VARCHAR, arm_id VARCHAR, events INTEGER,
+    total INTEGER, source_id VARCHAR, locator VARCHAR, derivation VARCHAR, definition VARCHAR,
+    denominator VARCHAR, note VARCHAR
+);
+
+CREATE TABLE t_not_reported (
+    study_id VARCHAR, outcome VARCHAR, subgroup_variable VARCHAR, subgroup_value VARCHAR,
+    reason VARCHAR
+);
+
+CREATE TABLE t_sources (
+    owner_kind VARCHAR, owner_id VARCHAR, source_id VARCHAR, kind VARCHAR, pmid VARCHAR,
+    doi VARCHAR, url VARCHAR, citation VARCHAR, accessed DATE
+);
+
+CREATE TABLE t_reviews (
+    review_id VARCHAR PRIMARY KEY, file VARCHAR, first_author VARCHAR, year INTEGER,
+    title VARCHAR, journal VARCHAR, pmid VARCHAR, doi VARCHAR, n_studies INTEGER,
+    n_participants INTEGER, n_intervention INTEGER, n_control INTEGER, totals_source_id VARCHAR,
+    totals_locator VARCHAR
+);
+
+CREATE TABLE t_review_studies (review_id VARCHAR, position INTEGER, study_id VARCHAR);
+
+CREATE TABLE t_analyses (
+    review_id VARCHAR, analysis_id VARCHAR, outcome VARCHAR, subgroup_variable VARCHAR,
+    measure VARCHAR, method VARCHAR, model VARCHAR, software VARCHAR, source_id VARCHAR,
+    locator VARCHAR
+);
+
+CREATE TABLE t_claims (
+    review_id VARCHAR, claim_id VARCHAR, analysis_id VARCHAR, subgroup_value VARCHAR,
+    estimate_text VARCHAR, ci_low_text VARCHAR, ci_high_text VARCHAR, z_text VARCHAR,
+    p_text VARCHAR, k INTEGER, participants INTEGER, source_id VARCHAR, locator VARCHAR
+);

@@ -1,0 +1,95 @@
+-- Public views (the contract in DESIGN.md): column names and meanings are stable.
+CREATE VIEW studies AS
+SELECT study_id, first_author, year, title, journal, pmid, doi, registration, design, randomised,
+       blinding, control_type, prospective, country, rmc_type, min_prior_losses,
+       intervention_timing, review_discrepancy, file
+FROM t_studies;
+
+CREATE VIEW arms AS
+SELECT study_id, arm_id, role, label, n_randomised, n_analysed,
+       n_randomised_source AS randomised_source_id, n_randomised_locator AS randomised_locator,
+       n_analysed_source AS analysed_source_id, n_analysed_locator AS analysed_locator
+FROM t_arms;
+
+CREATE VIEW outcome_results AS
+SELECT r.study_id, r.outcome, r.subgroup_variable, r.subgroup_value, r.arm_id, a.role, r.events,
+       r.total, r.source_id, r.locator, r.derivation, r.definition, r.denominator
+FROM t_results r JOIN t_arms a USING (study_id, arm_id)
+WHERE r.alternative_no IS NULL;
+
+-- Values from other sources that disagree with the ones used.
+CREATE VIEW alternative_results AS
+SELECT r.study_id, r.outcome, r.subgroup_variable, r.subgroup_value, r.alternative_no, r.arm_id,
+       a.role, r.events, r.total, r.source_id, r.locator, r.derivation, r.note
+FROM t_results r JOIN t_arms a USING (study_id, arm_id)
+WHERE r.alternative_no IS NOT NULL;
+
+-- One row per intervention-versus-control pair of a result (a three-arm trial gives two rows).
+CREATE VIEW two_by_two AS
+SELECT t.study_id, t.outcome, t.subgroup_variable, t.subgroup_value,
+       t.arm_id AS arm_treat, c.arm_id AS arm_ctrl,
+       t.events AS events_treat, t.total AS total_treat,
+       c.events AS events_ctrl, c.total AS total_ctrl,
+       t.source_id, t.locator, coalesce(t.derivation, c.derivation) AS derivation,
+       s.year, s.design, s.randomised, s.blinding, s.control_type, s.rmc_type, s.first_author
+FROM outcome_results t
+JOIN outcome_results c
+  ON c.study_id = t.study_id AND c.outcome = t.outcome
+ AND c.subgroup_variable IS NOT DISTINCT FROM t.subgroup_variable
+ AND c.subgroup_value IS NOT DISTINCT FROM t.subgroup_value
+ AND c.role = 'control'
+JOIN t_studies s ON s.study_id = t.study_id
+WHERE t.role = 'intervention'
+  AND t.events IS NOT NULL AND t.total IS NOT NULL AND c.events IS NOT NULL AND c.total IS NOT NULL;
+
+-- What a study does not report: outcomes listed as not reported, arm counts given as null, and
+-- outcomes a review analyses that the study file neither reports nor lists.
+CREATE VIEW missing_data AS
+SELECT study_id, outcome, subgroup_variable, subgroup_value, 'outcome' AS what, reason
+FROM t_not_reported
+UNION ALL
+SELECT study_id, NULL, NULL, NULL, 'n_randomised of arm ' || arm_id, n_randomised_reason
+FROM t_arms WHERE n_randomised IS NULL
+UNION ALL
+SELECT study_id, NULL, NULL, NULL, 'n_analysed of arm ' || arm_id, n_analysed_reason
+FROM t_arms WHERE n_analysed IS NULL
+UNION ALL
+SELECT DISTINCT rs.study_id, an.outcome, NULL, NULL, 'outcome',
+       'not recorded: the study file neither reports this outcome nor lists it as not reported'
+FROM t_review_studies rs
+JOIN t_analyses an USING (review_id)
+JOIN t_studies s ON s.study_id = rs.study_id
+WHERE NOT EXISTS (SELECT 1 FROM t_results r WHERE r.study_id = rs.study_id
+                  AND r.outcome = an.outcome AND r.subgroup_variable IS NULL)
+  AND NOT EXISTS (SELECT 1 FROM t_not_reported n WHERE n.study_id = rs.study_id
+                  AND n.outcome = an.outcome AND n.subgroup_variable IS NULL);
+
+CREATE VIEW sources AS
+SELECT owner_id AS study_id, source_id, kind, pmid, doi, url, citation, accessed
+FROM t_sources WHERE owner_kind = 'study';
+
+CREATE VIEW review_sources AS
+SELECT owner_id AS review_id, source_id, kind, pmid, doi, url, citation, accessed
+FROM t_sources WHERE owner_kind = 'review';
+
+CREATE VIEW reviews AS
+SELECT review_id, first_author, year, title, journal, pmid, doi, n_studies, n_participants,
+       n_intervention, n_control, totals_source_id, totals_locator
+FROM t_reviews;
+
+CREATE VIEW review_studies AS
+SELECT review_id, position, study_id FROM t_review_studies;
+
+CREATE VIEW analyses AS
+SELECT review_id, analysis_id, outcome, subgroup_variable, measure, method, model, software,
+       source_id, locator
+FROM t_analyses;
+
+CREATE VIEW claims AS
+SELECT c.review_id, c.claim_id, c.analysis_id, a.outcome, a.subgroup_variable, c.subgroup_value,
+       a.measure, a.method, a.model,
+       TRY_CAST(c.estimate_text AS DOUBLE) AS estimate, TRY_CAST(c.ci_low_text AS DOUBLE) AS ci_low,
+       TRY_CAST(c.ci_high_text AS DOUBLE) AS ci_high, TRY_CAST(c.z_text AS DOUBLE) AS z, c.p_text,
+       c.estimate_text, c.ci_low_text, c.ci_high_text, c.z_text, c.k, c.participants,
+       c.source_id, c.locator
+FROM t_claims c LEFT JOIN t_analyses a USING (review_id, analysis_id);

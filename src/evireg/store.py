@@ -1,0 +1,309 @@
+"""The one module that owns the DuckDB connection: build the derived index, open it safely.
+
+The database is derived from the registry files and never holds anything they do not. It is
+built into a temporary file and renamed into place, so a reader sees the old or the new index,
+never a half-built one, and a killed build leaves the previous index intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import __version__
+from .errors import UserError
+from .models import ReportedCount, Review, Study
+from .registry import Loaded, Registry, content_hash, load_registry, lock, require_valid
+
+if TYPE_CHECKING:
+    import duckdb
+
+DB_NAME = "registry.duckdb"
+FORMAT_VERSION = "1"  # bump when tables.sql or views.sql change, to force a rebuild
+
+
+def sql_text(name: str) -> str:
+    return (resources.files("evireg") / "sql" / name).read_text(encoding="utf-8")
+
+
+def db_path(reg: Registry) -> Path:
+    return reg.state_dir / DB_NAME
+
+
+Rows = dict[str, list[Any]]
+
+
+def _rows(*cols: str) -> Rows:
+    return {c: [] for c in cols}
+
+
+def _add(rows: Rows, **values: Any) -> None:
+    for k, v in values.items():
+        rows[k].append(v)
+
+
+def _count(prefix: str, c: ReportedCount) -> dict[str, Any]:
+    return {prefix: c.value, f"{prefix}_source": c.source, f"{prefix}_locator": c.locator,
+            f"{prefix}_derivation": c.derivation, f"{prefix}_reason": c.reason}
+
+
+def table_rows(loaded: Loaded) -> dict[str, Rows]:
+    """Flatten validated records into column lists, one dict per table."""
+    t: dict[str, Rows] = {
+        "t_studies": _rows(
+            "study_id", "file", "first_author", "authors", "year", "title", "journal", "volume",
+            "issue", "pages", "pmid", "doi", "registration", "design", "randomised", "blinding",
+            "control_type", "prospective", "design_description", "design_source_id",
+            "design_locator", "review_discrepancy", "country", "rmc_type", "min_prior_losses",
+            "population", "intervention", "intervention_product", "intervention_dose",
+            "intervention_timing", "comparator", "notes"),
+        "t_arms": _rows(
+            "study_id", "arm_no", "arm_id", "role", "label",
+            *(f"{p}{s}" for p in ("n_randomised", "n_analysed")
+              for s in ("", "_source", "_locator", "_derivation", "_reason"))),
+        "t_results": _rows(
+            "study_id", "result_no", "alternative_no", "outcome", "subgroup_variable",
+            "subgroup_value", "arm_id", "events", "total", "source_id", "locator", "derivation",
+            "definition", "denominator", "note"),
+        "t_not_reported": _rows("study_id", "outcome", "subgroup_variable", "subgroup_value", "reason"),
+        "t_sources": _rows("owner_kind", "owner_id", "source_id", "kind", "pmid", "doi", "url",
+                           "citation", "accessed"),
+        "t_reviews": _rows("review_id", "file", "first_author", "year", "title", "journal", "pmid",
+                           "doi", "n_studies", "n_participants", "n_intervention", "n_control",
+                           "totals_source_id", "totals_locator"),
+        "t_review_studies": _rows("review_id", "position", "study_id"),
+        "t_analyses": _rows("review_id", "analysis_id", "outcome", "subgroup_variable", "measure",
+                            "method", "model", "software", "source_id", "locator"),
+        "t_claims": _rows("review_id", "claim_id", "analysis_id", "subgroup_value", "estimate_text",
+                          "ci_low_text", "ci_high_text", "z_text", "p_text", "k", "participants",
+                          "source_id", "locator"),
+    }
+    for s in loaded.studies:
+        _study_rows(t, s, str(loaded.files.get(f"study:{s.id}", "")))
+    for r in loaded.reviews:
+        _review_rows(t, r, str(loaded.files.get(f"review:{r.id}", "")))
+    return t
+
+
+def _sources(t: dict[str, Rows], owner_kind: str, rec: Study | Review) -> None:
+    for src in rec.sources:
+        _add(t["t_sources"], owner_kind=owner_kind, owner_id=rec.id, source_id=src.id,
+             kind=str(src.kind), pmid=src.pmid, doi=src.doi, url=src.url, citation=src.citation,
+             accessed=src.accessed.isoformat() if src.accessed else None)
+
+
+def _study_rows(t: dict[str, Rows], s: Study, file: str) -> None:
+    c, d, pop = s.citation, s.design, s.population
+    _add(t["t_studies"], study_id=s.id, file=file, first_author=c.authors[0].split(" ")[0],
+         authors=list(c.authors), year=c.year, title=c.title, journal=c.journal, volume=c.volume,
+         issue=c.issue, pages=c.pages, pmid=c.pmid, doi=c.doi, registration=c.registration,
+         design=str(d.kind), randomised=d.randomised, blinding=str(d.blinding),
+         control_type=str(d.control_type), prospective=d.prospective,
+         design_description=d.description, design_source_id=d.provenance.source,
+         design_locator=d.provenance.locator, review_discrepancy=d.review_discrepancy,
+         country=s.country, rmc_type=str(pop.rmc_type), min_prior_losses=pop.min_prior_losses,
+         population=pop.description, intervention=s.intervention.description,
+         intervention_product=s.intervention.product, intervention_dose=s.intervention.dose,
+         intervention_timing=str(s.intervention.timing), comparator=s.comparator.description,
+         notes=s.notes)
+    for i, a in enumerate(s.arms):
+        _add(t["t_arms"], study_id=s.id, arm_no=i, arm_id=a.id, role=str(a.role), label=a.label,
+             **_count("n_randomised", a.n_randomised), **_count("n_analysed", a.n_analysed))
+    for i, o in enumerate(s.outcomes):
+        sg_var = o.subgroup.variable if o.subgroup else None
+        sg_val = o.subgroup.value if o.subgroup else None
+        variants = [(None, o.arms, o.source, o.locator, o.derivation, o.notes)]
+        variants += [(k, alt.arms, alt.source, alt.locator, alt.derivation, alt.note)
+                     for k, alt in enumerate(o.alternatives)]
+        for alt_no, arm_results, src, loc, deriv, note in variants:
+            for r in arm_results:
+                _add(t["t_results"], study_id=s.id, result_no=i, alternative_no=alt_no,
+                     outcome=str(o.outcome), subgroup_variable=sg_var, subgroup_value=sg_val,
+                     arm_id=r.arm, events=r.events, total=r.total, source_id=src, locator=loc,
+                     derivation=deriv, definition=o.definition, denominator=o.denominator,
+                     note=note)
+    for nr in s.not_reported:
+        _add(t["t_not_reported"], study_id=s.id, outcome=str(nr.outcome),
+             subgroup_variable=nr.subgroup.variable if nr.subgroup else None,
+             subgroup_value=nr.subgroup.value if nr.subgroup else None, reason=nr.reason)
+    _sources(t, "study", s)
+
+
+def _review_rows(t: dict[str, Rows], r: Review, file: str) -> None:
+    tot = r.totals
+    _add(t["t_reviews"], review_id=r.id, file=file, first_author=r.citation.authors[0].split(" ")[0],
+         year=r.citation.year, title=r.citation.title, journal=r.citation.journal,
+         pmid=r.citation.pmid, doi=r.citation.doi,
+         n_studies=tot.studies if tot else None, n_participants=tot.participants if tot else None,
+         n_intervention=tot.intervention if tot else None, n_control=tot.control if tot else None,
+         totals_source_id=tot.provenance.source if tot else None,
+         totals_locator=tot.provenance.locator if tot else None)
+    for i, sid in enumerate(r.included_studies):
+        _add(t["t_review_studies"], review_id=r.id, position=i, study_id=sid)
+    for a in r.analyses:
+        _add(t["t_analyses"], review_id=r.id, analysis_id=a.id, outcome=str(a.outcome),
+             subgroup_variable=a.subgroup_variable, measure=str(a.measure),
+             method=str(a.method) if a.method else None, model=str(a.model), software=a.software,
+             source_id=a.provenance.source, locator=a.provenance.locator)
+    for c in r.claims:
+        _add(t["t_claims"], review_id=r.id, claim_id=c.id, analysis_id=c.analysis,
+             subgroup_value=c.subgroup_value, estimate_text=c.estimate, ci_low_text=c.ci_low,
+             ci_high_text=c.ci_high, z_text=c.z, p_text=c.p_text, k=c.k,
+             participants=c.participants, source_id=c.provenance.source,
+             locator=c.provenance.locator)
+    _sources(t, "review", r)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Rows) -> None:
+    """Column-wise insert through numpy arrays: one scan per table, not one statement per row."""
+    import numpy as np
+
+    n = len(next(iter(rows.values())))
+    if n == 0:
+        return
+    cols = {}
+    for k, v in rows.items():
+        arr = np.empty(n, dtype=object)
+        arr[:] = v
+        cols[k] = arr
+    name = f"_load_{table}"
+    con.register(name, cols)
+    try:
+        con.execute(f'INSERT INTO {table} BY NAME SELECT * FROM "{name}"')
+    finally:
+        con.unregister(name)
+
+
+def build_into(path: Path, loaded: Loaded, registry_hash: str) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("BEGIN")
+        con.execute(sql_text("tables.sql"))
+        for table, rows in table_rows(loaded).items():
+            _insert(con, table, rows)
+        con.execute(sql_text("views.sql"))
+        meta = {"registry_hash": registry_hash, "format": FORMAT_VERSION, "evireg": __version__}
+        con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def _stored_hash(path: Path) -> str | None:
+    import duckdb
+
+    if not path.exists():
+        return None
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return None  # unreadable or locked mid-write elsewhere: rebuild
+    try:
+        rows = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    if rows.get("format") != FORMAT_VERSION or rows.get("evireg") != __version__:
+        return None
+    return rows.get("registry_hash")
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    path: Path
+    registry_hash: str
+    rebuilt: bool
+    studies: int
+    reviews: int
+
+
+def build(reg: Registry, *, force: bool = True) -> BuildInfo:
+    """(Re)create the index from the files, under the registry lock, atomically."""
+    with lock(reg):
+        h = content_hash(reg)
+        path = db_path(reg)
+        if not force and _stored_hash(path) == h:
+            return BuildInfo(path, h, False, -1, -1)
+        loaded = require_valid(load_registry(reg))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".build-", suffix=".duckdb")
+        os.close(fd)
+        tmp = Path(tmp_name)
+        tmp.unlink()  # duckdb creates the file itself
+        try:
+            build_into(tmp, loaded, h)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+            Path(f"{tmp}.wal").unlink(missing_ok=True)
+        return BuildInfo(path, h, True, len(loaded.studies), len(loaded.reviews))
+
+
+def ensure(reg: Registry) -> Path:
+    """The index path, rebuilt first if the registry files changed since it was built."""
+    path = db_path(reg)
+    if _stored_hash(path) != content_hash(reg):
+        build(reg, force=False)
+    return path
+
+
+# Settings that keep a query inside the registry: no files, no network, no extensions.
+SAFE_CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+}
+
+
+@contextlib.contextmanager
+def connect_readonly(reg: Registry) -> Iterator[duckdb.DuckDBPyConnection]:
+    import duckdb
+
+    path = ensure(reg)
+    try:
+        con = duckdb.connect(str(path), read_only=True, config=dict(SAFE_CONFIG))
+    except duckdb.Error as e:
+        raise UserError(f"{path}: cannot open the registry index ({e}); run `evireg build`") from None
+    try:
+        con.execute("SET lock_configuration = true")
+        yield con
+    finally:
+        con.close()
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: list[str]
+    types: list[str]
+    rows: list[tuple[Any, ...]]
+    truncated: bool
+
+
+def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None,
+          max_rows: int | None = None) -> QueryResult:
+    cur = con.execute(sql, params or {})
+    desc = cur.description or []
+    columns = [d[0] for d in desc]
+    types = [str(d[1]) for d in desc]
+    if max_rows is None:
+        return QueryResult(columns, types, cur.fetchall(), False)
+    rows = cur.fetchmany(max_rows + 1)
+    return QueryResult(columns, types, rows[:max_rows], len(rows) > max_rows)
+
+
+def view_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = {}
+    for view, col, typ in con.execute(sql_text("view_columns.sql")).fetchall():
+        out.setdefault(view, []).append((col, typ))
+    return out
