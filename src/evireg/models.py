@@ -27,8 +27,16 @@ Slug = Annotated[str, StringConstraints(strict=True, pattern=SLUG, max_length=80
 Ident = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
 Pmid = Annotated[str, StringConstraints(strict=True, pattern=r"^[1-9][0-9]{0,8}$")]
 Doi = Annotated[str, StringConstraints(strict=True, pattern=r"^10\.[0-9]{4,9}/\S+$", max_length=300)]
+# Trial registries' identifier formats: ClinicalTrials.gov, ISRCTN, UMIN, jRCT, ChiCTR, ANZCTR,
+# IRCT, EU-CTR, DRKS, CTRI.
 Registration = Annotated[
-    str, StringConstraints(strict=True, pattern=r"^(NCT[0-9]{8}|ISRCTN[0-9]{8}|[A-Za-z][A-Za-z0-9-]{2,}[0-9])$")
+    str,
+    StringConstraints(
+        strict=True,
+        pattern=r"^(NCT[0-9]{8}|ISRCTN[0-9]{8}|UMIN[0-9]{9}|jRCT[0-9a-z]{10}|ChiCTR[0-9A-Za-z-]{6,20}"
+        r"|ACTRN[0-9]{14}|IRCT[0-9A-Za-z]{6,30}|EUCTR[0-9]{4}-[0-9]{6}-[0-9]{2}|DRKS[0-9]{8}"
+        r"|CTRI/[0-9]{4}/[0-9]{2,3}/[0-9]{6})$",
+    ),
 ]
 Text = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=4000)]
 ShortText = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=300)]
@@ -68,6 +76,7 @@ class DesignKind(StrEnum):
     retrospective_cohort = "retrospective_cohort"
     case_control = "case_control"
     other = "other"
+    unclear = "unclear"  # the report could not be read
 
 
 class Blinding(StrEnum):
@@ -201,7 +210,7 @@ class ReportedCount(Record):
 
 class Design(Record):
     kind: DesignKind
-    randomised: Flag
+    randomised: Flag | None = Field(description="null when no source read says")
     blinding: Blinding
     control_type: ControlType
     prospective: Flag | None = Field(default=None, description="null when the report does not say")
