@@ -1,0 +1,64 @@
+"""The committed JSON Schemas equal the models' and accept/reject what evireg does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+
+from evireg.entry import schema_texts
+
+from .conftest import FIXTURES, REGISTRY, ROOT
+
+SCHEMAS = {k: json.loads((ROOT / "schemas" / f"{k}.schema.json").read_text()) for k in ("study", "review")}
+MANIFEST = json.loads((FIXTURES / "invalid.manifest.json").read_text())
+
+
+def as_json(path: Path) -> Any:
+    raw = path.read_text()
+    data = json.loads(raw) if path.suffix == ".json" else yaml.safe_load(raw)
+    return json.loads(json.dumps(data, default=str))  # YAML dates become ISO strings, as in JSON
+
+
+def kind(data: dict[str, Any]) -> str:
+    return "review" if "included_studies" in data or "includes" in data else "study"
+
+
+def test_committed_schemas_match_the_models() -> None:
+    for name, text in schema_texts().items():
+        committed = (ROOT / "schemas" / name).read_text()
+        assert committed == text, f"schemas/{name} is stale: run `evireg schema --out schemas/`"
+
+
+def test_schemas_are_valid_draft_2020_12() -> None:
+    for s in SCHEMAS.values():
+        Draft202012Validator.check_schema(s)
+        assert s["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+VALID = sorted((REGISTRY / "studies").glob("*.yaml")) + sorted((REGISTRY / "reviews").glob("*.yaml")) \
+    + sorted((FIXTURES / "valid").iterdir())
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.name)
+def test_valid_files_pass_the_schema(path: Path) -> None:
+    data = as_json(path)
+    errors = list(Draft202012Validator(SCHEMAS[kind(data)], format_checker=Draft202012Validator.FORMAT_CHECKER).iter_errors(data))
+    assert errors == []
+
+
+SCHEMA_LEVEL = sorted(n for n, e in MANIFEST.items() if e["schema"])
+
+
+def test_enough_schema_level_cases() -> None:
+    assert len(SCHEMA_LEVEL) >= 15
+
+
+@pytest.mark.parametrize("name", SCHEMA_LEVEL)
+def test_invalid_fixtures_fail_the_schema(name: str) -> None:
+    data = as_json(FIXTURES / "invalid" / name)
+    assert not Draft202012Validator(SCHEMAS[kind(data)], format_checker=Draft202012Validator.FORMAT_CHECKER).is_valid(data)
