@@ -34,3 +34,10 @@ def bundled_copy(tmp_path: Path) -> Path:
     dst = tmp_path / "bundled"
     shutil.copytree(REGISTRY, dst, ignore=shutil.ignore_patterns(".evireg"))
     return dst
+
+
+def copy_registry(name: str, tmp_path: Path) -> Path:
+    """A writable copy of one of fixtures/registries/<name> (so the index is built in tmp)."""
+    dst = tmp_path / name
+    shutil.copytree(FIXTURES / "registries" / name, dst, ignore=shutil.ignore_patterns(".evireg"))
+    return dst

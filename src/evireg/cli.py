@@ -214,6 +214,121 @@ def schema(
         err.print(f"wrote {p}", markup=False)
 
 
+class Measure(str, Enum):
+    OR = "OR"
+    RR = "RR"
+    RD = "RD"
+
+
+class Method(str, Enum):
+    MH = "MH"
+    IV = "IV"
+    Peto = "Peto"
+
+
+class ModelOpt(str, Enum):
+    fixed = "fixed"
+    random = "random"
+
+
+class Tau2(str, Enum):
+    DL = "DL"
+    REML = "REML"
+    PM = "PM"
+
+
+@command()
+def pool(
+    outcome: Annotated[str | None, typer.Option("--outcome", "-o", help="Outcome id, e.g. live_birth.")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Subgroup variable, e.g. rmc_type or design.")] = None,
+    review: Annotated[str | None, typer.Option("--review", help="Only this review's included studies.")] = None,
+    where: Annotated[str | None, typer.Option("--where", help="SQL filter on `studies` columns.")] = None,
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="Pool this CSV instead of the registry.")] = None,
+    measure: Annotated[Measure, typer.Option("--measure")] = Measure.OR,
+    method: Annotated[Method, typer.Option("--method")] = Method.MH,
+    model: Annotated[ModelOpt, typer.Option("--model")] = ModelOpt.fixed,
+    tau2: Annotated[Tau2, typer.Option("--tau2", help="Between-study variance estimator.")] = Tau2.DL,
+    hksj: Annotated[bool, typer.Option("--hksj", help="Hartung-Knapp-Sidik-Jonkman CI.")] = False,
+    fmt: FormatOpt = Fmt.table,
+    registry: RegistryOpt = None,
+) -> None:
+    """Pool one outcome from the registry, or 2x2 rows from a CSV (study,events_treat,total_treat,events_ctrl,total_ctrl[,subgroup])."""
+    from .analysis import Question, answer, answer_from_csv
+
+    if (outcome is None) == (csv_file is None):
+        raise UserError("give either --outcome (pool the registry) or --csv FILE")
+    if method is Method.Peto and measure is not Measure.OR:
+        raise UserError("--method Peto pools odds ratios only; use --measure OR")
+    q = Question(outcome or "csv", by, measure.value, method.value, model.value, tau2.value, hksj,
+                 where, review)
+    ans = answer_from_csv(csv_file, q) if csv_file else answer(_registry(registry), q)
+    title = f"{outcome or csv_file}" + (f" by {ans.question.by}" if ans.question.by else "")
+    emit_answer(ans, fmt, title)
+
+
+def emit_answer(ans: Any, fmt: Fmt, title: str) -> None:
+    from . import render_pool as rp
+
+    if fmt is Fmt.json:
+        emit(rp.json_text(ans))
+    elif fmt is Fmt.csv:
+        emit(rp.csv_rows(ans))
+    elif fmt is Fmt.markdown:
+        emit(rp.markdown(ans, title))
+    else:
+        emit(rp.rich_table(ans, title, width=out.width))
+
+
+ReviewOpt = Annotated[str | None, typer.Option("--review", help="Review id (default: the only one).")]
+
+
+@command()
+def report(review: ReviewOpt = None, fmt: FormatOpt = Fmt.table, registry: RegistryOpt = None) -> None:
+    """Each analysis of a review as RevMan lays it out, with sources, sensitivity and leave-one-out."""
+    import json
+
+    from . import render_report as rr
+    from .report import build_report
+
+    rep = build_report(_registry(registry), review)
+    if fmt is Fmt.json:
+        emit(json.dumps(rep.to_dict(), indent=2))
+    elif fmt is Fmt.markdown:
+        emit(rr.report_markdown(rep))
+    elif fmt is Fmt.csv:
+        raise UserError("report has no csv format; use `evireg pool --format csv` per outcome")
+    else:
+        emit(rr.report_rich(rep, out.width))
+
+
+@command()
+def audit(
+    review: ReviewOpt = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 unless every claim is reproduced "
+                                         "and self-consistent.")] = False,
+    fmt: FormatOpt = Fmt.table,
+    registry: RegistryOpt = None,
+) -> None:
+    """Hold a review's published claims against the registry and against themselves."""
+    import json
+
+    from . import render_report as rr
+    from .audit import audit as run_audit
+
+    res = run_audit(_registry(registry), review)
+    if fmt is Fmt.json:
+        emit(json.dumps(res.to_dict(), indent=2))
+    elif fmt is Fmt.markdown:
+        emit(rr.audit_markdown(res))
+    elif fmt is Fmt.csv:
+        raise UserError("audit has no csv format; use --format json")
+    else:
+        emit(rr.audit_rich(res))
+    if strict and not res.clean:
+        err.print("audit: not every claim is reproduced and self-consistent (--strict)", markup=False)
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app(prog_name="evireg")
 

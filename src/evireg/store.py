@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import duckdb
 
 DB_NAME = "registry.duckdb"
-FORMAT_VERSION = "1"  # bump when tables.sql or views.sql change, to force a rebuild
+FORMAT_VERSION = "2"  # bump when tables.sql or views.sql change, to force a rebuild
 
 
 def sql_text(name: str) -> str:
@@ -78,9 +78,9 @@ def table_rows(loaded: Loaded) -> dict[str, Rows]:
                            "doi", "n_studies", "n_participants", "n_intervention", "n_control",
                            "totals_source_id", "totals_locator"),
         "t_review_studies": _rows("review_id", "position", "study_id"),
-        "t_analyses": _rows("review_id", "analysis_id", "outcome", "subgroup_variable", "measure",
+        "t_analyses": _rows("review_id", "position", "analysis_id", "outcome", "subgroup_variable", "measure",
                             "method", "model", "software", "source_id", "locator"),
-        "t_claims": _rows("review_id", "claim_id", "analysis_id", "subgroup_value", "estimate_text",
+        "t_claims": _rows("review_id", "position", "claim_id", "analysis_id", "subgroup_value", "estimate_text",
                           "ci_low_text", "ci_high_text", "z_text", "p_text", "k", "participants",
                           "source_id", "locator"),
     }
@@ -146,13 +146,13 @@ def _review_rows(t: dict[str, Rows], r: Review, file: str) -> None:
          totals_locator=tot.provenance.locator if tot else None)
     for i, sid in enumerate(r.included_studies):
         _add(t["t_review_studies"], review_id=r.id, position=i, study_id=sid)
-    for a in r.analyses:
-        _add(t["t_analyses"], review_id=r.id, analysis_id=a.id, outcome=str(a.outcome),
+    for i, a in enumerate(r.analyses):
+        _add(t["t_analyses"], review_id=r.id, position=i, analysis_id=a.id, outcome=str(a.outcome),
              subgroup_variable=a.subgroup_variable, measure=str(a.measure),
              method=str(a.method) if a.method else None, model=str(a.model), software=a.software,
              source_id=a.provenance.source, locator=a.provenance.locator)
-    for c in r.claims:
-        _add(t["t_claims"], review_id=r.id, claim_id=c.id, analysis_id=c.analysis,
+    for i, c in enumerate(r.claims):
+        _add(t["t_claims"], review_id=r.id, position=i, claim_id=c.id, analysis_id=c.analysis,
              subgroup_value=c.subgroup_value, estimate_text=c.estimate, ci_low_text=c.ci_low,
              ci_high_text=c.ci_high, z_text=c.z, p_text=c.p_text, k=c.k,
              participants=c.participants, source_id=c.provenance.source,
@@ -300,6 +300,14 @@ def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | Non
         return QueryResult(columns, types, cur.fetchall(), False)
     rows = cur.fetchmany(max_rows + 1)
     return QueryResult(columns, types, rows[:max_rows], len(rows) > max_rows)
+
+
+def records(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None
+            ) -> list[dict[str, Any]]:
+    """Rows of a query as dicts keyed by column name."""
+    cur = con.execute(sql, params or {})
+    cols = [d[0] for d in cur.description or []]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 def view_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:

@@ -115,7 +115,8 @@ def parse_text(text: str, *, json_syntax: bool) -> Parsed:
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # the loader refuses aliases, so never write one
 
 
 def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:

@@ -47,13 +47,13 @@ CREATE TABLE t_reviews (
 CREATE TABLE t_review_studies (review_id VARCHAR, position INTEGER, study_id VARCHAR);
 
 CREATE TABLE t_analyses (
-    review_id VARCHAR, analysis_id VARCHAR, outcome VARCHAR, subgroup_variable VARCHAR,
+    review_id VARCHAR, position INTEGER, analysis_id VARCHAR, outcome VARCHAR, subgroup_variable VARCHAR,
     measure VARCHAR, method VARCHAR, model VARCHAR, software VARCHAR, source_id VARCHAR,
     locator VARCHAR
 );
 
 CREATE TABLE t_claims (
-    review_id VARCHAR, claim_id VARCHAR, analysis_id VARCHAR, subgroup_value VARCHAR,
+    review_id VARCHAR, position INTEGER, claim_id VARCHAR, analysis_id VARCHAR, subgroup_value VARCHAR,
     estimate_text VARCHAR, ci_low_text VARCHAR, ci_high_text VARCHAR, z_text VARCHAR,
     p_text VARCHAR, k INTEGER, participants INTEGER, source_id VARCHAR, locator VARCHAR
 );

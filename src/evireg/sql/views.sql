@@ -81,8 +81,8 @@ CREATE VIEW review_studies AS
 SELECT review_id, position, study_id FROM t_review_studies;
 
 CREATE VIEW analyses AS
-SELECT review_id, analysis_id, outcome, subgroup_variable, measure, method, model, software,
-       source_id, locator
+SELECT review_id, position, analysis_id, outcome, subgroup_variable, measure, method, model,
+       software, source_id, locator
 FROM t_analyses;
 
 CREATE VIEW claims AS
@@ -91,5 +91,5 @@ SELECT c.review_id, c.claim_id, c.analysis_id, a.outcome, a.subgroup_variable, c
        TRY_CAST(c.estimate_text AS DOUBLE) AS estimate, TRY_CAST(c.ci_low_text AS DOUBLE) AS ci_low,
        TRY_CAST(c.ci_high_text AS DOUBLE) AS ci_high, TRY_CAST(c.z_text AS DOUBLE) AS z, c.p_text,
        c.estimate_text, c.ci_low_text, c.ci_high_text, c.z_text, c.k, c.participants,
-       c.source_id, c.locator
+       c.source_id, c.locator, c.position
 FROM t_claims c LEFT JOIN t_analyses a USING (review_id, analysis_id);

@@ -1,0 +1,280 @@
+"""Questions to answers: outcome rows from the views, pooled, with the provenance of every input.
+
+A question names an outcome and optionally a subgroup variable, a review (its included studies),
+and a filter on study attributes. The answer carries each contributing 2x2 with the study,
+source and locator it came from, every study in scope that could not contribute and why, and the
+content hash of the registry it was computed from.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from .errors import UserError
+from .query import check_read_only
+from .registry import Registry
+from .store import connect_readonly, records, sql_text
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from .pooling import PoolResult, SubgroupResult
+
+RMC_ORDER = ("primary", "secondary")
+ENROLMENT = {
+    "mixed": "enrolled primary and secondary RMC together; ",
+    "unknown": "RMC type of the women enrolled unknown; ",
+    "other_condition": "enrolled women with another condition, not RMC; ",
+}
+
+
+@dataclass(frozen=True)
+class Question:
+    outcome: str
+    by: str | None = None
+    measure: str = "OR"
+    method: str = "MH"
+    model: str = "fixed"
+    tau2_method: str = "DL"
+    hksj: bool = False
+    where: str | None = None
+    review: str | None = None
+
+
+@dataclass(frozen=True)
+class Input:
+    """One contributing 2x2 and where each of its numbers was read."""
+
+    study: str
+    subgroup: str | None
+    events_treat: int
+    total_treat: int
+    events_ctrl: int
+    total_ctrl: int
+    source_id: str
+    locator: str
+    derivation: str | None
+    source_kind: str | None = None
+    pmid: str | None = None
+    doi: str | None = None
+    url: str | None = None
+    citation: str | None = None
+    note: str | None = None
+
+    def source(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items()
+                if k in {"source_id", "locator", "derivation", "source_kind", "pmid", "doi", "url",
+                         "citation", "note"}}
+
+
+@dataclass(frozen=True)
+class NoData:
+    study: str
+    subgroup: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: Question
+    registry_hash: str | None
+    inputs: list[Input]
+    no_data: list[NoData]
+    result: PoolResult | SubgroupResult | None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def overall(self) -> PoolResult | None:
+        from .pooling import SubgroupResult
+
+        return self.result.overall if isinstance(self.result, SubgroupResult) else self.result
+
+    def to_dict(self) -> dict[str, Any]:
+        from .pooling import SubgroupResult
+
+        q = self.question
+        if self.result is None:
+            out: dict[str, Any] = {"measure": q.measure, "method": q.method, "model": q.model, "k": 0,
+                                   "estimate": None, "ci_low": None, "ci_high": None,
+                                   "log_estimate": None, "se": None, "z": None, "p": None,
+                                   "heterogeneity": None, "prediction_interval": None, "studies": [],
+                                   "subgroups": [], "subgroup_difference": None}
+        else:
+            out = self.result.to_dict()
+        by_label = {(i.study, i.subgroup): i for i in self.inputs}
+        groups = [(None, out)] if not isinstance(self.result, SubgroupResult) else \
+            [(None, out)] + [(sg["name"], sg) for sg in out["subgroups"]]
+        for name, block in groups:
+            names = [i.subgroup for i in self.inputs] if name is None else [name] * len(block["studies"])
+            for s, sg in zip(block["studies"], names, strict=False):
+                inp = by_label.get((s["study"], sg))
+                s["source"] = inp.source() if inp else None
+        out["question"] = asdict(q)
+        out["no_data"] = [asdict(n) for n in self.no_data]
+        out["notes"] = [*out.get("notes", []), *self.notes]
+        out["provenance"] = {"registry_hash": self.registry_hash,
+                             "inputs": [asdict(i) for i in self.inputs]}
+        return out
+
+
+def _scope(con: duckdb.DuckDBPyConnection, q: Question) -> list[dict[str, Any]]:
+    import duckdb
+
+    sql = sql_text("analysis_scope.sql").rstrip().rstrip(";")
+    if q.where:
+        sql = f"SELECT * FROM ({sql}) AS scope WHERE ({q.where})"
+        check_read_only(sql)
+    try:
+        return records(con, sql, {"review": q.review})
+    except duckdb.Error as e:
+        raise UserError(f"--where {q.where!r}: {str(e).splitlines()[0]}") from None
+
+
+def _combine(study: str, subgroup: str | None, rows: list[dict[str, Any]]) -> Input:
+    """Merge a study's comparisons into one: arms of the same role are added (Cochrane 23.3.4)."""
+    treat = {r["arm_treat"]: (r["events_treat"], r["total_treat"]) for r in rows}
+    ctrl = {r["arm_ctrl"]: (r["events_ctrl"], r["total_ctrl"]) for r in rows}
+    first = rows[0]
+    note = None
+    if len(treat) > 1 or len(ctrl) > 1:
+        note = (f"arms combined: intervention {'+'.join(sorted(treat))}, "
+                f"control {'+'.join(sorted(ctrl))}")
+    return Input(
+        study=study, subgroup=subgroup,
+        events_treat=sum(e for e, _ in treat.values()), total_treat=sum(n for _, n in treat.values()),
+        events_ctrl=sum(e for e, _ in ctrl.values()), total_ctrl=sum(n for _, n in ctrl.values()),
+        source_id=first["source_id"], locator=first["locator"], derivation=first["derivation"],
+        source_kind=first["source_kind"], pmid=first["source_pmid"], doi=first["source_doi"],
+        url=first["source_url"], citation=first["source_citation"], note=note,
+    )
+
+
+def gather(con: duckdb.DuckDBPyConnection, q: Question) -> tuple[list[Input], list[NoData], str | None]:
+    """The inputs and the no-data list of a question, read from the views."""
+    scope = _scope(con, q)
+    if q.review is not None and not con.execute(
+            "SELECT 1 FROM reviews WHERE review_id = $r", {"r": q.review}).fetchall():
+        raise UserError(f"--review {q.review!r}: no such review in the registry (see `evireg query "
+                        "\"select review_id from reviews\"`)")
+    rows = records(con, sql_text("analysis_rows.sql"), {"outcome": q.outcome})
+    missing = defaultdict(list)
+    for m in records(con, sql_text("analysis_missing.sql"), {"outcome": q.outcome}):
+        missing[(m["study_id"], m["subgroup_value"])].append(m["reason"])
+    whole: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    split: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        if r["subgroup_variable"] is None:
+            whole[r["study_id"]].append(r)
+        else:
+            split[(r["study_id"], r["subgroup_variable"], r["subgroup_value"])].append(r)
+
+    def why(study: str, subgroup: str | None = None) -> str:
+        reasons = missing.get((study, subgroup)) or missing.get((study, None))
+        return "; ".join(reasons) if reasons else f"no complete 2x2 for {q.outcome} in the study file"
+
+    inputs: list[Input] = []
+    no_data: list[NoData] = []
+    for s in scope:
+        sid = s["study_id"]
+        if q.by is None:
+            if whole.get(sid):
+                inputs.append(_combine(sid, None, whole[sid]))
+            else:
+                no_data.append(NoData(sid, None, why(sid)))
+        elif q.by == "rmc_type" and s["rmc_type"] in RMC_ORDER:
+            if whole.get(sid):
+                inputs.append(_combine(sid, s["rmc_type"], whole[sid]))
+            else:
+                no_data.append(NoData(sid, s["rmc_type"], why(sid)))
+        elif q.by in s and q.by != "rmc_type":
+            if whole.get(sid):
+                inputs.append(_combine(sid, str(s[q.by]), whole[sid]))
+            else:
+                no_data.append(NoData(sid, str(s[q.by]), why(sid)))
+        else:
+            reported = sorted(k for k in split if k[0] == sid and k[1] == q.by)
+            for key in reported:
+                inputs.append(_combine(sid, key[2], split[key]))
+            if not reported:
+                no_data.append(NoData(sid, None, f"{ENROLMENT.get(s['rmc_type'], '') if q.by == 'rmc_type' else ''}"
+                                                 f"no {q.outcome} results reported by {q.by}"))
+    order = {v: i for i, v in enumerate(RMC_ORDER)}
+    inputs.sort(key=lambda i: (order.get(i.subgroup or "", len(order)), i.subgroup or "", i.study))
+    h = con.execute(sql_text("registry_hash.sql")).fetchone()
+    return inputs, no_data, (h[0] if h else None)
+
+
+def stated_method(method: str | None, software: str | None, measure: str) -> tuple[str, str | None]:
+    """The method a review used; RevMan's default for dichotomous data is Mantel-Haenszel."""
+    if method:
+        return method, None
+    sw = (software or "").lower()
+    if "review manager" in sw or sw.startswith("revman"):
+        return "MH", f"method not stated; {software} pools {measure} by Mantel-Haenszel by default"
+    return "MH", "method not stated; Mantel-Haenszel assumed"
+
+
+def default_review(con: duckdb.DuckDBPyConnection) -> str:
+    ids = [r[0] for r in con.execute("SELECT review_id FROM reviews ORDER BY review_id").fetchall()]
+    if len(ids) == 1:
+        return ids[0]
+    if not ids:
+        raise UserError("the registry holds no review; pass --outcome to `evireg pool` instead, "
+                        "or add a review file")
+    raise UserError(f"the registry holds {len(ids)} reviews ({', '.join(ids)}); choose one with --review")
+
+
+def pool_inputs(inputs: Sequence[Input], q: Question) -> PoolResult | SubgroupResult | None:
+    from . import pooling
+
+    if not inputs:
+        return None
+    cols = ([i.events_treat for i in inputs], [i.total_treat for i in inputs],
+            [i.events_ctrl for i in inputs], [i.total_ctrl for i in inputs])
+    opts: dict[str, Any] = {"measure": q.measure, "method": q.method, "model": q.model,
+                            "tau2_method": q.tau2_method, "hksj": q.hksj,
+                            "labels": [i.study for i in inputs]}
+    try:
+        if q.by is None:
+            return pooling.pool(*cols, **opts)
+        return pooling.pool_subgroups(*cols, [i.subgroup for i in inputs], **opts)
+    except ValueError as e:
+        raise UserError(f"cannot pool: {e}") from None
+
+
+def answer_with(con: duckdb.DuckDBPyConnection, q: Question) -> Answer:
+    inputs, no_data, h = gather(con, q)
+    notes = [f"{i.study}: {i.note}" for i in inputs if i.note]
+    return Answer(q, h, inputs, no_data, pool_inputs(inputs, q), notes)
+
+
+def answer(reg: Registry, q: Question) -> Answer:
+    with connect_readonly(reg) as con:
+        return answer_with(con, q)
+
+
+def answers(reg: Registry, questions: Iterable[Question]) -> list[Answer]:
+    with connect_readonly(reg) as con:
+        return [answer_with(con, q) for q in questions]
+
+
+def variant(q: Question, **changes: Any) -> Question:
+    return replace(q, **changes)
+
+
+def answer_from_csv(path: Any, q: Question) -> Answer:
+    """Pool a CSV of 2x2 rows (see csvinput); the provenance is the file's hash and row numbers."""
+    from .csvinput import read_tables
+
+    inputs, digest = read_tables(path)
+    if q.by is None and any(i.subgroup for i in inputs):
+        q = replace(q, by="subgroup")
+    if q.by is not None:
+        unnamed = [i.study for i in inputs if not i.subgroup]
+        if unnamed:
+            raise UserError(f"{path}: rows without a subgroup ({', '.join(unnamed)}); "
+                            "fill the subgroup column for every row or for none")
+    return Answer(q, f"sha256:{digest}", inputs, [], pool_inputs(inputs, q))

@@ -1,0 +1,202 @@
+"""A review's published claims held against the registry: recomputed, and checked against themselves."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .analysis import Answer, Question, answer_with, default_review, stated_method
+from .claimcheck import Consistency, check_ratio_claim, matches_printed, p_interval
+from .errors import UserError
+from .registry import Registry
+from .store import connect_readonly, records, sql_text
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from .pooling import PoolResult
+
+
+@dataclass(frozen=True)
+class Recomputed:
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    z: float | None
+    p: float | None
+    k: int
+    method: str
+    model: str
+    matches: dict[str, bool | None]
+
+    @property
+    def reproduced(self) -> bool:
+        return all(v is not False for v in self.matches.values()) and self.k > 0
+
+
+@dataclass(frozen=True)
+class ClaimAudit:
+    claim_id: str
+    analysis_id: str
+    outcome: str
+    subgroup: str | None
+    published: dict[str, str | None]
+    recomputed: Recomputed | None
+    alternatives: list[Recomputed]
+    verdict: str
+    differences: dict[str, float]
+    consistency: Consistency
+    missing_studies: list[str]
+    locator: str
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.consistency
+        return {
+            "claim_id": self.claim_id, "analysis_id": self.analysis_id, "outcome": self.outcome,
+            "subgroup": self.subgroup, "published": self.published,
+            "recomputed": _rec_dict(self.recomputed),
+            "alternatives": [_rec_dict(a) for a in self.alternatives],
+            "verdict": self.verdict, "differences": self.differences,
+            "consistency": {"implied_z": c.implied_z, "implied_p": c.implied_p, "se": c.se,
+                            "implied_abs_z_range": list(c.implied_z_range) if c.implied_z_range else None,
+                            "consistent": c.consistent, "note": c.note},
+            "missing_studies": self.missing_studies, "locator": self.locator,
+        }
+
+
+def _rec_dict(r: Recomputed | None) -> dict[str, Any] | None:
+    if r is None:
+        return None
+    d = asdict(r)
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+
+
+@dataclass(frozen=True)
+class Totals:
+    published: dict[str, int | None]
+    registry: dict[str, int | None]
+    unknown_arm_counts: list[str]
+    agree: dict[str, bool | None]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    review: str
+    registry_hash: str | None
+    claims: list[ClaimAudit]
+    totals: Totals
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return all(c.verdict == "reproduced" and c.consistency.consistent is not False
+                   for c in self.claims)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"review": self.review, "registry_hash": self.registry_hash,
+                "claims": [c.to_dict() for c in self.claims], "totals": self.totals.to_dict(),
+                "notes": self.notes}
+
+
+def _pick(ans: Answer, subgroup: str | None) -> PoolResult | None:
+    from .pooling import SubgroupResult
+
+    r = ans.result
+    if r is None:
+        return None
+    if isinstance(r, SubgroupResult):
+        if subgroup is None:
+            return r.overall
+        return next((res for name, res in r.subgroups if name == subgroup), None)
+    return r if subgroup is None else None
+
+
+def _recompute(res: PoolResult | None, published: dict[str, str | None], method: str, model: str
+               ) -> Recomputed | None:
+    if res is None or res.k == 0:
+        return None
+    z = abs(res.z) if math.isfinite(res.z) else None
+    p_ok: bool | None = None
+    if published["p"] is not None:
+        pi = p_interval(published["p"])
+        p_ok = None if pi is None else bool(pi[0] - 1e-12 <= res.p <= pi[1] + 1e-12)
+    matches = {
+        "estimate": matches_printed(res.estimate, published["estimate"]),
+        "ci_low": matches_printed(res.ci_low, published["ci_low"]),
+        "ci_high": matches_printed(res.ci_high, published["ci_high"]),
+        "z": matches_printed(z, published["z"]),
+        "p": p_ok,
+    }
+    return Recomputed(res.estimate, res.ci_low, res.ci_high, z, res.p, res.k, method, model, matches)
+
+
+def audit_with(con: duckdb.DuckDBPyConnection, review: str) -> AuditReport:
+    claims = records(con, sql_text("audit_claims.sql"), {"review": review})
+    info = records(con, sql_text("review_info.sql"), {"review": review})
+    if not info:
+        raise UserError(f"--review {review!r}: no such review in the registry")
+    analyses = {a["analysis_id"]: a for a in info}
+    cache: dict[tuple[str, str], Answer] = {}
+    out: list[ClaimAudit] = []
+    notes: list[str] = []
+    for c in claims:
+        a = analyses[c["analysis_id"]]
+        method, why = stated_method(a["method"], a["software"], a["measure"])
+        if why and why not in notes:
+            notes.append(why)
+        models = ["fixed", "random"] if a["model"] in (None, "unknown") else [a["model"]]
+        published = {"estimate": c["estimate_text"], "ci_low": c["ci_low_text"],
+                     "ci_high": c["ci_high_text"], "z": c["z_text"], "p": c["p_text"]}
+        recs: list[Recomputed] = []
+        missing: list[str] = []
+        for model in models:
+            key = (a["analysis_id"], model)
+            if key not in cache:
+                q = Question(a["outcome"], a["subgroup_variable"], a["measure"], method, model,
+                             review=review)
+                cache[key] = answer_with(con, q)
+            ans = cache[key]
+            missing = sorted({n.study for n in ans.no_data
+                              if c["subgroup_value"] is None or n.subgroup in (None, c["subgroup_value"])})
+            rec = _recompute(_pick(ans, c["subgroup_value"]), published, method, model)
+            if rec is not None:
+                recs.append(rec)
+        best = next((r for r in recs if r.reproduced), recs[0] if recs else None)
+        alternatives = [r for r in recs if r is not best]
+        if best is None:
+            verdict = "not_recomputable"
+        elif missing:
+            verdict = "not_recomputable"  # the registry lacks data the review used
+        else:
+            verdict = "reproduced" if best.reproduced else "differs"
+        diffs = {} if best is None else {
+            k: v - float(published[k] or "nan") for k, v in
+            (("estimate", best.estimate), ("ci_low", best.ci_low), ("ci_high", best.ci_high),
+             ("z", best.z)) if v is not None and published[k] is not None}
+        consistency = check_ratio_claim(c["estimate_text"], c["ci_low_text"], c["ci_high_text"],
+                                        c["z_text"], c["p_text"]) if a["measure"] != "RD" else \
+            Consistency(None, None, None, None, None, "not checked for risk differences")
+        out.append(ClaimAudit(c["claim_id"], c["analysis_id"], a["outcome"], c["subgroup_value"],
+                              published, best, alternatives, verdict, diffs, consistency, missing,
+                              c["locator"]))
+    h = con.execute(sql_text("registry_hash.sql")).fetchone()
+    return AuditReport(review, h[0] if h else None, out, _totals(con, review), notes)
+
+
+def _totals(con: duckdb.DuckDBPyConnection, review: str) -> Totals:
+    (row,) = records(con, sql_text("audit_totals.sql"), {"review": review})
+    published = {k: row[f"published_{k}"] for k in ("studies", "participants", "intervention", "control")}
+    registry = {k: row[f"registry_{k}"] for k in ("studies", "participants", "intervention", "control")}
+    unknown = list(row["unknown_arm_counts"] or [])
+    agree = {k: (None if published[k] is None or (unknown and k != "studies")
+                 else published[k] == registry[k]) for k in published}
+    return Totals(published, registry, unknown, agree)
+
+
+def audit(reg: Registry, review: str | None = None) -> AuditReport:
+    with connect_readonly(reg) as con:
+        return audit_with(con, review or default_review(con))

@@ -1,0 +1,115 @@
+"""Pure checks of printed statistics: rounding matches, and a printed CI against its own Z and P.
+
+A ratio's 95% CI gives its log-scale standard error, SE = (ln hi - ln lo) / (2 x 1.96), hence an
+implied Z = ln(estimate) / SE and a two-sided P (Altman & Bland, BMJ 2011;343:d2090). Because the
+printed numbers are rounded, the implied Z is an interval over every value that rounds to what
+was printed; a printed Z or P is consistent when its own rounding interval meets that one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import product
+
+Z95 = 1.959963984540054
+
+
+def decimals(printed: str) -> int:
+    return -Decimal(printed).as_tuple().exponent if "." in printed else 0  # type: ignore[operator]
+
+
+def rounding_interval(printed: str) -> tuple[float, float]:
+    half = 0.5 * 10.0 ** -decimals(printed)
+    v = float(printed)
+    return v - half, v + half
+
+
+def matches_printed(value: float | None, printed: str | None) -> bool | None:
+    """True when `value` rounds to `printed` at its digits (half-up, with float slack)."""
+    if printed is None:
+        return None
+    if value is None or not math.isfinite(value):
+        return False
+    lo, hi = rounding_interval(printed)
+    return lo - 1e-9 <= value <= hi + 1e-9
+
+
+_P = re.compile(r"^\s*P\s*(?P<op><=|>=|=|<|>|≤|≥)\s*(?P<num>[0-9]*\.?[0-9]+)\s*$", re.IGNORECASE)
+
+
+def p_interval(p_text: str) -> tuple[float, float] | None:
+    """The P values a printed `P<0.00001` / `P=0.04` / `P>0.05` admits; None if unreadable."""
+    m = _P.match(p_text)
+    if not m:
+        return None
+    num, op = m.group("num"), m.group("op")
+    v = float(num)
+    if op in ("<", "<=", "≤"):
+        return 0.0, v
+    if op in (">", ">=", "≥"):
+        return v, 1.0
+    lo, hi = rounding_interval(num)
+    return max(lo, 0.0), min(hi, 1.0)
+
+
+def _state(yes: bool, no: bool) -> bool | None:
+    """Definitely significant, definitely not, or None when rounding leaves it open."""
+    return True if yes else (False if no else None)
+
+
+def two_sided_p(z: float) -> float:
+    return math.erfc(abs(z) / math.sqrt(2.0))
+
+
+@dataclass(frozen=True)
+class Consistency:
+    se: float | None
+    implied_z: float | None
+    implied_z_range: tuple[float, float] | None
+    implied_p: float | None
+    consistent: bool | None
+    note: str
+
+
+def check_ratio_claim(estimate: str, ci_low: str, ci_high: str, z: str | None,
+                      p_text: str | None) -> Consistency:
+    """Does a printed ratio, its 95% CI, Z and P agree (within their rounding)?"""
+    e, lo, hi = float(estimate), float(ci_low), float(ci_high)
+    if min(e, lo, hi) <= 0 or hi <= lo:
+        return Consistency(None, None, None, None, None, "CI not usable on the log scale")
+    se = (math.log(hi) - math.log(lo)) / (2 * Z95)
+    iz = math.log(e) / se
+    corners = []
+    for ee, ll, hh in product(rounding_interval(estimate), rounding_interval(ci_low),
+                              rounding_interval(ci_high)):
+        if min(ee, ll, hh) > 0 and hh > ll:
+            corners.append(abs(math.log(ee)) / ((math.log(hh) - math.log(ll)) / (2 * Z95)))
+    zr = (min(corners), max(corners))
+    ip = two_sided_p(iz)
+    problems: list[str] = []
+    ci_sig = hi < 1.0 or lo > 1.0
+    if z is not None:
+        zlo, zhi = rounding_interval(z)
+        if zhi < zr[0] - 1e-9 or zlo > zr[1] + 1e-9:
+            problems.append(f"printed Z={z} but the CI implies Z between {zr[0]:.2f} and {zr[1]:.2f}")
+        z_sig = _state(abs(zlo) > 1.96, abs(zhi) < 1.96)
+        if z_sig is not None and z_sig != ci_sig:
+            problems.append(f"Z={z} and the CI disagree about significance at 5%")
+    if p_text is not None:
+        pi = p_interval(p_text)
+        if pi is None:
+            problems.append(f"P {p_text!r} could not be read")
+        else:
+            p_range = (two_sided_p(zr[1]), two_sided_p(zr[0]))
+            if pi[1] < p_range[0] - 1e-12 or pi[0] > p_range[1] + 1e-12:
+                problems.append(f"printed {p_text} but the CI implies P between "
+                                f"{p_range[0]:.2g} and {p_range[1]:.2g}")
+            p_sig = _state(pi[1] < 0.05, pi[0] >= 0.05)
+            if p_sig is not None and p_sig != ci_sig:
+                side = "excludes" if ci_sig else "includes"
+                problems.append(f"the CI {side} 1 but {p_text} says the opposite about P < 0.05")
+    note = "; ".join(problems) if problems else "CI, Z and P agree"
+    return Consistency(se, iz, zr, ip, not problems, note)

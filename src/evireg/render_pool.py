@@ -1,0 +1,323 @@
+"""Pooled answers laid out as RevMan lays out an analysis: study rows, subtotals, total, tests.
+
+Human formats round as RevMan prints (ratios and Z to 2 decimals, I² whole percent, P floored at
+0.00001); JSON keeps full precision. The forest column is drawn with text on a log scale.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from . import revman_format as rf
+
+if TYPE_CHECKING:
+    from .analysis import Answer, Input
+    from .pooling import PoolResult
+
+MEASURE_NAMES = {"OR": "Odds Ratio", "RR": "Risk Ratio", "RD": "Risk Difference"}
+METHOD_NAMES = {"MH": "M-H", "IV": "IV", "Peto": "Peto"}
+
+
+def effect_header(measure: str, method: str, model: str) -> str:
+    return f"{MEASURE_NAMES[measure]} {METHOD_NAMES.get(method, method)}, {model.capitalize()}, 95% CI"
+
+
+def fmt_est(measure: str, est: float | None, lo: float | None, hi: float | None) -> str:
+    if est is None or lo is None or hi is None or not all(map(math.isfinite, (est, lo, hi))):
+        return rf.NOT_ESTIMABLE
+    return rf.fmt_estimate_ci(est, lo, hi)
+
+
+def heterogeneity_text(res: PoolResult) -> str:
+    h = res.heterogeneity
+    return rf.fmt_heterogeneity(h.q, h.df, h.p, h.i2, h.tau2 if res.model == "random" else None)
+
+
+def overall_text(res: PoolResult) -> str:
+    if res.t_df and math.isfinite(res.z):  # HKSJ: a t statistic
+        return f"Test for overall effect: t = {rf.fmt_z(res.z)}, df = {res.t_df} ({rf.fmt_p(res.p)})"
+    return rf.fmt_overall_effect(res.z if res.k else None, res.p)
+
+
+def difference_text(answer: Answer) -> str | None:
+    from .pooling import SubgroupResult
+
+    r = answer.result
+    if not isinstance(r, SubgroupResult):
+        return None
+    d = r.difference
+    if d is None:
+        return rf.fmt_subgroup_difference(None, 0, None, None)
+    return rf.fmt_subgroup_difference(d.q, d.df, d.p, d.i2)
+
+
+# --- text forest ----------------------------------------------------------------------------
+
+
+RATIO_AXES = (10.0, 20.0, 50.0, 100.0)  # plotted from 1/x to x; RevMan's widest default is 0.01-100
+
+
+def axis_range(values: Sequence[float], ratio: bool) -> tuple[float, float]:
+    """A symmetric range around the null that holds the CIs (arrows mark limits beyond it)."""
+    finite = [v for v in values if math.isfinite(v) and (v > 0 or not ratio)]
+    if ratio:
+        need = max([max(v, 1 / v) for v in finite] or [1.0])
+        top = next((x for x in RATIO_AXES if need <= x), RATIO_AXES[-1])
+        return 1 / top, top
+    need = max([abs(v) for v in finite] or [0.5])
+    top = next((x for x in (0.1, 0.2, 0.5, 1.0) if need <= x), 1.0)
+    return -top, top
+
+
+def forest_bar(est: float | None, lo: float | None, hi: float | None, axis: tuple[float, float],
+               width: int, ratio: bool, diamond: bool = False) -> str:
+    """One row of a text forest plot: CI line, point (■) or diamond (◆), null line (│)."""
+
+    def pos(x: float) -> float:
+        a, b = axis
+        if ratio:
+            x, a, b = math.log(x), math.log(a), math.log(b)
+        return (x - a) / (b - a) * (width - 1)
+
+    cells = [" "] * width
+    mid = round(pos(1.0 if ratio else 0.0))
+    cells[mid] = "│"
+    if est is None or lo is None or hi is None or not all(map(math.isfinite, (est, lo, hi))) \
+            or (ratio and min(est, lo, hi) <= 0):
+        return "".join(cells)
+    p_lo, p_est, p_hi = pos(lo), pos(est), pos(hi)
+    i_lo, i_hi = max(0, round(p_lo)), min(width - 1, round(p_hi))
+    for i in range(i_lo, i_hi + 1):
+        cells[i] = "◆" if diamond else "─"
+    if not diamond:
+        if p_lo < 0:
+            cells[0] = "◄"
+        if p_hi > width - 1:
+            cells[width - 1] = "►"
+        j = round(p_est)
+        if 0 <= j < width:
+            cells[j] = "■"
+    return "".join(cells)
+
+
+# --- rows -----------------------------------------------------------------------------------
+
+
+def _block_rows(res: PoolResult, inputs: Sequence[Input], notes: dict[tuple[str, str | None], int],
+                subgroup: str | None) -> list[dict[str, Any]]:
+    rows = []
+    for s in res.studies:
+        n = notes.get((s.label, subgroup))
+        rows.append({
+            "kind": "study", "label": s.label + (f" [{n}]" if n else ""),
+            "et": s.events_t, "nt": s.total_t, "ec": s.events_c, "nc": s.total_c,
+            "weight": s.weight, "est": None if s.excluded else s.estimate,
+            "lo": None if s.excluded else s.ci_low, "hi": None if s.excluded else s.ci_high,
+        })
+    return rows
+
+
+def _total_row(label: str, res: PoolResult) -> dict[str, Any]:
+    inc = [s for s in res.studies if not s.excluded]
+    return {"kind": "total", "label": label, "et": None, "nt": sum(s.total_t for s in inc),
+            "ec": None, "nc": sum(s.total_c for s in inc),
+            "weight": 100.0 if res.k else None, "est": res.estimate if res.k else None,
+            "lo": res.ci_low if res.k else None, "hi": res.ci_high if res.k else None,
+            "events": (sum(s.events_t for s in inc), sum(s.events_c for s in inc)),
+            "lines": [heterogeneity_text(res), overall_text(res)]}
+
+
+def layout(answer: Answer) -> list[dict[str, Any]]:
+    """RevMan's row order: subgroup heading, its studies, subtotal; then the total."""
+    from .pooling import SubgroupResult
+
+    r = answer.result
+    notes = footnote_numbers(answer)
+    if r is None:
+        return []
+    rows: list[dict[str, Any]] = []
+    if isinstance(r, SubgroupResult):
+        for name, sub in r.subgroups:
+            rows.append({"kind": "heading", "label": name})
+            rows += _block_rows(sub, answer.inputs, notes, name)
+            rows.append(_total_row("Subtotal (95% CI)", sub))
+        rows.append(_total_row("Total (95% CI)", r.overall))
+    else:
+        rows += _block_rows(r, answer.inputs, notes, None)
+        rows.append(_total_row("Total (95% CI)", r))
+    return rows
+
+
+def footnote_numbers(answer: Answer) -> dict[tuple[str, str | None], int]:
+    return {(i.study, i.subgroup): n for n, i in enumerate(answer.inputs, start=1)}
+
+
+def source_text(i: Input, max_derivation: int | None = None) -> str:
+    ident = f"PMID {i.pmid}" if i.pmid else (f"doi {i.doi}" if i.doi else (i.url or ""))
+    kind = f"{i.source_kind}, " if i.source_kind else ""
+    text = f"{i.source_id} ({kind}{ident}): {i.locator}" if ident else f"{i.source_id}: {i.locator}"
+    if i.derivation:
+        d = i.derivation
+        if max_derivation and len(d) > max_derivation:
+            d = d[: max_derivation - 1].rstrip() + "…"
+        text += f"; derived: {d}"
+    if i.note:
+        text += f"; {i.note}"
+    return text
+
+
+def footnotes(answer: Answer, max_derivation: int | None = None) -> list[str]:
+    out = []
+    for n, i in enumerate(answer.inputs, start=1):
+        sg = f" ({i.subgroup})" if i.subgroup else ""
+        out.append(f"[{n}] {i.study}{sg}: {source_text(i, max_derivation)}")
+    return out
+
+
+def no_data_lines(answer: Answer) -> list[str]:
+    return [f"{n.study}{f' ({n.subgroup})' if n.subgroup else ''}: no data: {n.reason}"
+            for n in answer.no_data]
+
+
+def _counts(e: int | None, n: int | None) -> tuple[str, str]:
+    return ("" if e is None else str(e), "" if n is None else str(n))
+
+
+def _block_table(cols: list[tuple[str, str, int]], header: bool) -> Table:
+    t = Table(show_header=header, header_style="bold", box=None, pad_edge=False, padding=(0, 1, 0, 0))
+    for name, justify, w in cols:
+        t.add_column(name, justify=justify, width=w, no_wrap=True, overflow="ellipsis")  # type: ignore[arg-type]
+    return t
+
+
+def rich_table(answer: Answer, title: str, width: int = 80) -> Group:
+    """The analysis as RevMan draws it; each subgroup block is a table of the same columns."""
+    q = answer.question
+    ratio = q.measure != "RD"
+    rows = layout(answer)
+    values = [v for r in rows for v in (r.get("lo"), r.get("hi")) if v is not None]
+    axis = axis_range(values, ratio)
+    narrow = width < 110
+    label_w = min(max([len(str(r["label"])) for r in rows] + [17]), 21 if narrow else 30)
+    arm_w = (7 + 7) if narrow else (6 + 6 + 6 + 6 + 2)
+    bar_w = max(15, min(41, width - label_w - arm_w - 6 - 18 - 7)) if narrow else 41
+    mid = "1" if ratio else "0"
+    ends = (f"{axis[0]:g}", f"{axis[1]:g}")  # 0.01 ... 100
+    gap = max(1, (bar_w - len(ends[0]) - len(ends[1]) - len(mid)) // 2)
+    axis_head = f"{ends[0]}{' ' * gap}{mid}{' ' * (bar_w - len(ends[0]) - len(ends[1]) - len(mid) - gap)}{ends[1]}"
+    arm_cols = ([("Treat\nn/N", "right", 7), ("Ctrl\nn/N", "right", 7)] if narrow else
+                [("Treat\nEvents", "right", 6), ("\nTotal", "right", 6), ("Ctrl\nEvents", "right", 7),
+                 ("\nTotal", "right", 6)])
+    cols = [("Study or Subgroup", "left", label_w), *arm_cols, ("Weight", "right", 6),
+            (f"{MEASURE_NAMES[q.measure]}\n{rf_method(q)}", "right", 19 if narrow else 20),
+            (f"{MEASURE_NAMES[q.measure]}\n{axis_head}", "left", bar_w)]
+    parts: list[Any] = [Text(title, style="bold")]
+    table = _block_table(cols, header=True)
+
+    def flush(extra: list[str]) -> None:
+        nonlocal table
+        parts.append(table)
+        if extra:
+            parts.append(Text("\n".join(f"  {line}" for line in extra), style="dim"))
+        table = _block_table(cols, header=False)
+
+    for r in rows:
+        if r["kind"] == "heading":
+            table.add_row(Text(str(r["label"]), style="bold"), *[""] * (len(cols) - 1))
+            continue
+        bold = "bold" if r["kind"] == "total" else ""
+        et, nt = _counts(r["et"], r["nt"])
+        ec, nc = _counts(r["ec"], r["nc"])
+        arms = [f"{et}/{nt}" if et else nt, f"{ec}/{nc}" if ec else nc] if narrow else [et, nt, ec, nc]
+        table.add_row(Text(r["label"], style=bold), *arms, rf.fmt_weight(r["weight"]),
+                      Text(fmt_est(q.measure, r["est"], r["lo"], r["hi"]), style=bold),
+                      forest_bar(r["est"], r["lo"], r["hi"], axis, bar_w, ratio, r["kind"] == "total"))
+        if r["kind"] == "total":
+            ev = r["events"]
+            table.add_row(Text("Total events", style="dim"),
+                          *([str(ev[0]), str(ev[1])] if narrow else [str(ev[0]), "", str(ev[1]), ""]),
+                          "", "", "")
+            flush(r["lines"])
+    if table.row_count:
+        parts.append(table)
+    diff = difference_text(answer)
+    if diff:
+        parts.append(Text(diff))
+    notes = (footnotes(answer, max_derivation=100)
+             + [f"- {_clip(n, 160)}" for n in no_data_lines(answer)] + answer.notes)
+    if notes:
+        parts.append(Text("\n".join(notes), style="dim"))
+    return Group(*parts)
+
+
+def rf_method(q: Any) -> str:
+    return f"{METHOD_NAMES.get(q.method, q.method)}, {q.model.capitalize()}, 95% CI"
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def rich_box() -> Any:
+    from rich import box
+
+    return box.SIMPLE_HEAD
+
+
+def markdown(answer: Answer, title: str) -> str:
+    q = answer.question
+    head = ["Study or Subgroup", "Treat events", "Treat total", "Ctrl events", "Ctrl total", "Weight",
+            effect_header(q.measure, q.method, q.model)]
+    lines = [f"### {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in layout(answer):
+        if r["kind"] == "heading":
+            lines.append(f"| **{r['label']}** |" + " |" * (len(head) - 1))
+            continue
+        b = "**" if r["kind"] == "total" else ""
+        et, nt = _counts(r["et"], r["nt"])
+        ec, nc = _counts(r["ec"], r["nc"])
+        w = rf.fmt_weight(r["weight"])
+        lines.append(f"| {b}{r['label']}{b} | {et} | {nt} | {ec} | {nc} | {w} | "
+                     f"{b}{fmt_est(q.measure, r['est'], r['lo'], r['hi'])}{b} |")
+        if r["kind"] == "total":
+            lines += [f"| {line} |" + " |" * (len(head) - 1) for line in r["lines"]]
+    diff = difference_text(answer)
+    if diff:
+        lines += ["", diff]
+    notes = footnotes(answer) + [f"- {n}" for n in no_data_lines(answer)] + answer.notes
+    if notes:
+        lines += ["", *[f"{n}  " for n in notes]]
+    return "\n".join(lines) + "\n"
+
+
+def csv_rows(answer: Answer) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["subgroup", "study", "events_treat", "total_treat", "events_ctrl", "total_ctrl",
+                "weight", "estimate", "ci_low", "ci_high", "excluded", "source_id", "locator"])
+    d = answer.to_dict()
+    blocks = [(sg["name"], sg) for sg in d["subgroups"]] or [("", d)]
+    for name, block in blocks:
+        for s in block["studies"]:
+            src = s.get("source") or {}
+            w.writerow([name, s["study"], s["events_treat"], s["total_treat"], s["events_ctrl"],
+                        s["total_ctrl"], s["weight"], s["estimate"], s["ci_low"], s["ci_high"],
+                        s["excluded"] or "", src.get("source_id", ""), src.get("locator", "")])
+        if name:
+            w.writerow([name, "Subtotal", "", "", "", "", 100.0, block["estimate"], block["ci_low"],
+                        block["ci_high"], "", "", ""])
+    w.writerow(["", "Total", "", "", "", "", 100.0, d["estimate"], d["ci_low"], d["ci_high"], "", "", ""])
+    return buf.getvalue()
+
+
+def json_text(answer: Answer) -> str:
+    return json.dumps(answer.to_dict(), indent=2)

@@ -1,0 +1,185 @@
+"""Human renderings of a review report and of an audit (rich for terminals, Markdown for sharing)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from . import revman_format as rf
+from .render_pool import fmt_est, markdown as pool_markdown, rich_table
+
+if TYPE_CHECKING:
+    from .audit import AuditReport, ClaimAudit, Recomputed
+    from .report import Line, Report, Section
+
+VERDICT_STYLE = {"reproduced": "green", "differs": "red", "not_recomputable": "yellow"}
+
+
+def _line_cells(measure: str, line: Line) -> list[str]:
+    p = "" if line.p is None else rf.fmt_p(line.p)
+    i2 = "" if line.i2 is None else f"{line.i2:.0f}%"
+    return [line.label, str(line.k), fmt_est(measure, line.estimate, line.ci_low, line.ci_high), p, i2]
+
+
+def _egger_text(section: Section) -> str:
+    e = section.egger
+    if e is None:
+        return "Egger's test: not run (fewer than 2 studies)"
+    if e.reason:
+        return f"Egger's test: not run ({e.reason})"
+    return (f"Egger's test: intercept {e.intercept:.2f} (SE {e.se:.2f}), t = {e.t:.2f}, "
+            f"df = {e.df} ({rf.fmt_p(e.p)})")
+
+
+def _sensitivity_table(section: Section, title: str, lines: Sequence[Line]) -> Table:
+    m = section.answer.question.measure
+    t = Table(title=title, title_justify="left", header_style="bold", pad_edge=False, box=None)
+    for c, j in (("Analysis", "left"), ("k", "right"), (f"{m} [95% CI]", "right"), ("P", "right"),
+                 ("I²", "right")):
+        t.add_column(c, justify=j)  # type: ignore[arg-type]
+    for line in lines:
+        t.add_row(*_line_cells(m, line))
+    return t
+
+
+def report_rich(rep: Report, width: int) -> Group:
+    parts: list[Any] = [Text(rep.title, style="bold"),
+                        Text(f"registry {short(rep.registry_hash)}", style="dim")]
+    for s in rep.sections:
+        parts.append(Text(""))
+        parts.append(rich_table(s.answer, s.title, width))
+        if s.model_note:
+            parts.append(Text(f"Note: {s.model_note}", style="italic"))
+        parts.append(_sensitivity_table(s, "Sensitivity", s.sensitivity))
+        if s.leave_one_out:
+            parts.append(_sensitivity_table(s, "Leave one out", s.leave_one_out))
+        parts.append(Text(_egger_text(s), style="dim"))
+    return Group(*parts)
+
+
+def short(h: str | None) -> str:
+    return "unknown" if not h else h.split(":")[-1][:12]
+
+
+def _md_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
+    return out
+
+
+def report_markdown(rep: Report) -> str:
+    lines = [f"## {rep.title}", "", f"Registry content hash `{short(rep.registry_hash)}`.", ""]
+    for s in rep.sections:
+        lines.append(pool_markdown(s.answer, s.title))
+        if s.model_note:
+            lines += [f"*Note: {s.model_note}*", ""]
+        m = s.answer.question.measure
+        head = ["Analysis", "k", f"{m} [95% CI]", "P", "I²"]
+        lines += ["**Sensitivity**", "", *_md_table(head, [_line_cells(m, x) for x in s.sensitivity]), ""]
+        if s.leave_one_out:
+            lines += ["**Leave one out**", "",
+                      *_md_table(head, [_line_cells(m, x) for x in s.leave_one_out]), ""]
+        lines += [_egger_text(s), ""]
+    return "\n".join(lines)
+
+
+# --- audit ----------------------------------------------------------------------------------
+
+
+def _published(c: ClaimAudit) -> str:
+    p = c.published
+    z = f", Z={p['z']}" if p["z"] else ""
+    pt = f", {p['p']}" if p["p"] else ""
+    return f"{p['estimate']} [{p['ci_low']}, {p['ci_high']}]{z}{pt}"
+
+
+def _recomputed(r: Recomputed | None) -> str:
+    if r is None:
+        return "-"
+    z = f", Z={rf.fmt_z(r.z)}" if r.z is not None else ""
+    p = f", {rf.fmt_p(r.p)}" if r.p is not None else ""
+    return f"{fmt_est('OR', r.estimate, r.ci_low, r.ci_high)}{z}{p} (k={r.k}, {r.method} {r.model})"
+
+
+def _claim_name(c: ClaimAudit) -> str:
+    return c.claim_id + (f" ({c.subgroup})" if c.subgroup else "")
+
+
+def _details(c: ClaimAudit) -> list[str]:
+    out = []
+    if c.recomputed is not None and c.verdict != "reproduced":
+        off = [k for k, v in c.recomputed.matches.items() if v is False]
+        if off:
+            out.append("does not match at the printed digits: " + ", ".join(off))
+    for alt in c.alternatives:
+        out.append(f"also {alt.model}: {_recomputed(alt)}")
+    if c.missing_studies:
+        out.append("registry lacks data for: " + ", ".join(c.missing_studies))
+    cons = c.consistency
+    if cons.implied_z is not None:
+        out.append(f"printed CI implies SE(log) {cons.se:.3f}, |Z| {abs(cons.implied_z):.2f}, "
+                   f"P {cons.implied_p:.2g}: {cons.note}")
+    else:
+        out.append(cons.note)
+    return out
+
+
+def _totals_rows(a: AuditReport) -> list[list[str]]:
+    t = a.totals
+    rows = []
+    for k in ("studies", "participants", "intervention", "control"):
+        agree = t.agree[k]
+        mark = "agree" if agree else ("differ" if agree is False else "cannot tell")
+        pub, reg = t.published[k], t.registry[k]
+        rows.append([k, "" if pub is None else str(pub), "" if reg is None else str(reg), mark])
+    return rows
+
+
+def audit_rich(a: AuditReport) -> Group:
+    t = Table(title=f"Audit of {a.review}: published claims vs the registry", title_justify="left",
+              header_style="bold", show_lines=True)
+    for col in ("Claim", "Published", "Recomputed", "Verdict", "Self-consistent"):
+        t.add_column(col, overflow="fold")
+    for c in a.claims:
+        cons = c.consistency.consistent
+        t.add_row(_claim_name(c), _published(c), _recomputed(c.recomputed),
+                  Text(c.verdict, style=VERDICT_STYLE[c.verdict]),
+                  Text("yes" if cons else ("NO" if cons is False else "n/a"),
+                       style="green" if cons else "red"))
+    parts: list[Any] = [t]
+    for c in a.claims:
+        parts.append(Text(f"{_claim_name(c)} [{c.locator}]", style="bold"))
+        parts.append(Text("\n".join(f"  - {d}" for d in _details(c))))
+    tt = Table(title="Printed totals vs registry (randomised women per arm role)", title_justify="left",
+               header_style="bold")
+    for col in ("Count", "Published", "Registry", ""):
+        tt.add_column(col)
+    for row in _totals_rows(a):
+        tt.add_row(*row)
+    parts.append(tt)
+    if a.totals.unknown_arm_counts:
+        parts.append(Text("arm counts not reported for: " + ", ".join(a.totals.unknown_arm_counts),
+                          style="dim"))
+    if a.notes:
+        parts.append(Text("\n".join(a.notes), style="dim"))
+    return Group(*parts)
+
+
+def audit_markdown(a: AuditReport) -> str:
+    lines = [f"## Audit of {a.review}", "",
+             *_md_table(["Claim", "Published", "Recomputed", "Verdict", "Self-consistent"],
+                        [[_claim_name(c), _published(c), _recomputed(c.recomputed), c.verdict,
+                          {True: "yes", False: "NO", None: "n/a"}[c.consistency.consistent]]
+                         for c in a.claims]), ""]
+    for c in a.claims:
+        lines += [f"**{_claim_name(c)}** ({c.locator})", "", *[f"- {d}" for d in _details(c)], ""]
+    lines += ["**Printed totals vs registry**", "",
+              *_md_table(["Count", "Published", "Registry", ""], _totals_rows(a)), ""]
+    if a.totals.unknown_arm_counts:
+        lines += ["Arm counts not reported for: " + ", ".join(a.totals.unknown_arm_counts), ""]
+    lines += [f"{n}  " for n in a.notes]
+    return "\n".join(lines) + "\n"

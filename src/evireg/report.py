@@ -1,0 +1,130 @@
+"""A review's analyses recomputed from the registry, with sensitivity analyses and provenance."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from .analysis import Answer, Question, answer_with, default_review, stated_method
+from .errors import UserError
+from .registry import Registry
+from .store import connect_readonly, records, sql_text
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from .pooling import PoolResult
+    from .sensitivity import EggerResult
+
+SENSITIVITY_FILTERS = (
+    ("Randomised studies only", "randomised"),
+    ("Placebo-controlled studies only", "control_type = 'placebo'"),
+    ("Randomised and placebo-controlled", "randomised and control_type = 'placebo'"),
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One alternative analysis: what changed, and the pooled result it gives."""
+
+    label: str
+    k: int
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p: float | None
+    i2: float | None
+
+    @classmethod
+    def of(cls, label: str, res: PoolResult | None) -> Line:
+        if res is None or res.k == 0:
+            return cls(label, 0, None, None, None, None, None)
+
+        def f(x: float) -> float | None:
+            return x if math.isfinite(x) else None
+
+        return cls(label, res.k, f(res.estimate), f(res.ci_low), f(res.ci_high), f(res.p),
+                   f(res.heterogeneity.i2))
+
+
+@dataclass(frozen=True)
+class Section:
+    analysis_id: str
+    title: str
+    answer: Answer
+    sensitivity: list[Line]
+    leave_one_out: list[Line]
+    egger: EggerResult | None
+    model_note: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return {"analysis_id": self.analysis_id, "title": self.title, "model_note": self.model_note,
+                "result": self.answer.to_dict(),
+                "sensitivity": [asdict(s) for s in self.sensitivity],
+                "leave_one_out": [asdict(s) for s in self.leave_one_out],
+                "egger": self.egger.to_dict() if self.egger else None}
+
+
+@dataclass(frozen=True)
+class Report:
+    review_id: str
+    title: str
+    registry_hash: str | None
+    sections: list[Section]
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"review": self.review_id, "title": self.title, "registry_hash": self.registry_hash,
+                "analyses": [s.to_dict() for s in self.sections], "notes": self.notes}
+
+
+def _title(a: dict[str, Any]) -> str:
+    outcome = str(a["outcome"]).replace("_", " ")
+    by = f" by {str(a['subgroup_variable']).replace('_', ' ')}" if a["subgroup_variable"] else ""
+    return f"{a['analysis_id']}: {outcome}{by} ({a['measure']})"
+
+
+def _section(con: duckdb.DuckDBPyConnection, review: str, a: dict[str, Any]) -> Section:
+    from . import sensitivity
+
+    method, why = stated_method(a["method"], a["software"], a["measure"])
+    stated = a["model"] if a["model"] in ("fixed", "random") else None
+    model = stated or "fixed"
+    note = None if stated else "model not stated by the review: fixed effect shown, random effects below"
+    if why:
+        note = f"{why}; {note}" if note else why
+    q = Question(a["outcome"], a["subgroup_variable"], a["measure"], method, model, review=review)
+    main = answer_with(con, q)
+    other = "random" if model == "fixed" else "fixed"
+    lines = [Line.of(f"As analysed ({model})", main.overall),
+             Line.of(f"{other.capitalize()} effect{'s' if other == 'random' else ''} (DL)",
+                     answer_with(con, replace(q, model=other)).overall)]
+    for label, where in SENSITIVITY_FILTERS:
+        lines.append(Line.of(label, answer_with(con, replace(q, where=where)).overall))
+    inputs = main.inputs
+    loo: list[Line] = []
+    egger = None
+    if len(inputs) >= 2:
+        cols = ([i.events_treat for i in inputs], [i.total_treat for i in inputs],
+                [i.events_ctrl for i in inputs], [i.total_ctrl for i in inputs])
+        labels = [i.study + (f" ({i.subgroup})" if i.subgroup else "") for i in inputs]
+        for step in sensitivity.leave_one_out(*cols, measure=q.measure, method=method, model=model,
+                                              labels=labels):
+            loo.append(Line.of(f"without {step.omitted}", step.result))
+        egger = sensitivity.egger_test(*cols, measure=q.measure, labels=labels)
+    return Section(a["analysis_id"], _title(a), main, lines, loo, egger, note)
+
+
+def build_report(reg: Registry, review: str | None = None) -> Report:
+    with connect_readonly(reg) as con:
+        review = review or default_review(con)
+        info = records(con, sql_text("review_info.sql"), {"review": review})
+        if not info:
+            raise UserError(f"--review {review!r}: no such review in the registry")
+        sections = [_section(con, review, a) for a in info]
+        h = con.execute(sql_text("registry_hash.sql")).fetchone()
+        title = f"{info[0]['first_author']} {info[0]['year']}: {info[0]['title']}"
+        return Report(review, title, h[0] if h else None, sections)

@@ -1,0 +1,1 @@
+SELECT value FROM meta WHERE key = 'registry_hash';
