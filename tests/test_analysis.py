@@ -44,7 +44,10 @@ def test_rmc_subgroups_follow_enrolment_and_reported_subgroups(tmp_path: Path) -
     reg = Registry(copy_registry("reproduces", tmp_path))
     ans = answer(reg, Question("live_birth", by="rmc_type"))
     assert [(i.subgroup, i.study, i.total_treat) for i in ans.inputs] == [
-        ("primary", "alpha-2001", 50), ("primary", "gamma-2010", 30), ("secondary", "beta-2005", 40)]
+        ("primary", "alpha-2001", 50),
+        ("primary", "gamma-2010", 30),
+        ("secondary", "beta-2005", 40),
+    ]
     assert isinstance(ans.result, SubgroupResult)
     (_, prim), (_, sec) = ans.result.subgroups
     exp = mh_or([(30, 50, 20, 50), (15, 30, 10, 31)])
@@ -65,7 +68,8 @@ def test_no_data_uses_the_registry_reason(tmp_path: Path) -> None:
     reg = Registry(copy_registry("missing", tmp_path))
     ans = answer(reg, Question("live_birth", review="test-review"))
     assert [(n.study, n.reason) for n in ans.no_data] == [
-        ("delta-2012", "synthetic: the report gives no live births")]
+        ("delta-2012", "synthetic: the report gives no live births")
+    ]
     assert ans.to_dict()["no_data"][0]["study"] == "delta-2012"
 
 
@@ -100,15 +104,18 @@ def test_unknown_review_is_a_user_error(tmp_path: Path) -> None:
 
 def test_csv_answer_and_bad_rows(tmp_path: Path) -> None:
     good = tmp_path / "good.csv"
-    good.write_text("study,events_treat,total_treat,events_ctrl,total_ctrl,extra\n"
-                    "A,30,50,20,50,x\nB,25,40,18,42,y\n")
+    good.write_text(
+        "study,events_treat,total_treat,events_ctrl,total_ctrl,extra\nA,30,50,20,50,x\nB,25,40,18,42,y\n"
+    )
     ans = answer_from_csv(good, Question("csv"))
     assert ans.overall is not None and ans.overall.k == 2
     assert ans.inputs[1].locator == "good.csv, row 3"
     assert ans.registry_hash and ans.registry_hash.startswith("sha256:")
     bad = tmp_path / "bad.csv"
-    bad.write_text("study,events_treat,total_treat,events_ctrl,total_ctrl\n"
-                   "A,,50,20,50\nB,45,40,18,42\nC,-1,40,18,42\nD,x,40,18,42\nE,1.5,40,18,42\n")
+    bad.write_text(
+        "study,events_treat,total_treat,events_ctrl,total_ctrl\n"
+        "A,,50,20,50\nB,45,40,18,42\nC,-1,40,18,42\nD,x,40,18,42\nE,1.5,40,18,42\n"
+    )
     with pytest.raises(UserError) as e:
         answer_from_csv(bad, Question("csv"))
     msgs = [(p.path, p.message) for p in e.value.problems]

@@ -18,7 +18,10 @@ from .conftest import copy_registry
 
 def test_claims_that_follow_from_the_data_are_reproduced(tmp_path: Path) -> None:
     rep = audit(Registry(copy_registry("reproduces", tmp_path)), "test-review")
-    assert [(c.claim_id, c.verdict) for c in rep.claims] == [("overall", "reproduced"), ("primary", "reproduced")]
+    assert [(c.claim_id, c.verdict) for c in rep.claims] == [
+        ("overall", "reproduced"),
+        ("primary", "reproduced"),
+    ]
     assert all(c.consistency.consistent for c in rep.claims)
     assert rep.clean
     assert rep.claims[0].recomputed is not None and rep.claims[0].recomputed.k == 3
@@ -55,8 +58,17 @@ def test_audit_json_contract(tmp_path: Path) -> None:
     d = json.loads(r.stdout)
     assert set(d) >= {"review", "claims", "totals"}
     c = d["claims"][0]
-    assert set(c) >= {"claim_id", "analysis_id", "outcome", "subgroup", "published", "recomputed",
-                      "verdict", "consistency", "missing_studies"}
+    assert set(c) >= {
+        "claim_id",
+        "analysis_id",
+        "outcome",
+        "subgroup",
+        "published",
+        "recomputed",
+        "verdict",
+        "consistency",
+        "missing_studies",
+    }
     assert set(c["published"]) == {"estimate", "ci_low", "ci_high", "z", "p"}
     assert set(c["recomputed"]) >= {"estimate", "ci_low", "ci_high", "z", "p", "k", "method", "model"}
     assert set(c["consistency"]) >= {"implied_z", "implied_p", "consistent", "note"}

@@ -78,8 +78,9 @@ def test_validate_reports_every_problem_one_line_each(runner: CliRunner) -> None
     code, out, err = run(runner, "validate", *files)
     assert code == 1
     lines = out.strip().splitlines()
-    assert any(line.startswith(files[0] + ":") and "outcomes.0.arms.0.evnets: unknown key" in line
-               for line in lines)
+    assert any(
+        line.startswith(files[0] + ":") and "outcomes.0.arms.0.evnets: unknown key" in line for line in lines
+    )
     assert any("bad-pmid.yaml:" in line and "citation.pmid:" in line for line in lines)
     assert any("empty.yaml: (file): file is empty" in line for line in lines)
     assert "problem(s)" in err
@@ -103,21 +104,27 @@ def test_query_formats(runner: CliRunner, fixture_registry: Path) -> None:
     sql = "select study_id, year, randomised from studies order by study_id"
     r = str(fixture_registry)
     _, out, _ = run(runner, "query", sql, "-f", "json", "-r", r)
-    assert json.loads(out) == [{"study_id": "lee-2010", "year": 2010, "randomised": False},
-                               {"study_id": "smith-2001", "year": 2001, "randomised": True}]
+    assert json.loads(out) == [
+        {"study_id": "lee-2010", "year": 2010, "randomised": False},
+        {"study_id": "smith-2001", "year": 2001, "randomised": True},
+    ]
     _, out, _ = run(runner, "query", sql, "-f", "csv", "-r", r)
     assert list(csv.reader(io.StringIO(out)))[1] == ["lee-2010", "2010", "False"]
     _, out, _ = run(runner, "query", sql, "-f", "markdown", "-r", r)
-    assert out.splitlines()[:3] == ["| study_id | year | randomised |", "| --- | --- | --- |",
-                                    "| lee-2010 | 2010 | False |"]
+    assert out.splitlines()[:3] == [
+        "| study_id | year | randomised |",
+        "| --- | --- | --- |",
+        "| lee-2010 | 2010 | False |",
+    ]
     _, out, _ = run(runner, "query", sql, "-r", r)
     assert "smith-2001" in out and "lee-2010" in out
 
 
 def test_query_params_and_row_cap(runner: CliRunner, fixture_registry: Path) -> None:
     r = str(fixture_registry)
-    code, out, _ = run(runner, "query", "select study_id from studies where year = $y", "-p", "y=2001",
-                       "-f", "csv", "-r", r)
+    code, out, _ = run(
+        runner, "query", "select study_id from studies where year = $y", "-p", "y=2001", "-f", "csv", "-r", r
+    )
     assert code == 0 and out == "study_id\nsmith-2001\n"
     code, out, err = run(runner, "query", "select * from range(10)", "--max-rows", "3", "-f", "csv", "-r", r)
     assert code == 0 and len(out.strip().splitlines()) == 4 and "first 3 rows" in err
@@ -127,8 +134,9 @@ def test_schema_prints_and_writes(runner: CliRunner, tmp_path: Path) -> None:
     code, out, _ = run(runner, "schema", "--kind", "review")
     assert code == 0 and json.loads(out)["title"] == "Review"
     code, _, _ = run(runner, "schema", "--out", str(tmp_path))
-    assert json.loads((tmp_path / "study.schema.json").read_text()) == \
-        json.loads((ROOT / "schemas" / "study.schema.json").read_text())
+    assert json.loads((tmp_path / "study.schema.json").read_text()) == json.loads(
+        (ROOT / "schemas" / "study.schema.json").read_text()
+    )
 
 
 def test_bad_registry_path_is_a_clear_error(runner: CliRunner, tmp_path: Path) -> None:
@@ -137,25 +145,41 @@ def test_bad_registry_path_is_a_clear_error(runner: CliRunner, tmp_path: Path) -
 
 
 def test_registry_from_environment(runner: CliRunner, fixture_registry: Path) -> None:
-    r = runner.invoke(app, ["query", "select count(*) as n from studies", "-f", "csv"],
-                      env={"EVIREG_REGISTRY": str(fixture_registry)})
+    r = runner.invoke(
+        app,
+        ["query", "select count(*) as n from studies", "-f", "csv"],
+        env={"EVIREG_REGISTRY": str(fixture_registry)},
+    )
     assert r.exit_code == 0 and r.stdout == "n\n2\n"
 
 
 def test_bundled_registry_is_the_default(runner: CliRunner) -> None:
-    r = runner.invoke(app, ["query", "select count(*) as n from studies", "-f", "csv"],
-                      env={"EVIREG_REGISTRY": ""})
+    r = runner.invoke(
+        app, ["query", "select count(*) as n from studies", "-f", "csv"], env={"EVIREG_REGISTRY": ""}
+    )
     assert r.exit_code == 0 and r.stdout == "n\n11\n"
 
 
 def _evireg(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "evireg", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "evireg", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_subprocess_query_from_any_folder(tmp_path: Path) -> None:
-    p = _evireg("query", "select count(*) as n from studies", "--format", "json", cwd=tmp_path,
-                env={"EVIREG_REGISTRY": "", "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    p = _evireg(
+        "query",
+        "select count(*) as n from studies",
+        "--format",
+        "json",
+        cwd=tmp_path,
+        env={"EVIREG_REGISTRY": "", "XDG_CACHE_HOME": str(tmp_path / "cache")},
+    )
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout) == [{"n": 11}]
 

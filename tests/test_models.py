@@ -33,10 +33,13 @@ def test_valid_fixtures_load(path: Path) -> None:
     assert rec is not None and rec.id == path.stem
 
 
-@pytest.mark.parametrize("path", sorted((REGISTRY / "studies").glob("*.yaml"))
-                         + sorted((REGISTRY / "reviews").glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path",
+    sorted((REGISTRY / "studies").glob("*.yaml")) + sorted((REGISTRY / "reviews").glob("*.yaml")),
+    ids=lambda p: p.name,
+)
 def test_registry_files_load(path: Path) -> None:
-    rec, problems = load_file(path)
+    _, problems = load_file(path)
     assert problems == [], [str(p) for p in problems]
 
 

@@ -184,7 +184,8 @@ def test_subgroups_match_golden(name: str, index: int) -> None:
         close(res.difference.i2, ed["i2"], f"{what}: I2 between")
     d = res.to_dict()
     assert len(d["subgroups"]) == len(exp["subgroups"])
-    assert d["subgroup_difference"] == (None if ed is None else res.difference.to_dict())
+    diff = res.difference
+    assert d["subgroup_difference"] == (None if diff is None else diff.to_dict())
 
 
 def _sens_cases(kind: str) -> list[Any]:

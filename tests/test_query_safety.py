@@ -36,27 +36,33 @@ def test_write_and_config_statements_are_refused(name: str, fixture_registry: Pa
     assert "not allowed" in e.value.message or "exactly one statement" in e.value.message
 
 
-@pytest.mark.parametrize("sql", [
-    "select * from read_csv('/etc/passwd')",
-    "select * from read_parquet('/tmp/x.parquet')",
-    "select * from glob('/etc/*')",
-    "select * from read_text('/etc/hostname')",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "select * from read_csv('/etc/passwd')",
+        "select * from read_parquet('/tmp/x.parquet')",
+        "select * from glob('/etc/*')",
+        "select * from read_text('/etc/hostname')",
+    ],
+)
 def test_file_access_is_refused(sql: str, fixture_registry: Path) -> None:
     with pytest.raises(UserError) as e:
         run_query(Registry(fixture_registry), sql)
     assert "not allowed" in e.value.message
 
 
-@pytest.mark.parametrize("sql", [
-    "select count(*) from studies",
-    "with s as (select * from studies) select count(*) from s",
-    "describe studies",
-    "show tables",
-    "summarize studies",
-    "explain select * from studies",
-    "from studies select study_id",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "select count(*) from studies",
+        "with s as (select * from studies) select count(*) from s",
+        "describe studies",
+        "show tables",
+        "summarize studies",
+        "explain select * from studies",
+        "from studies select study_id",
+    ],
+)
 def test_read_statements_are_accepted(sql: str, fixture_registry: Path) -> None:
     assert run_query(Registry(fixture_registry), sql).columns
 
@@ -70,8 +76,10 @@ def test_time_cap(fixture_registry: Path) -> None:
 
 def test_configuration_cannot_be_reopened(fixture_registry: Path) -> None:
     with pytest.raises(UserError):
-        run_query(Registry(fixture_registry), "select * from duckdb_settings() where name = 'x'; "
-                  "set enable_external_access = true")
+        run_query(
+            Registry(fixture_registry),
+            "select * from duckdb_settings() where name = 'x'; set enable_external_access = true",
+        )
 
 
 def test_params_are_bound_not_interpolated(fixture_registry: Path) -> None:

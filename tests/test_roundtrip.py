@@ -11,8 +11,11 @@ from evireg.yamlio import parse_text
 
 from .conftest import FIXTURES, REGISTRY
 
-FILES = sorted((REGISTRY / "studies").glob("*.yaml")) + sorted((REGISTRY / "reviews").glob("*.yaml")) \
+FILES = (
+    sorted((REGISTRY / "studies").glob("*.yaml"))
+    + sorted((REGISTRY / "reviews").glob("*.yaml"))
     + sorted((FIXTURES / "valid").iterdir())
+)
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)

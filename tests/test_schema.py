@@ -40,14 +40,21 @@ def test_schemas_are_valid_draft_2020_12() -> None:
         assert s["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 
-VALID = sorted((REGISTRY / "studies").glob("*.yaml")) + sorted((REGISTRY / "reviews").glob("*.yaml")) \
+VALID = (
+    sorted((REGISTRY / "studies").glob("*.yaml"))
+    + sorted((REGISTRY / "reviews").glob("*.yaml"))
     + sorted((FIXTURES / "valid").iterdir())
+)
 
 
 @pytest.mark.parametrize("path", VALID, ids=lambda p: p.name)
 def test_valid_files_pass_the_schema(path: Path) -> None:
     data = as_json(path)
-    errors = list(Draft202012Validator(SCHEMAS[kind(data)], format_checker=Draft202012Validator.FORMAT_CHECKER).iter_errors(data))
+    errors = list(
+        Draft202012Validator(
+            SCHEMAS[kind(data)], format_checker=Draft202012Validator.FORMAT_CHECKER
+        ).iter_errors(data)
+    )
     assert errors == []
 
 
@@ -61,4 +68,6 @@ def test_enough_schema_level_cases() -> None:
 @pytest.mark.parametrize("name", SCHEMA_LEVEL)
 def test_invalid_fixtures_fail_the_schema(name: str) -> None:
     data = as_json(FIXTURES / "invalid" / name)
-    assert not Draft202012Validator(SCHEMAS[kind(data)], format_checker=Draft202012Validator.FORMAT_CHECKER).is_valid(data)
+    assert not Draft202012Validator(
+        SCHEMAS[kind(data)], format_checker=Draft202012Validator.FORMAT_CHECKER
+    ).is_valid(data)

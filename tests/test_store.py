@@ -15,15 +15,16 @@ from .conftest import FIXTURES
 
 CONTRACT = {
     "studies": "study_id first_author year title journal pmid doi design randomised blinding "
-               "control_type country rmc_type min_prior_losses",
+    "control_type country rmc_type min_prior_losses",
     "arms": "study_id arm_id role label n_randomised n_analysed",
     "outcome_results": "study_id outcome subgroup_variable subgroup_value arm_id role events total "
-                       "source_id locator derivation",
+    "source_id locator derivation",
     "two_by_two": "study_id outcome subgroup_variable subgroup_value events_treat total_treat "
-                  "events_ctrl total_ctrl source_id locator year design rmc_type",
+    "events_ctrl total_ctrl source_id locator year design rmc_type",
     "missing_data": "study_id outcome what reason",
     "sources": "study_id source_id kind pmid doi url citation",
-    "claims": "review_id claim_id analysis_id outcome subgroup_value measure estimate ci_low ci_high z p_text",
+    "claims": "review_id claim_id analysis_id outcome subgroup_value measure estimate ci_low ci_high "
+    "z p_text",
 }
 
 
@@ -38,9 +39,11 @@ def test_views_have_the_contract_columns(fixture_registry: Path) -> None:
 
 
 def test_two_by_two_pairs_each_control_arm(fixture_registry: Path) -> None:
-    res = run_query(Registry(fixture_registry),
-                    "select study_id, outcome, subgroup_value, arm_ctrl, events_treat, total_treat, "
-                    "events_ctrl, total_ctrl from two_by_two order by all nulls last")
+    res = run_query(
+        Registry(fixture_registry),
+        "select study_id, outcome, subgroup_value, arm_ctrl, events_treat, total_treat, "
+        "events_ctrl, total_ctrl from two_by_two order by all nulls last",
+    )
     assert res.rows == [
         ("lee-2010", "live_birth", None, "none", 0, 28, 0, 31),
         ("lee-2010", "live_birth", None, "saline", 0, 28, 3, 29),
@@ -51,15 +54,20 @@ def test_two_by_two_pairs_each_control_arm(fixture_registry: Path) -> None:
 
 
 def test_missing_data_lists_nulls_and_unrecorded_outcomes(fixture_registry: Path) -> None:
-    res = run_query(Registry(fixture_registry), "select study_id, outcome, what from missing_data order by all")
+    res = run_query(
+        Registry(fixture_registry), "select study_id, outcome, what from missing_data order by all"
+    )
     assert ("lee-2010", None, "n_analysed of arm none") in res.rows
     assert ("smith-2001", "adverse_reaction", "outcome") in res.rows
     assert all(r[0] in {"lee-2010", "smith-2001"} for r in res.rows)
 
 
 def test_claims_keep_printed_text_and_numbers(fixture_registry: Path) -> None:
-    res = run_query(Registry(fixture_registry),
-                    "select estimate, estimate_text, ci_low_text, measure from claims where claim_id = 'live-birth-overall'")
+    res = run_query(
+        Registry(fixture_registry),
+        "select estimate, estimate_text, ci_low_text, measure from claims "
+        "where claim_id = 'live-birth-overall'",
+    )
     assert res.rows == [(1.5, "1.50", "0.60", "OR")]
 
 

@@ -65,9 +65,12 @@ class Input:
     note: str | None = None
 
     def source(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items()
-                if k in {"source_id", "locator", "derivation", "source_kind", "pmid", "doi", "url",
-                         "citation", "note"}}
+        return {
+            k: v
+            for k, v in asdict(self).items()
+            if k
+            in {"source_id", "locator", "derivation", "source_kind", "pmid", "doi", "url", "citation", "note"}
+        }
 
 
 @dataclass(frozen=True)
@@ -97,16 +100,32 @@ class Answer:
 
         q = self.question
         if self.result is None:
-            out: dict[str, Any] = {"measure": q.measure, "method": q.method, "model": q.model, "k": 0,
-                                   "estimate": None, "ci_low": None, "ci_high": None,
-                                   "log_estimate": None, "se": None, "z": None, "p": None,
-                                   "heterogeneity": None, "prediction_interval": None, "studies": [],
-                                   "subgroups": [], "subgroup_difference": None}
+            out: dict[str, Any] = {
+                "measure": q.measure,
+                "method": q.method,
+                "model": q.model,
+                "k": 0,
+                "estimate": None,
+                "ci_low": None,
+                "ci_high": None,
+                "log_estimate": None,
+                "se": None,
+                "z": None,
+                "p": None,
+                "heterogeneity": None,
+                "prediction_interval": None,
+                "studies": [],
+                "subgroups": [],
+                "subgroup_difference": None,
+            }
         else:
             out = self.result.to_dict()
         by_label = {(i.study, i.subgroup): i for i in self.inputs}
-        groups = [(None, out)] if not isinstance(self.result, SubgroupResult) else \
-            [(None, out)] + [(sg["name"], sg) for sg in out["subgroups"]]
+        groups = (
+            [(None, out)]
+            if not isinstance(self.result, SubgroupResult)
+            else [(None, out)] + [(sg["name"], sg) for sg in out["subgroups"]]
+        )
         for name, block in groups:
             names = [i.subgroup for i in self.inputs] if name is None else [name] * len(block["studies"])
             for s, sg in zip(block["studies"], names, strict=False):
@@ -115,8 +134,7 @@ class Answer:
         out["question"] = asdict(q)
         out["no_data"] = [asdict(n) for n in self.no_data]
         out["notes"] = [*out.get("notes", []), *self.notes]
-        out["provenance"] = {"registry_hash": self.registry_hash,
-                             "inputs": [asdict(i) for i in self.inputs]}
+        out["provenance"] = {"registry_hash": self.registry_hash, "inputs": [asdict(i) for i in self.inputs]}
         return out
 
 
@@ -140,25 +158,37 @@ def _combine(study: str, subgroup: str | None, rows: list[dict[str, Any]]) -> In
     first = rows[0]
     note = None
     if len(treat) > 1 or len(ctrl) > 1:
-        note = (f"arms combined: intervention {'+'.join(sorted(treat))}, "
-                f"control {'+'.join(sorted(ctrl))}")
+        note = f"arms combined: intervention {'+'.join(sorted(treat))}, control {'+'.join(sorted(ctrl))}"
     return Input(
-        study=study, subgroup=subgroup,
-        events_treat=sum(e for e, _ in treat.values()), total_treat=sum(n for _, n in treat.values()),
-        events_ctrl=sum(e for e, _ in ctrl.values()), total_ctrl=sum(n for _, n in ctrl.values()),
-        source_id=first["source_id"], locator=first["locator"], derivation=first["derivation"],
-        source_kind=first["source_kind"], pmid=first["source_pmid"], doi=first["source_doi"],
-        url=first["source_url"], citation=first["source_citation"], note=note,
+        study=study,
+        subgroup=subgroup,
+        events_treat=sum(e for e, _ in treat.values()),
+        total_treat=sum(n for _, n in treat.values()),
+        events_ctrl=sum(e for e, _ in ctrl.values()),
+        total_ctrl=sum(n for _, n in ctrl.values()),
+        source_id=first["source_id"],
+        locator=first["locator"],
+        derivation=first["derivation"],
+        source_kind=first["source_kind"],
+        pmid=first["source_pmid"],
+        doi=first["source_doi"],
+        url=first["source_url"],
+        citation=first["source_citation"],
+        note=note,
     )
 
 
 def gather(con: duckdb.DuckDBPyConnection, q: Question) -> tuple[list[Input], list[NoData], str | None]:
     """The inputs and the no-data list of a question, read from the views."""
     scope = _scope(con, q)
-    if q.review is not None and not con.execute(
-            "SELECT 1 FROM reviews WHERE review_id = $r", {"r": q.review}).fetchall():
-        raise UserError(f"--review {q.review!r}: no such review in the registry (see `evireg query "
-                        "\"select review_id from reviews\"`)")
+    if (
+        q.review is not None
+        and not con.execute("SELECT 1 FROM reviews WHERE review_id = $r", {"r": q.review}).fetchall()
+    ):
+        raise UserError(
+            f"--review {q.review!r}: no such review in the registry (see `evireg query "
+            '"select review_id from reviews"`)'
+        )
     rows = records(con, sql_text("analysis_rows.sql"), {"outcome": q.outcome})
     missing = defaultdict(list)
     for m in records(con, sql_text("analysis_missing.sql"), {"outcome": q.outcome}):
@@ -199,8 +229,14 @@ def gather(con: duckdb.DuckDBPyConnection, q: Question) -> tuple[list[Input], li
             for key in reported:
                 inputs.append(_combine(sid, key[2], split[key]))
             if not reported:
-                no_data.append(NoData(sid, None, f"{ENROLMENT.get(s['rmc_type'], '') if q.by == 'rmc_type' else ''}"
-                                                 f"no {q.outcome} results reported by {q.by}"))
+                no_data.append(
+                    NoData(
+                        sid,
+                        None,
+                        f"{ENROLMENT.get(s['rmc_type'], '') if q.by == 'rmc_type' else ''}"
+                        f"no {q.outcome} results reported by {q.by}",
+                    )
+                )
     order = {v: i for i, v in enumerate(RMC_ORDER)}
     inputs.sort(key=lambda i: (order.get(i.subgroup or "", len(order)), i.subgroup or "", i.study))
     h = con.execute(sql_text("registry_hash.sql")).fetchone()
@@ -218,12 +254,13 @@ def stated_method(method: str | None, software: str | None, measure: str) -> tup
 
 
 def default_review(con: duckdb.DuckDBPyConnection) -> str:
-    ids = [r[0] for r in con.execute("SELECT review_id FROM reviews ORDER BY review_id").fetchall()]
+    ids = [str(r[0]) for r in con.execute("SELECT review_id FROM reviews ORDER BY review_id").fetchall()]
     if len(ids) == 1:
         return ids[0]
     if not ids:
-        raise UserError("the registry holds no review; pass --outcome to `evireg pool` instead, "
-                        "or add a review file")
+        raise UserError(
+            "the registry holds no review; pass --outcome to `evireg pool` instead, or add a review file"
+        )
     raise UserError(f"the registry holds {len(ids)} reviews ({', '.join(ids)}); choose one with --review")
 
 
@@ -232,11 +269,20 @@ def pool_inputs(inputs: Sequence[Input], q: Question) -> PoolResult | SubgroupRe
 
     if not inputs:
         return None
-    cols = ([i.events_treat for i in inputs], [i.total_treat for i in inputs],
-            [i.events_ctrl for i in inputs], [i.total_ctrl for i in inputs])
-    opts: dict[str, Any] = {"measure": q.measure, "method": q.method, "model": q.model,
-                            "tau2_method": q.tau2_method, "hksj": q.hksj,
-                            "labels": [i.study for i in inputs]}
+    cols = (
+        [i.events_treat for i in inputs],
+        [i.total_treat for i in inputs],
+        [i.events_ctrl for i in inputs],
+        [i.total_ctrl for i in inputs],
+    )
+    opts: dict[str, Any] = {
+        "measure": q.measure,
+        "method": q.method,
+        "model": q.model,
+        "tau2_method": q.tau2_method,
+        "hksj": q.hksj,
+        "labels": [i.study for i in inputs],
+    }
     try:
         if q.by is None:
             return pooling.pool(*cols, **opts)
@@ -275,6 +321,8 @@ def answer_from_csv(path: Any, q: Question) -> Answer:
     if q.by is not None:
         unnamed = [i.study for i in inputs if not i.subgroup]
         if unnamed:
-            raise UserError(f"{path}: rows without a subgroup ({', '.join(unnamed)}); "
-                            "fill the subgroup column for every row or for none")
+            raise UserError(
+                f"{path}: rows without a subgroup ({', '.join(unnamed)}); "
+                "fill the subgroup column for every row or for none"
+            )
     return Answer(q, f"sha256:{digest}", inputs, [], pool_inputs(inputs, q))

@@ -53,15 +53,25 @@ class ClaimAudit:
     def to_dict(self) -> dict[str, Any]:
         c = self.consistency
         return {
-            "claim_id": self.claim_id, "analysis_id": self.analysis_id, "outcome": self.outcome,
-            "subgroup": self.subgroup, "published": self.published,
+            "claim_id": self.claim_id,
+            "analysis_id": self.analysis_id,
+            "outcome": self.outcome,
+            "subgroup": self.subgroup,
+            "published": self.published,
             "recomputed": _rec_dict(self.recomputed),
             "alternatives": [_rec_dict(a) for a in self.alternatives],
-            "verdict": self.verdict, "differences": self.differences,
-            "consistency": {"implied_z": c.implied_z, "implied_p": c.implied_p, "se": c.se,
-                            "implied_abs_z_range": list(c.implied_z_range) if c.implied_z_range else None,
-                            "consistent": c.consistent, "note": c.note},
-            "missing_studies": self.missing_studies, "locator": self.locator,
+            "verdict": self.verdict,
+            "differences": self.differences,
+            "consistency": {
+                "implied_z": c.implied_z,
+                "implied_p": c.implied_p,
+                "se": c.se,
+                "implied_abs_z_range": list(c.implied_z_range) if c.implied_z_range else None,
+                "consistent": c.consistent,
+                "note": c.note,
+            },
+            "missing_studies": self.missing_studies,
+            "locator": self.locator,
         }
 
 
@@ -93,13 +103,16 @@ class AuditReport:
 
     @property
     def clean(self) -> bool:
-        return all(c.verdict == "reproduced" and c.consistency.consistent is not False
-                   for c in self.claims)
+        return all(c.verdict == "reproduced" and c.consistency.consistent is not False for c in self.claims)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"review": self.review, "registry_hash": self.registry_hash,
-                "claims": [c.to_dict() for c in self.claims], "totals": self.totals.to_dict(),
-                "notes": self.notes}
+        return {
+            "review": self.review,
+            "registry_hash": self.registry_hash,
+            "claims": [c.to_dict() for c in self.claims],
+            "totals": self.totals.to_dict(),
+            "notes": self.notes,
+        }
 
 
 def _pick(ans: Answer, subgroup: str | None) -> PoolResult | None:
@@ -115,8 +128,9 @@ def _pick(ans: Answer, subgroup: str | None) -> PoolResult | None:
     return r if subgroup is None else None
 
 
-def _recompute(res: PoolResult | None, published: dict[str, str | None], method: str, model: str
-               ) -> Recomputed | None:
+def _recompute(
+    res: PoolResult | None, published: dict[str, str | None], method: str, model: str
+) -> Recomputed | None:
     if res is None or res.k == 0:
         return None
     z = abs(res.z) if math.isfinite(res.z) else None
@@ -149,19 +163,28 @@ def audit_with(con: duckdb.DuckDBPyConnection, review: str) -> AuditReport:
         if why and why not in notes:
             notes.append(why)
         models = ["fixed", "random"] if a["model"] in (None, "unknown") else [a["model"]]
-        published = {"estimate": c["estimate_text"], "ci_low": c["ci_low_text"],
-                     "ci_high": c["ci_high_text"], "z": c["z_text"], "p": c["p_text"]}
+        published = {
+            "estimate": c["estimate_text"],
+            "ci_low": c["ci_low_text"],
+            "ci_high": c["ci_high_text"],
+            "z": c["z_text"],
+            "p": c["p_text"],
+        }
         recs: list[Recomputed] = []
         missing: list[str] = []
         for model in models:
             key = (a["analysis_id"], model)
             if key not in cache:
-                q = Question(a["outcome"], a["subgroup_variable"], a["measure"], method, model,
-                             review=review)
+                q = Question(a["outcome"], a["subgroup_variable"], a["measure"], method, model, review=review)
                 cache[key] = answer_with(con, q)
             ans = cache[key]
-            missing = sorted({n.study for n in ans.no_data
-                              if c["subgroup_value"] is None or n.subgroup in (None, c["subgroup_value"])})
+            missing = sorted(
+                {
+                    n.study
+                    for n in ans.no_data
+                    if c["subgroup_value"] is None or n.subgroup in (None, c["subgroup_value"])
+                }
+            )
             rec = _recompute(_pick(ans, c["subgroup_value"]), published, method, model)
             if rec is not None:
                 recs.append(rec)
@@ -173,16 +196,43 @@ def audit_with(con: duckdb.DuckDBPyConnection, review: str) -> AuditReport:
             verdict = "not_recomputable"  # the registry lacks data the review used
         else:
             verdict = "reproduced" if best.reproduced else "differs"
-        diffs = {} if best is None else {
-            k: v - float(published[k] or "nan") for k, v in
-            (("estimate", best.estimate), ("ci_low", best.ci_low), ("ci_high", best.ci_high),
-             ("z", best.z)) if v is not None and published[k] is not None}
-        consistency = check_ratio_claim(c["estimate_text"], c["ci_low_text"], c["ci_high_text"],
-                                        c["z_text"], c["p_text"]) if a["measure"] != "RD" else \
-            Consistency(None, None, None, None, None, "not checked for risk differences")
-        out.append(ClaimAudit(c["claim_id"], c["analysis_id"], a["outcome"], c["subgroup_value"],
-                              published, best, alternatives, verdict, diffs, consistency, missing,
-                              c["locator"]))
+        diffs = (
+            {}
+            if best is None
+            else {
+                k: v - float(published[k] or "nan")
+                for k, v in (
+                    ("estimate", best.estimate),
+                    ("ci_low", best.ci_low),
+                    ("ci_high", best.ci_high),
+                    ("z", best.z),
+                )
+                if v is not None and published[k] is not None
+            }
+        )
+        consistency = (
+            check_ratio_claim(
+                c["estimate_text"], c["ci_low_text"], c["ci_high_text"], c["z_text"], c["p_text"]
+            )
+            if a["measure"] != "RD"
+            else Consistency(None, None, None, None, None, "not checked for risk differences")
+        )
+        out.append(
+            ClaimAudit(
+                c["claim_id"],
+                c["analysis_id"],
+                a["outcome"],
+                c["subgroup_value"],
+                published,
+                best,
+                alternatives,
+                verdict,
+                diffs,
+                consistency,
+                missing,
+                c["locator"],
+            )
+        )
     h = con.execute(sql_text("registry_hash.sql")).fetchone()
     return AuditReport(review, h[0] if h else None, out, _totals(con, review), notes)
 
@@ -192,8 +242,10 @@ def _totals(con: duckdb.DuckDBPyConnection, review: str) -> Totals:
     published = {k: row[f"published_{k}"] for k in ("studies", "participants", "intervention", "control")}
     registry = {k: row[f"registry_{k}"] for k in ("studies", "participants", "intervention", "control")}
     unknown = list(row["unknown_arm_counts"] or [])
-    agree = {k: (None if published[k] is None or (unknown and k != "studies")
-                 else published[k] == registry[k]) for k in published}
+    agree = {
+        k: (None if published[k] is None or (unknown and k != "studies") else published[k] == registry[k])
+        for k in published
+    }
     return Totals(published, registry, unknown, agree)
 
 

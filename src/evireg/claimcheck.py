@@ -74,8 +74,9 @@ class Consistency:
     note: str
 
 
-def check_ratio_claim(estimate: str, ci_low: str, ci_high: str, z: str | None,
-                      p_text: str | None) -> Consistency:
+def check_ratio_claim(
+    estimate: str, ci_low: str, ci_high: str, z: str | None, p_text: str | None
+) -> Consistency:
     """Does a printed ratio, its 95% CI, Z and P agree (within their rounding)?"""
     e, lo, hi = float(estimate), float(ci_low), float(ci_high)
     if min(e, lo, hi) <= 0 or hi <= lo:
@@ -83,8 +84,9 @@ def check_ratio_claim(estimate: str, ci_low: str, ci_high: str, z: str | None,
     se = (math.log(hi) - math.log(lo)) / (2 * Z95)
     iz = math.log(e) / se
     corners = []
-    for ee, ll, hh in product(rounding_interval(estimate), rounding_interval(ci_low),
-                              rounding_interval(ci_high)):
+    for ee, ll, hh in product(
+        rounding_interval(estimate), rounding_interval(ci_low), rounding_interval(ci_high)
+    ):
         if min(ee, ll, hh) > 0 and hh > ll:
             corners.append(abs(math.log(ee)) / ((math.log(hh) - math.log(ll)) / (2 * Z95)))
     zr = (min(corners), max(corners))
@@ -105,8 +107,9 @@ def check_ratio_claim(estimate: str, ci_low: str, ci_high: str, z: str | None,
         else:
             p_range = (two_sided_p(zr[1]), two_sided_p(zr[0]))
             if pi[1] < p_range[0] - 1e-12 or pi[0] > p_range[1] + 1e-12:
-                problems.append(f"printed {p_text} but the CI implies P between "
-                                f"{p_range[0]:.2g} and {p_range[1]:.2g}")
+                problems.append(
+                    f"printed {p_text} but the CI implies P between {p_range[0]:.2g} and {p_range[1]:.2g}"
+                )
             p_sig = _state(pi[1] < 0.05, pi[0] >= 0.05)
             if p_sig is not None and p_sig != ci_sig:
                 side = "excludes" if ci_sig else "includes"

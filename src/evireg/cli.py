@@ -10,7 +10,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -28,7 +28,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-out = Console(soft_wrap=True)
+out = Console()  # wraps rich renderables to the terminal; plain text goes through emit()
 err = Console(stderr=True, soft_wrap=True)
 _state = {"debug": bool(os.environ.get("EVIREG_DEBUG"))}
 
@@ -55,8 +55,11 @@ def handled(fn: F) -> F:
         except Exception as e:
             if _state["debug"]:
                 raise
-            err.print(f"internal error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",
-                      markup=False, highlight=False)
+            err.print(
+                f"internal error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",
+                markup=False,
+                highlight=False,
+            )
             err.print("rerun with `evireg --debug ...` for the traceback, and report it", markup=False)
             raise typer.Exit(1) from None
 
@@ -71,7 +74,7 @@ def command(name: str | None = None, **kw: Any) -> Callable[[F], F]:
     return deco
 
 
-class Fmt(str, Enum):
+class Fmt(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
@@ -80,8 +83,13 @@ class Fmt(str, Enum):
 
 RegistryOpt = Annotated[
     Path | None,
-    typer.Option("--registry", "-r", envvar="EVIREG_REGISTRY", show_envvar=True,
-                 help="Registry folder (default: the bundled IVIG registry)."),
+    typer.Option(
+        "--registry",
+        "-r",
+        envvar="EVIREG_REGISTRY",
+        show_envvar=True,
+        help="Registry folder (default: the bundled IVIG registry).",
+    ),
 ]
 FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Output format.")]
 
@@ -120,8 +128,10 @@ def init(path: Annotated[Path, typer.Argument(help="Folder for the new registry.
     from .entry import init_registry
 
     reg = init_registry(path)
-    err.print(f"started an empty registry in {reg.root}; add studies with "
-              f"`evireg add FILE --registry {reg.root}`", markup=False)
+    err.print(
+        f"started an empty registry in {reg.root}; add studies with `evireg add FILE --registry {reg.root}`",
+        markup=False,
+    )
 
 
 @command()
@@ -148,9 +158,8 @@ def validate(
 
     targets = paths or [_registry(registry).root]
     report = validate_paths(targets)
-    for p in report.problems:
-        out.print(str(p), markup=False, highlight=False)
     if report.problems:
+        emit("".join(f"{p}\n" for p in report.problems))
         err.print(f"{len(report.problems)} problem(s) in {report.files} file(s)", markup=False)
         raise typer.Exit(1)
     err.print(f"ok: {report.records} record(s) in {report.files} file(s) are valid", markup=False)
@@ -169,7 +178,9 @@ def build(registry: RegistryOpt = None) -> None:
 def query(
     sql: Annotated[str, typer.Argument(help="One read-only SQL statement over the views.")],
     fmt: FormatOpt = Fmt.table,
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="name=value, used as $name.")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="name=value, used as $name.")
+    ] = None,
     max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="Row cap.")] = 10_000,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds before giving up.")] = 30.0,
     registry: RegistryOpt = None,
@@ -178,8 +189,7 @@ def query(
     from .query import parse_params, run_query
     from .render import tabular
 
-    res = run_query(_registry(registry), sql, parse_params(param or []), max_rows=max_rows,
-                    timeout_s=timeout)
+    res = run_query(_registry(registry), sql, parse_params(param or []), max_rows=max_rows, timeout_s=timeout)
     emit(tabular(fmt.value, res.columns, res.rows))
     if res.truncated:
         err.print(f"note: showing the first {max_rows} rows; raise --max-rows for more", markup=False)
@@ -214,24 +224,24 @@ def schema(
         err.print(f"wrote {p}", markup=False)
 
 
-class Measure(str, Enum):
+class Measure(StrEnum):
     OR = "OR"
     RR = "RR"
     RD = "RD"
 
 
-class Method(str, Enum):
+class Method(StrEnum):
     MH = "MH"
     IV = "IV"
     Peto = "Peto"
 
 
-class ModelOpt(str, Enum):
+class ModelOpt(StrEnum):
     fixed = "fixed"
     random = "random"
 
 
-class Tau2(str, Enum):
+class Tau2(StrEnum):
     DL = "DL"
     REML = "REML"
     PM = "PM"
@@ -239,11 +249,19 @@ class Tau2(str, Enum):
 
 @command()
 def pool(
-    outcome: Annotated[str | None, typer.Option("--outcome", "-o", help="Outcome id, e.g. live_birth.")] = None,
-    by: Annotated[str | None, typer.Option("--by", help="Subgroup variable, e.g. rmc_type or design.")] = None,
-    review: Annotated[str | None, typer.Option("--review", help="Only this review's included studies.")] = None,
+    outcome: Annotated[
+        str | None, typer.Option("--outcome", "-o", help="Outcome id, e.g. live_birth.")
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Subgroup variable, e.g. rmc_type or design.")
+    ] = None,
+    review: Annotated[
+        str | None, typer.Option("--review", help="Only this review's included studies.")
+    ] = None,
     where: Annotated[str | None, typer.Option("--where", help="SQL filter on `studies` columns.")] = None,
-    csv_file: Annotated[Path | None, typer.Option("--csv", help="Pool this CSV instead of the registry.")] = None,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="Pool this CSV instead of the registry.")
+    ] = None,
     measure: Annotated[Measure, typer.Option("--measure")] = Measure.OR,
     method: Annotated[Method, typer.Option("--method")] = Method.MH,
     model: Annotated[ModelOpt, typer.Option("--model")] = ModelOpt.fixed,
@@ -252,15 +270,19 @@ def pool(
     fmt: FormatOpt = Fmt.table,
     registry: RegistryOpt = None,
 ) -> None:
-    """Pool one outcome from the registry, or 2x2 rows from a CSV (study,events_treat,total_treat,events_ctrl,total_ctrl[,subgroup])."""
+    """Pool one outcome from the registry, or the 2x2 rows of a CSV file.
+
+    CSV columns: study,events_treat,total_treat,events_ctrl,total_ctrl[,subgroup].
+    """
     from .analysis import Question, answer, answer_from_csv
 
     if (outcome is None) == (csv_file is None):
         raise UserError("give either --outcome (pool the registry) or --csv FILE")
     if method is Method.Peto and measure is not Measure.OR:
         raise UserError("--method Peto pools odds ratios only; use --measure OR")
-    q = Question(outcome or "csv", by, measure.value, method.value, model.value, tau2.value, hksj,
-                 where, review)
+    q = Question(
+        outcome or "csv", by, measure.value, method.value, model.value, tau2.value, hksj, where, review
+    )
     ans = answer_from_csv(csv_file, q) if csv_file else answer(_registry(registry), q)
     title = f"{outcome or csv_file}" + (f" by {ans.question.by}" if ans.question.by else "")
     emit_answer(ans, fmt, title)
@@ -304,8 +326,9 @@ def report(review: ReviewOpt = None, fmt: FormatOpt = Fmt.table, registry: Regis
 @command()
 def audit(
     review: ReviewOpt = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 unless every claim is reproduced "
-                                         "and self-consistent.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 unless every claim is reproduced and self-consistent.")
+    ] = False,
     fmt: FormatOpt = Fmt.table,
     registry: RegistryOpt = None,
 ) -> None:

@@ -43,8 +43,9 @@ def read_tables(path: Path) -> tuple[list[Input], str]:
     header = [h.strip() for h in reader.fieldnames or []]
     absent = [c for c in REQUIRED if c not in header]
     if absent:
-        raise UserError(f"{path}: header lacks {', '.join(absent)}; expected columns "
-                        f"{','.join(REQUIRED)}[,subgroup]")
+        raise UserError(
+            f"{path}: header lacks {', '.join(absent)}; expected columns {','.join(REQUIRED)}[,subgroup]"
+        )
     problems: list[Problem] = []
     inputs: list[Input] = []
     for n, row in enumerate(reader, start=2):  # row 1 is the header
@@ -62,17 +63,30 @@ def read_tables(path: Path) -> tuple[list[Input], str]:
                 counts[c] = v
         if len(counts) == 4:
             for arm in ("treat", "ctrl"):
-                e, t = counts[f"events_{arm}"], counts[f"total_{arm}"]
+                ev, t = counts[f"events_{arm}"], counts[f"total_{arm}"]
                 if t == 0:
                     problems.append(Problem(str(path), where, f"total_{arm} is 0"))
-                elif e > t:
-                    problems.append(Problem(str(path), where, f"events_{arm} ({e}) exceeds total_{arm} ({t})"))
+                elif ev > t:
+                    problems.append(
+                        Problem(str(path), where, f"events_{arm} ({ev}) exceeds total_{arm} ({t})")
+                    )
         if problems and problems[-1].path == where:
             continue
         subgroup = (row.get("subgroup") or "").strip() or None
-        inputs.append(Input(study=study, subgroup=subgroup, source_id="csv",
-                            locator=f"{path.name}, row {n}", derivation=None, url=None,
-                            citation=str(path), **counts))
+        inputs.append(
+            Input(
+                study=study,
+                subgroup=subgroup,
+                events_treat=counts["events_treat"],
+                total_treat=counts["total_treat"],
+                events_ctrl=counts["events_ctrl"],
+                total_ctrl=counts["total_ctrl"],
+                source_id="csv",
+                locator=f"{path.name}, row {n}",
+                derivation=None,
+                citation=str(path),
+            )
+        )
     if problems:
         raise UserError(f"{path}: {len(problems)} bad row(s); fix them and rerun", problems)
     if not inputs:

@@ -65,8 +65,10 @@ class Added:
 def add_files(reg: Registry, files: list[Path], *, replace: bool = False) -> list[Added]:
     """Validate every input, then write all of them and rebuild the index, or change nothing."""
     if not reg.writable:
-        raise UserError(f"{reg.root}: this registry is read-only (the bundled one?); "
-                        "start your own with `evireg init PATH` and pass --registry PATH")
+        raise UserError(
+            f"{reg.root}: this registry is read-only (the bundled one?); "
+            "start your own with `evireg init PATH` and pass --registry PATH"
+        )
     records: list[tuple[Path, Study | Review]] = []
     problems: list[Problem] = []
     for f in files:
@@ -84,8 +86,10 @@ def add_files(reg: Registry, files: list[Path], *, replace: bool = False) -> lis
         existing = {p.stem: p for p in record_files(reg)}
         current = load_registry(reg)
         if current.problems:
-            raise UserError(f"{reg.root}: fix the registry's own problems before adding "
-                            "(run `evireg validate`)", current.problems)
+            raise UserError(
+                f"{reg.root}: fix the registry's own problems before adding (run `evireg validate`)",
+                current.problems,
+            )
         study_ids = {s.id for s in current.studies}
         seen: dict[str, Path] = {}
         out: list[Added] = []
@@ -99,8 +103,13 @@ def add_files(reg: Registry, files: list[Path], *, replace: bool = False) -> lis
             target = reg.dir_for(kind) / f"{rec.id}.yaml"
             old = existing.get(rec.id)
             if old is not None and old.parent == target.parent and not replace:
-                problems.append(Problem(str(f), "id", f"{rec.id!r} is already in the registry ({old}); "
-                                        "pass --replace to overwrite it"))
+                problems.append(
+                    Problem(
+                        str(f),
+                        "id",
+                        f"{rec.id!r} is already in the registry ({old}); pass --replace to overwrite it",
+                    )
+                )
                 continue
             if isinstance(rec, Study):
                 study_ids.add(rec.id)
@@ -110,8 +119,13 @@ def add_files(reg: Registry, files: list[Path], *, replace: bool = False) -> lis
             if isinstance(rec, Review):
                 for i, sid in enumerate(rec.included_studies):
                     if sid not in study_ids:
-                        problems.append(Problem(str(f), f"included_studies.{i}",
-                                                f"no study {sid!r} in the registry; add it first"))
+                        problems.append(
+                            Problem(
+                                str(f),
+                                f"included_studies.{i}",
+                                f"no study {sid!r} in the registry; add it first",
+                            )
+                        )
         if problems:
             raise UserError(f"nothing added: {len(problems)} problem(s) in the input", problems)
         write_files_atomically(texts)

@@ -360,9 +360,10 @@ def study_errors(s: Study) -> list[tuple[str, str]]:
     for i, a in enumerate(s.arms):
         check_src(f"arms.{i}.n_randomised.source", a.n_randomised.source)
         check_src(f"arms.{i}.n_analysed.source", a.n_analysed.source)
-        r, n = a.n_randomised.value, a.n_analysed.value
-        if r is not None and n is not None and n > r and a.n_analysed.derivation is None:
-            out.append((f"arms.{i}.n_analysed", f"analysed ({n}) exceeds randomised ({r}); explain in derivation"))
+        n_rand, n_anal = a.n_randomised.value, a.n_analysed.value
+        if n_rand is not None and n_anal is not None and n_anal > n_rand and a.n_analysed.derivation is None:
+            msg = f"analysed ({n_anal}) exceeds randomised ({n_rand}); explain in derivation"
+            out.append((f"arms.{i}.n_analysed", msg))
 
     overall: dict[tuple[str, str], int] = {}
     keys: list[str] = []
@@ -382,8 +383,10 @@ def study_errors(s: Study) -> list[tuple[str, str]]:
             rand = arms[r.arm].n_randomised.value
             if rand is not None and r.total > rand and not (o.derivation or o.notes):
                 out.append(
-                    (f"outcomes.{i}.arms.{j}.total",
-                     f"total ({r.total}) exceeds arm {r.arm!r} randomised ({rand}); explain in notes")
+                    (
+                        f"outcomes.{i}.arms.{j}.total",
+                        f"total ({r.total}) exceeds arm {r.arm!r} randomised ({rand}); explain in notes",
+                    )
                 )
         if {arms[a].role for a in ids if a in arms} != {Role.intervention, Role.control}:
             out.append((f"outcomes.{i}.arms", "needs results for an intervention and a control arm"))
@@ -401,8 +404,10 @@ def study_errors(s: Study) -> list[tuple[str, str]]:
             whole = overall.get((str(o.outcome), r.arm))
             if whole is not None and r.total > whole:
                 out.append(
-                    (f"outcomes.{i}.arms.{j}.total",
-                     f"subgroup total ({r.total}) exceeds the whole-study total ({whole})")
+                    (
+                        f"outcomes.{i}.arms.{j}.total",
+                        f"subgroup total ({r.total}) exceeds the whole-study total ({whole})",
+                    )
                 )
     reported = set(keys)
     for i, nr in enumerate(s.not_reported):
@@ -501,13 +506,15 @@ def review_errors(r: Review) -> list[tuple[str, str]]:
     for i, c in enumerate(r.claims):
         if c.provenance.source not in known:
             out.append((f"claims.{i}.provenance.source", f"unknown source {c.provenance.source!r}"))
-        a = analyses.get(c.analysis)
-        if a is None:
+        an = analyses.get(c.analysis)
+        if an is None:
             out.append((f"claims.{i}.analysis", f"unknown analysis {c.analysis!r}"))
-        elif (a.subgroup_variable is None) != (c.subgroup_value is None):
+        elif (an.subgroup_variable is None) != (c.subgroup_value is None):
             out.append(
-                (f"claims.{i}.subgroup_value",
-                 "give subgroup_value exactly when the analysis has a subgroup_variable")
+                (
+                    f"claims.{i}.subgroup_value",
+                    "give subgroup_value exactly when the analysis has a subgroup_variable",
+                )
             )
     return out
 

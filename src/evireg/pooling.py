@@ -778,7 +778,7 @@ def _notes(t: StudyTables, labels: list[str], opts: Options) -> list[str]:
     notes: list[str] = []
     corr = [labels[i] for i in np.flatnonzero(t.corrected)]
     if corr:
-        where = "its estimate and weight"
+        where = "their estimates and weights"
         if opts.method == "MH":
             where += " and inside the Mantel-Haenszel sums"
         notes.append(

@@ -54,8 +54,14 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
     return out
 
 
-def run_query(reg: Registry, sql: str, params: dict[str, Any] | None = None, *,
-              max_rows: int = DEFAULT_MAX_ROWS, timeout_s: float = DEFAULT_TIMEOUT_S) -> QueryResult:
+def run_query(
+    reg: Registry,
+    sql: str,
+    params: dict[str, Any] | None = None,
+    *,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> QueryResult:
     import duckdb
 
     check_read_only(sql)

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import Problem, UserError
 from .models import MODELS, Review, Study, id_from_filename, review_errors, study_errors
-from .yamlio import ParseError, Parsed, decode, dump_yaml, parse_text
+from .yamlio import Parsed, ParseError, decode, dump_yaml, parse_text
 
 ENV_VAR = "EVIREG_REGISTRY"
 RECORD_SUFFIXES = (".yaml", ".yml", ".json")
@@ -84,7 +84,8 @@ def record_files(reg: Registry) -> list[Path]:
         d = reg.dir_for(kind)
         if d.is_dir():
             out.extend(
-                p for p in d.iterdir()
+                p
+                for p in d.iterdir()
                 if p.suffix in RECORD_SUFFIXES and not p.name.startswith(".") and p.is_file()
             )
     return sorted(out)
@@ -153,7 +154,11 @@ def kind_of(data: dict[str, Any], path: Path) -> str:
 
 
 def validate_data(
-    data: Any, file: str, parsed: Parsed | None = None, *, kind: str | None = None,
+    data: Any,
+    file: str,
+    parsed: Parsed | None = None,
+    *,
+    kind: str | None = None,
     expect_id: str | None = None,
 ) -> tuple[Study | Review | None, list[Problem]]:
     """Validate one parsed record; every problem names the field path (and line if known)."""
@@ -172,10 +177,18 @@ def validate_data(
         probs = [Problem(file, _dotted(err["loc"]), _message(err), line(err["loc"])) for err in e.errors()]
         return None, probs
     sem = study_errors(rec) if isinstance(rec, Study) else review_errors(rec)
-    probs = [Problem(file, p, m, line(tuple(int(x) if x.isdigit() else x for x in p.split(".")))) for p, m in sem]
+    probs = [
+        Problem(file, p, m, line(tuple(int(x) if x.isdigit() else x for x in p.split(".")))) for p, m in sem
+    ]
     if expect_id is not None and rec.id != expect_id:
-        probs.append(Problem(file, "id", f"id {rec.id!r} differs from the file name {expect_id!r}; "
-                             "rename the file or fix the id", line(("id",))))
+        probs.append(
+            Problem(
+                file,
+                "id",
+                f"id {rec.id!r} differs from the file name {expect_id!r}; rename the file or fix the id",
+                line(("id",)),
+            )
+        )
     return (None if probs else rec), probs
 
 
@@ -212,14 +225,21 @@ def load_registry(reg: Registry) -> Loaded:
             out.problems.append(Problem(str(p), "id", f"id {rec.id!r} is also used by {out.files[key]}"))
             continue
         out.files[key] = p
-        (out.studies if isinstance(rec, Study) else out.reviews).append(rec)
+        if isinstance(rec, Study):
+            out.studies.append(rec)
+        else:
+            out.reviews.append(rec)
     known = {s.id for s in out.studies}
     for r in out.reviews:
         for i, sid in enumerate(r.included_studies):
             if sid not in known:
-                out.problems.append(Problem(
-                    str(out.files[f"review:{r.id}"]), f"included_studies.{i}",
-                    f"no study {sid!r} in {reg.studies_dir}; add its file or fix the id"))
+                out.problems.append(
+                    Problem(
+                        str(out.files[f"review:{r.id}"]),
+                        f"included_studies.{i}",
+                        f"no study {sid!r} in {reg.studies_dir}; add its file or fix the id",
+                    )
+                )
     return out
 
 
@@ -318,12 +338,12 @@ def write_files_atomically(contents: dict[Path, str]) -> None:
     try:
         for target, text in contents.items():
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)
                 fh.flush()
                 os.fsync(fh.fileno())
-            staged.append((Path(tmp), target))
+            staged.append((Path(tmp_name), target))
         for tmp, target in staged:
             backup = None
             if target.exists():

@@ -58,8 +58,10 @@ def to_markdown(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     def esc(s: str) -> str:
         return s.replace("|", "\\|").replace("\n", " ")
 
-    lines = ["| " + " | ".join(esc(c) for c in columns) + " |",
-             "| " + " | ".join("---" for _ in columns) + " |"]
+    lines = [
+        "| " + " | ".join(esc(c) for c in columns) + " |",
+        "| " + " | ".join("---" for _ in columns) + " |",
+    ]
     lines += ["| " + " | ".join(esc(cell(v)) for v in r) + " |" for r in rows]
     return "\n".join(lines) + "\n"
 
@@ -73,8 +75,9 @@ def to_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str |
     return t
 
 
-def tabular(fmt: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None
-            ) -> str | Table:
+def tabular(
+    fmt: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None
+) -> str | Table:
     if fmt == "json":
         return to_json(columns, rows)
     if fmt == "csv":

@@ -78,8 +78,15 @@ def axis_range(values: Sequence[float], ratio: bool) -> tuple[float, float]:
     return -top, top
 
 
-def forest_bar(est: float | None, lo: float | None, hi: float | None, axis: tuple[float, float],
-               width: int, ratio: bool, diamond: bool = False) -> str:
+def forest_bar(
+    est: float | None,
+    lo: float | None,
+    hi: float | None,
+    axis: tuple[float, float],
+    width: int,
+    ratio: bool,
+    diamond: bool = False,
+) -> str:
     """One row of a text forest plot: CI line, point (■) or diamond (◆), null line (│)."""
 
     def pos(x: float) -> float:
@@ -91,8 +98,13 @@ def forest_bar(est: float | None, lo: float | None, hi: float | None, axis: tupl
     cells = [" "] * width
     mid = round(pos(1.0 if ratio else 0.0))
     cells[mid] = "│"
-    if est is None or lo is None or hi is None or not all(map(math.isfinite, (est, lo, hi))) \
-            or (ratio and min(est, lo, hi) <= 0):
+    if (
+        est is None
+        or lo is None
+        or hi is None
+        or not all(map(math.isfinite, (est, lo, hi)))
+        or (ratio and min(est, lo, hi) <= 0)
+    ):
         return "".join(cells)
     p_lo, p_est, p_hi = pos(lo), pos(est), pos(hi)
     i_lo, i_hi = max(0, round(p_lo)), min(width - 1, round(p_hi))
@@ -112,28 +124,45 @@ def forest_bar(est: float | None, lo: float | None, hi: float | None, axis: tupl
 # --- rows -----------------------------------------------------------------------------------
 
 
-def _block_rows(res: PoolResult, inputs: Sequence[Input], notes: dict[tuple[str, str | None], int],
-                subgroup: str | None) -> list[dict[str, Any]]:
+def _block_rows(
+    res: PoolResult, inputs: Sequence[Input], notes: dict[tuple[str, str | None], int], subgroup: str | None
+) -> list[dict[str, Any]]:
     rows = []
     for s in res.studies:
         n = notes.get((s.label, subgroup))
-        rows.append({
-            "kind": "study", "label": s.label + (f" [{n}]" if n else ""),
-            "et": s.events_t, "nt": s.total_t, "ec": s.events_c, "nc": s.total_c,
-            "weight": s.weight, "est": None if s.excluded else s.estimate,
-            "lo": None if s.excluded else s.ci_low, "hi": None if s.excluded else s.ci_high,
-        })
+        rows.append(
+            {
+                "kind": "study",
+                "label": s.label + (f" [{n}]" if n else ""),
+                "et": s.events_t,
+                "nt": s.total_t,
+                "ec": s.events_c,
+                "nc": s.total_c,
+                "weight": s.weight,
+                "est": None if s.excluded else s.estimate,
+                "lo": None if s.excluded else s.ci_low,
+                "hi": None if s.excluded else s.ci_high,
+            }
+        )
     return rows
 
 
 def _total_row(label: str, res: PoolResult) -> dict[str, Any]:
     inc = [s for s in res.studies if not s.excluded]
-    return {"kind": "total", "label": label, "et": None, "nt": sum(s.total_t for s in inc),
-            "ec": None, "nc": sum(s.total_c for s in inc),
-            "weight": 100.0 if res.k else None, "est": res.estimate if res.k else None,
-            "lo": res.ci_low if res.k else None, "hi": res.ci_high if res.k else None,
-            "events": (sum(s.events_t for s in inc), sum(s.events_c for s in inc)),
-            "lines": [heterogeneity_text(res), overall_text(res)]}
+    return {
+        "kind": "total",
+        "label": label,
+        "et": None,
+        "nt": sum(s.total_t for s in inc),
+        "ec": None,
+        "nc": sum(s.total_c for s in inc),
+        "weight": 100.0 if res.k else None,
+        "est": res.estimate if res.k else None,
+        "lo": res.ci_low if res.k else None,
+        "hi": res.ci_high if res.k else None,
+        "events": (sum(s.events_t for s in inc), sum(s.events_c for s in inc)),
+        "lines": [heterogeneity_text(res), overall_text(res)],
+    }
 
 
 def layout(answer: Answer) -> list[dict[str, Any]]:
@@ -184,8 +213,9 @@ def footnotes(answer: Answer, max_derivation: int | None = None) -> list[str]:
 
 
 def no_data_lines(answer: Answer) -> list[str]:
-    return [f"{n.study}{f' ({n.subgroup})' if n.subgroup else ''}: no data: {n.reason}"
-            for n in answer.no_data]
+    return [
+        f"{n.study}{f' ({n.subgroup})' if n.subgroup else ''}: no data: {n.reason}" for n in answer.no_data
+    ]
 
 
 def _counts(e: int | None, n: int | None) -> tuple[str, str]:
@@ -213,13 +243,26 @@ def rich_table(answer: Answer, title: str, width: int = 80) -> Group:
     mid = "1" if ratio else "0"
     ends = (f"{axis[0]:g}", f"{axis[1]:g}")  # 0.01 ... 100
     gap = max(1, (bar_w - len(ends[0]) - len(ends[1]) - len(mid)) // 2)
-    axis_head = f"{ends[0]}{' ' * gap}{mid}{' ' * (bar_w - len(ends[0]) - len(ends[1]) - len(mid) - gap)}{ends[1]}"
-    arm_cols = ([("Treat\nn/N", "right", 7), ("Ctrl\nn/N", "right", 7)] if narrow else
-                [("Treat\nEvents", "right", 6), ("\nTotal", "right", 6), ("Ctrl\nEvents", "right", 7),
-                 ("\nTotal", "right", 6)])
-    cols = [("Study or Subgroup", "left", label_w), *arm_cols, ("Weight", "right", 6),
-            (f"{MEASURE_NAMES[q.measure]}\n{rf_method(q)}", "right", 19 if narrow else 20),
-            (f"{MEASURE_NAMES[q.measure]}\n{axis_head}", "left", bar_w)]
+    axis_head = (
+        f"{ends[0]}{' ' * gap}{mid}{' ' * (bar_w - len(ends[0]) - len(ends[1]) - len(mid) - gap)}{ends[1]}"
+    )
+    arm_cols = (
+        [("Treat\nn/N", "right", 7), ("Ctrl\nn/N", "right", 7)]
+        if narrow
+        else [
+            ("Treat\nEvents", "right", 6),
+            ("\nTotal", "right", 6),
+            ("Ctrl\nEvents", "right", 7),
+            ("\nTotal", "right", 6),
+        ]
+    )
+    cols = [
+        ("Study or Subgroup", "left", label_w),
+        *arm_cols,
+        ("Weight", "right", 6),
+        (f"{MEASURE_NAMES[q.measure]}\n{rf_method(q)}", "right", 19 if narrow else 20),
+        (f"{MEASURE_NAMES[q.measure]}\n{axis_head}", "left", bar_w),
+    ]
     parts: list[Any] = [Text(title, style="bold")]
     table = _block_table(cols, header=True)
 
@@ -238,22 +281,33 @@ def rich_table(answer: Answer, title: str, width: int = 80) -> Group:
         et, nt = _counts(r["et"], r["nt"])
         ec, nc = _counts(r["ec"], r["nc"])
         arms = [f"{et}/{nt}" if et else nt, f"{ec}/{nc}" if ec else nc] if narrow else [et, nt, ec, nc]
-        table.add_row(Text(r["label"], style=bold), *arms, rf.fmt_weight(r["weight"]),
-                      Text(fmt_est(q.measure, r["est"], r["lo"], r["hi"]), style=bold),
-                      forest_bar(r["est"], r["lo"], r["hi"], axis, bar_w, ratio, r["kind"] == "total"))
+        table.add_row(
+            Text(r["label"], style=bold),
+            *arms,
+            rf.fmt_weight(r["weight"]),
+            Text(fmt_est(q.measure, r["est"], r["lo"], r["hi"]), style=bold),
+            forest_bar(r["est"], r["lo"], r["hi"], axis, bar_w, ratio, r["kind"] == "total"),
+        )
         if r["kind"] == "total":
             ev = r["events"]
-            table.add_row(Text("Total events", style="dim"),
-                          *([str(ev[0]), str(ev[1])] if narrow else [str(ev[0]), "", str(ev[1]), ""]),
-                          "", "", "")
+            table.add_row(
+                Text("Total events", style="dim"),
+                *([str(ev[0]), str(ev[1])] if narrow else [str(ev[0]), "", str(ev[1]), ""]),
+                "",
+                "",
+                "",
+            )
             flush(r["lines"])
     if table.row_count:
         parts.append(table)
     diff = difference_text(answer)
     if diff:
         parts.append(Text(diff))
-    notes = (footnotes(answer, max_derivation=100)
-             + [f"- {_clip(n, 160)}" for n in no_data_lines(answer)] + answer.notes)
+    notes = (
+        footnotes(answer, max_derivation=100)
+        + [f"- {_clip(n, 160)}" for n in no_data_lines(answer)]
+        + answer.notes
+    )
     if notes:
         parts.append(Text("\n".join(notes), style="dim"))
     return Group(*parts)
@@ -275,8 +329,15 @@ def rich_box() -> Any:
 
 def markdown(answer: Answer, title: str) -> str:
     q = answer.question
-    head = ["Study or Subgroup", "Treat events", "Treat total", "Ctrl events", "Ctrl total", "Weight",
-            effect_header(q.measure, q.method, q.model)]
+    head = [
+        "Study or Subgroup",
+        "Treat events",
+        "Treat total",
+        "Ctrl events",
+        "Ctrl total",
+        "Weight",
+        effect_header(q.measure, q.method, q.model),
+    ]
     lines = [f"### {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in layout(answer):
         if r["kind"] == "heading":
@@ -286,8 +347,10 @@ def markdown(answer: Answer, title: str) -> str:
         et, nt = _counts(r["et"], r["nt"])
         ec, nc = _counts(r["ec"], r["nc"])
         w = rf.fmt_weight(r["weight"])
-        lines.append(f"| {b}{r['label']}{b} | {et} | {nt} | {ec} | {nc} | {w} | "
-                     f"{b}{fmt_est(q.measure, r['est'], r['lo'], r['hi'])}{b} |")
+        lines.append(
+            f"| {b}{r['label']}{b} | {et} | {nt} | {ec} | {nc} | {w} | "
+            f"{b}{fmt_est(q.measure, r['est'], r['lo'], r['hi'])}{b} |"
+        )
         if r["kind"] == "total":
             lines += [f"| {line} |" + " |" * (len(head) - 1) for line in r["lines"]]
     diff = difference_text(answer)
@@ -302,19 +365,63 @@ def markdown(answer: Answer, title: str) -> str:
 def csv_rows(answer: Answer) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["subgroup", "study", "events_treat", "total_treat", "events_ctrl", "total_ctrl",
-                "weight", "estimate", "ci_low", "ci_high", "excluded", "source_id", "locator"])
+    w.writerow(
+        [
+            "subgroup",
+            "study",
+            "events_treat",
+            "total_treat",
+            "events_ctrl",
+            "total_ctrl",
+            "weight",
+            "estimate",
+            "ci_low",
+            "ci_high",
+            "excluded",
+            "source_id",
+            "locator",
+        ]
+    )
     d = answer.to_dict()
     blocks = [(sg["name"], sg) for sg in d["subgroups"]] or [("", d)]
     for name, block in blocks:
         for s in block["studies"]:
             src = s.get("source") or {}
-            w.writerow([name, s["study"], s["events_treat"], s["total_treat"], s["events_ctrl"],
-                        s["total_ctrl"], s["weight"], s["estimate"], s["ci_low"], s["ci_high"],
-                        s["excluded"] or "", src.get("source_id", ""), src.get("locator", "")])
+            w.writerow(
+                [
+                    name,
+                    s["study"],
+                    s["events_treat"],
+                    s["total_treat"],
+                    s["events_ctrl"],
+                    s["total_ctrl"],
+                    s["weight"],
+                    s["estimate"],
+                    s["ci_low"],
+                    s["ci_high"],
+                    s["excluded"] or "",
+                    src.get("source_id", ""),
+                    src.get("locator", ""),
+                ]
+            )
         if name:
-            w.writerow([name, "Subtotal", "", "", "", "", 100.0, block["estimate"], block["ci_low"],
-                        block["ci_high"], "", "", ""])
+            w.writerow(
+                [
+                    name,
+                    "Subtotal",
+                    "",
+                    "",
+                    "",
+                    "",
+                    100.0,
+                    block["estimate"],
+                    block["ci_low"],
+                    block["ci_high"],
+                    "",
+                    "",
+                    "",
+                ]
+            )
     w.writerow(["", "Total", "", "", "", "", 100.0, d["estimate"], d["ci_low"], d["ci_high"], "", "", ""])
     return buf.getvalue()
 

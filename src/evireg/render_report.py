@@ -10,7 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from . import revman_format as rf
-from .render_pool import fmt_est, markdown as pool_markdown, rich_table
+from .render_pool import fmt_est, rich_table
+from .render_pool import markdown as pool_markdown
 
 if TYPE_CHECKING:
     from .audit import AuditReport, ClaimAudit, Recomputed
@@ -31,15 +32,22 @@ def _egger_text(section: Section) -> str:
         return "Egger's test: not run (fewer than 2 studies)"
     if e.reason:
         return f"Egger's test: not run ({e.reason})"
-    return (f"Egger's test: intercept {e.intercept:.2f} (SE {e.se:.2f}), t = {e.t:.2f}, "
-            f"df = {e.df} ({rf.fmt_p(e.p)})")
+    return (
+        f"Egger's test: intercept {e.intercept:.2f} (SE {e.se:.2f}), t = {e.t:.2f}, "
+        f"df = {e.df} ({rf.fmt_p(e.p)})"
+    )
 
 
 def _sensitivity_table(section: Section, title: str, lines: Sequence[Line]) -> Table:
     m = section.answer.question.measure
     t = Table(title=title, title_justify="left", header_style="bold", pad_edge=False, box=None)
-    for c, j in (("Analysis", "left"), ("k", "right"), (f"{m} [95% CI]", "right"), ("P", "right"),
-                 ("I²", "right")):
+    for c, j in (
+        ("Analysis", "left"),
+        ("k", "right"),
+        (f"{m} [95% CI]", "right"),
+        ("P", "right"),
+        ("I²", "right"),
+    ):
         t.add_column(c, justify=j)  # type: ignore[arg-type]
     for line in lines:
         t.add_row(*_line_cells(m, line))
@@ -47,8 +55,10 @@ def _sensitivity_table(section: Section, title: str, lines: Sequence[Line]) -> T
 
 
 def report_rich(rep: Report, width: int) -> Group:
-    parts: list[Any] = [Text(rep.title, style="bold"),
-                        Text(f"registry {short(rep.registry_hash)}", style="dim")]
+    parts: list[Any] = [
+        Text(rep.title, style="bold"),
+        Text(f"registry {short(rep.registry_hash)}", style="dim"),
+    ]
     for s in rep.sections:
         parts.append(Text(""))
         parts.append(rich_table(s.answer, s.title, width))
@@ -81,8 +91,12 @@ def report_markdown(rep: Report) -> str:
         head = ["Analysis", "k", f"{m} [95% CI]", "P", "I²"]
         lines += ["**Sensitivity**", "", *_md_table(head, [_line_cells(m, x) for x in s.sensitivity]), ""]
         if s.leave_one_out:
-            lines += ["**Leave one out**", "",
-                      *_md_table(head, [_line_cells(m, x) for x in s.leave_one_out]), ""]
+            lines += [
+                "**Leave one out**",
+                "",
+                *_md_table(head, [_line_cells(m, x) for x in s.leave_one_out]),
+                "",
+            ]
         lines += [_egger_text(s), ""]
     return "\n".join(lines)
 
@@ -121,8 +135,10 @@ def _details(c: ClaimAudit) -> list[str]:
         out.append("registry lacks data for: " + ", ".join(c.missing_studies))
     cons = c.consistency
     if cons.implied_z is not None:
-        out.append(f"printed CI implies SE(log) {cons.se:.3f}, |Z| {abs(cons.implied_z):.2f}, "
-                   f"P {cons.implied_p:.2g}: {cons.note}")
+        out.append(
+            f"printed CI implies SE(log) {cons.se:.3f}, |Z| {abs(cons.implied_z):.2f}, "
+            f"P {cons.implied_p:.2g}: {cons.note}"
+        )
     else:
         out.append(cons.note)
     return out
@@ -140,45 +156,73 @@ def _totals_rows(a: AuditReport) -> list[list[str]]:
 
 
 def audit_rich(a: AuditReport) -> Group:
-    t = Table(title=f"Audit of {a.review}: published claims vs the registry", title_justify="left",
-              header_style="bold", show_lines=True)
+    t = Table(
+        title=f"Audit of {a.review}: published claims vs the registry",
+        title_justify="left",
+        header_style="bold",
+        show_lines=True,
+    )
     for col in ("Claim", "Published", "Recomputed", "Verdict", "Self-consistent"):
         t.add_column(col, overflow="fold")
     for c in a.claims:
         cons = c.consistency.consistent
-        t.add_row(_claim_name(c), _published(c), _recomputed(c.recomputed),
-                  Text(c.verdict, style=VERDICT_STYLE[c.verdict]),
-                  Text("yes" if cons else ("NO" if cons is False else "n/a"),
-                       style="green" if cons else "red"))
+        t.add_row(
+            _claim_name(c),
+            _published(c),
+            _recomputed(c.recomputed),
+            Text(c.verdict, style=VERDICT_STYLE[c.verdict]),
+            Text("yes" if cons else ("NO" if cons is False else "n/a"), style="green" if cons else "red"),
+        )
     parts: list[Any] = [t]
     for c in a.claims:
         parts.append(Text(f"{_claim_name(c)} [{c.locator}]", style="bold"))
         parts.append(Text("\n".join(f"  - {d}" for d in _details(c))))
-    tt = Table(title="Printed totals vs registry (randomised women per arm role)", title_justify="left",
-               header_style="bold")
+    tt = Table(
+        title="Printed totals vs registry (randomised women per arm role)",
+        title_justify="left",
+        header_style="bold",
+    )
     for col in ("Count", "Published", "Registry", ""):
         tt.add_column(col)
     for row in _totals_rows(a):
         tt.add_row(*row)
     parts.append(tt)
     if a.totals.unknown_arm_counts:
-        parts.append(Text("arm counts not reported for: " + ", ".join(a.totals.unknown_arm_counts),
-                          style="dim"))
+        parts.append(
+            Text("arm counts not reported for: " + ", ".join(a.totals.unknown_arm_counts), style="dim")
+        )
     if a.notes:
         parts.append(Text("\n".join(a.notes), style="dim"))
     return Group(*parts)
 
 
 def audit_markdown(a: AuditReport) -> str:
-    lines = [f"## Audit of {a.review}", "",
-             *_md_table(["Claim", "Published", "Recomputed", "Verdict", "Self-consistent"],
-                        [[_claim_name(c), _published(c), _recomputed(c.recomputed), c.verdict,
-                          {True: "yes", False: "NO", None: "n/a"}[c.consistency.consistent]]
-                         for c in a.claims]), ""]
+    lines = [
+        f"## Audit of {a.review}",
+        "",
+        *_md_table(
+            ["Claim", "Published", "Recomputed", "Verdict", "Self-consistent"],
+            [
+                [
+                    _claim_name(c),
+                    _published(c),
+                    _recomputed(c.recomputed),
+                    c.verdict,
+                    {True: "yes", False: "NO", None: "n/a"}[c.consistency.consistent],
+                ]
+                for c in a.claims
+            ],
+        ),
+        "",
+    ]
     for c in a.claims:
         lines += [f"**{_claim_name(c)}** ({c.locator})", "", *[f"- {d}" for d in _details(c)], ""]
-    lines += ["**Printed totals vs registry**", "",
-              *_md_table(["Count", "Published", "Registry", ""], _totals_rows(a)), ""]
+    lines += [
+        "**Printed totals vs registry**",
+        "",
+        *_md_table(["Count", "Published", "Registry", ""], _totals_rows(a)),
+        "",
+    ]
     if a.totals.unknown_arm_counts:
         lines += ["Arm counts not reported for: " + ", ".join(a.totals.unknown_arm_counts), ""]
     lines += [f"{n}  " for n in a.notes]

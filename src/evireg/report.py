@@ -44,8 +44,9 @@ class Line:
         def f(x: float) -> float | None:
             return x if math.isfinite(x) else None
 
-        return cls(label, res.k, f(res.estimate), f(res.ci_low), f(res.ci_high), f(res.p),
-                   f(res.heterogeneity.i2))
+        return cls(
+            label, res.k, f(res.estimate), f(res.ci_low), f(res.ci_high), f(res.p), f(res.heterogeneity.i2)
+        )
 
 
 @dataclass(frozen=True)
@@ -61,11 +62,15 @@ class Section:
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
 
-        return {"analysis_id": self.analysis_id, "title": self.title, "model_note": self.model_note,
-                "result": self.answer.to_dict(),
-                "sensitivity": [asdict(s) for s in self.sensitivity],
-                "leave_one_out": [asdict(s) for s in self.leave_one_out],
-                "egger": self.egger.to_dict() if self.egger else None}
+        return {
+            "analysis_id": self.analysis_id,
+            "title": self.title,
+            "model_note": self.model_note,
+            "result": self.answer.to_dict(),
+            "sensitivity": [asdict(s) for s in self.sensitivity],
+            "leave_one_out": [asdict(s) for s in self.leave_one_out],
+            "egger": self.egger.to_dict() if self.egger else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -77,8 +82,13 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"review": self.review_id, "title": self.title, "registry_hash": self.registry_hash,
-                "analyses": [s.to_dict() for s in self.sections], "notes": self.notes}
+        return {
+            "review": self.review_id,
+            "title": self.title,
+            "registry_hash": self.registry_hash,
+            "analyses": [s.to_dict() for s in self.sections],
+            "notes": self.notes,
+        }
 
 
 def _title(a: dict[str, Any]) -> str:
@@ -99,20 +109,29 @@ def _section(con: duckdb.DuckDBPyConnection, review: str, a: dict[str, Any]) -> 
     q = Question(a["outcome"], a["subgroup_variable"], a["measure"], method, model, review=review)
     main = answer_with(con, q)
     other = "random" if model == "fixed" else "fixed"
-    lines = [Line.of(f"As analysed ({model})", main.overall),
-             Line.of(f"{other.capitalize()} effect{'s' if other == 'random' else ''} (DL)",
-                     answer_with(con, replace(q, model=other)).overall)]
+    lines = [
+        Line.of(f"As analysed ({model})", main.overall),
+        Line.of(
+            f"{other.capitalize()} effect{'s' if other == 'random' else ''} (DL)",
+            answer_with(con, replace(q, model=other)).overall,
+        ),
+    ]
     for label, where in SENSITIVITY_FILTERS:
         lines.append(Line.of(label, answer_with(con, replace(q, where=where)).overall))
     inputs = main.inputs
     loo: list[Line] = []
     egger = None
     if len(inputs) >= 2:
-        cols = ([i.events_treat for i in inputs], [i.total_treat for i in inputs],
-                [i.events_ctrl for i in inputs], [i.total_ctrl for i in inputs])
+        cols = (
+            [i.events_treat for i in inputs],
+            [i.total_treat for i in inputs],
+            [i.events_ctrl for i in inputs],
+            [i.total_ctrl for i in inputs],
+        )
         labels = [i.study + (f" ({i.subgroup})" if i.subgroup else "") for i in inputs]
-        for step in sensitivity.leave_one_out(*cols, measure=q.measure, method=method, model=model,
-                                              labels=labels):
+        for step in sensitivity.leave_one_out(
+            *cols, measure=q.measure, method=method, model=model, labels=labels
+        ):
             loo.append(Line.of(f"without {step.omitted}", step.result))
         egger = sensitivity.egger_test(*cols, measure=q.measure, labels=labels)
     return Section(a["analysis_id"], _title(a), main, lines, loo, egger, note)

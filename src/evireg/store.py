@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import UserError
-from .models import ReportedCount, Review, Study
+from .models import ArmResult, ReportedCount, Review, Study
 from .registry import Loaded, Registry, content_hash, load_registry, lock, require_valid
 
 if TYPE_CHECKING:
@@ -49,40 +49,131 @@ def _add(rows: Rows, **values: Any) -> None:
 
 
 def _count(prefix: str, c: ReportedCount) -> dict[str, Any]:
-    return {prefix: c.value, f"{prefix}_source": c.source, f"{prefix}_locator": c.locator,
-            f"{prefix}_derivation": c.derivation, f"{prefix}_reason": c.reason}
+    return {
+        prefix: c.value,
+        f"{prefix}_source": c.source,
+        f"{prefix}_locator": c.locator,
+        f"{prefix}_derivation": c.derivation,
+        f"{prefix}_reason": c.reason,
+    }
 
 
 def table_rows(loaded: Loaded) -> dict[str, Rows]:
     """Flatten validated records into column lists, one dict per table."""
     t: dict[str, Rows] = {
         "t_studies": _rows(
-            "study_id", "file", "first_author", "authors", "year", "title", "journal", "volume",
-            "issue", "pages", "pmid", "doi", "registration", "design", "randomised", "blinding",
-            "control_type", "prospective", "design_description", "design_source_id",
-            "design_locator", "review_discrepancy", "country", "rmc_type", "min_prior_losses",
-            "population", "intervention", "intervention_product", "intervention_dose",
-            "intervention_timing", "comparator", "notes"),
+            "study_id",
+            "file",
+            "first_author",
+            "authors",
+            "year",
+            "title",
+            "journal",
+            "volume",
+            "issue",
+            "pages",
+            "pmid",
+            "doi",
+            "registration",
+            "design",
+            "randomised",
+            "blinding",
+            "control_type",
+            "prospective",
+            "design_description",
+            "design_source_id",
+            "design_locator",
+            "review_discrepancy",
+            "country",
+            "rmc_type",
+            "min_prior_losses",
+            "population",
+            "intervention",
+            "intervention_product",
+            "intervention_dose",
+            "intervention_timing",
+            "comparator",
+            "notes",
+        ),
         "t_arms": _rows(
-            "study_id", "arm_no", "arm_id", "role", "label",
-            *(f"{p}{s}" for p in ("n_randomised", "n_analysed")
-              for s in ("", "_source", "_locator", "_derivation", "_reason"))),
+            "study_id",
+            "arm_no",
+            "arm_id",
+            "role",
+            "label",
+            *(
+                f"{p}{s}"
+                for p in ("n_randomised", "n_analysed")
+                for s in ("", "_source", "_locator", "_derivation", "_reason")
+            ),
+        ),
         "t_results": _rows(
-            "study_id", "result_no", "alternative_no", "outcome", "subgroup_variable",
-            "subgroup_value", "arm_id", "events", "total", "source_id", "locator", "derivation",
-            "definition", "denominator", "note"),
+            "study_id",
+            "result_no",
+            "alternative_no",
+            "outcome",
+            "subgroup_variable",
+            "subgroup_value",
+            "arm_id",
+            "events",
+            "total",
+            "source_id",
+            "locator",
+            "derivation",
+            "definition",
+            "denominator",
+            "note",
+        ),
         "t_not_reported": _rows("study_id", "outcome", "subgroup_variable", "subgroup_value", "reason"),
-        "t_sources": _rows("owner_kind", "owner_id", "source_id", "kind", "pmid", "doi", "url",
-                           "citation", "accessed"),
-        "t_reviews": _rows("review_id", "file", "first_author", "year", "title", "journal", "pmid",
-                           "doi", "n_studies", "n_participants", "n_intervention", "n_control",
-                           "totals_source_id", "totals_locator"),
+        "t_sources": _rows(
+            "owner_kind", "owner_id", "source_id", "kind", "pmid", "doi", "url", "citation", "accessed"
+        ),
+        "t_reviews": _rows(
+            "review_id",
+            "file",
+            "first_author",
+            "year",
+            "title",
+            "journal",
+            "pmid",
+            "doi",
+            "n_studies",
+            "n_participants",
+            "n_intervention",
+            "n_control",
+            "totals_source_id",
+            "totals_locator",
+        ),
         "t_review_studies": _rows("review_id", "position", "study_id"),
-        "t_analyses": _rows("review_id", "position", "analysis_id", "outcome", "subgroup_variable", "measure",
-                            "method", "model", "software", "source_id", "locator"),
-        "t_claims": _rows("review_id", "position", "claim_id", "analysis_id", "subgroup_value", "estimate_text",
-                          "ci_low_text", "ci_high_text", "z_text", "p_text", "k", "participants",
-                          "source_id", "locator"),
+        "t_analyses": _rows(
+            "review_id",
+            "position",
+            "analysis_id",
+            "outcome",
+            "subgroup_variable",
+            "measure",
+            "method",
+            "model",
+            "software",
+            "source_id",
+            "locator",
+        ),
+        "t_claims": _rows(
+            "review_id",
+            "position",
+            "claim_id",
+            "analysis_id",
+            "subgroup_value",
+            "estimate_text",
+            "ci_low_text",
+            "ci_high_text",
+            "z_text",
+            "p_text",
+            "k",
+            "participants",
+            "source_id",
+            "locator",
+        ),
     }
     for s in loaded.studies:
         _study_rows(t, s, str(loaded.files.get(f"study:{s.id}", "")))
@@ -93,70 +184,163 @@ def table_rows(loaded: Loaded) -> dict[str, Rows]:
 
 def _sources(t: dict[str, Rows], owner_kind: str, rec: Study | Review) -> None:
     for src in rec.sources:
-        _add(t["t_sources"], owner_kind=owner_kind, owner_id=rec.id, source_id=src.id,
-             kind=str(src.kind), pmid=src.pmid, doi=src.doi, url=src.url, citation=src.citation,
-             accessed=src.accessed.isoformat() if src.accessed else None)
+        _add(
+            t["t_sources"],
+            owner_kind=owner_kind,
+            owner_id=rec.id,
+            source_id=src.id,
+            kind=str(src.kind),
+            pmid=src.pmid,
+            doi=src.doi,
+            url=src.url,
+            citation=src.citation,
+            accessed=src.accessed.isoformat() if src.accessed else None,
+        )
 
 
 def _study_rows(t: dict[str, Rows], s: Study, file: str) -> None:
     c, d, pop = s.citation, s.design, s.population
-    _add(t["t_studies"], study_id=s.id, file=file, first_author=c.authors[0].split(" ")[0],
-         authors=list(c.authors), year=c.year, title=c.title, journal=c.journal, volume=c.volume,
-         issue=c.issue, pages=c.pages, pmid=c.pmid, doi=c.doi, registration=c.registration,
-         design=str(d.kind), randomised=d.randomised, blinding=str(d.blinding),
-         control_type=str(d.control_type), prospective=d.prospective,
-         design_description=d.description, design_source_id=d.provenance.source,
-         design_locator=d.provenance.locator, review_discrepancy=d.review_discrepancy,
-         country=s.country, rmc_type=str(pop.rmc_type), min_prior_losses=pop.min_prior_losses,
-         population=pop.description, intervention=s.intervention.description,
-         intervention_product=s.intervention.product, intervention_dose=s.intervention.dose,
-         intervention_timing=str(s.intervention.timing), comparator=s.comparator.description,
-         notes=s.notes)
+    _add(
+        t["t_studies"],
+        study_id=s.id,
+        file=file,
+        first_author=c.authors[0].split(" ")[0],
+        authors=list(c.authors),
+        year=c.year,
+        title=c.title,
+        journal=c.journal,
+        volume=c.volume,
+        issue=c.issue,
+        pages=c.pages,
+        pmid=c.pmid,
+        doi=c.doi,
+        registration=c.registration,
+        design=str(d.kind),
+        randomised=d.randomised,
+        blinding=str(d.blinding),
+        control_type=str(d.control_type),
+        prospective=d.prospective,
+        design_description=d.description,
+        design_source_id=d.provenance.source,
+        design_locator=d.provenance.locator,
+        review_discrepancy=d.review_discrepancy,
+        country=s.country,
+        rmc_type=str(pop.rmc_type),
+        min_prior_losses=pop.min_prior_losses,
+        population=pop.description,
+        intervention=s.intervention.description,
+        intervention_product=s.intervention.product,
+        intervention_dose=s.intervention.dose,
+        intervention_timing=str(s.intervention.timing),
+        comparator=s.comparator.description,
+        notes=s.notes,
+    )
     for i, a in enumerate(s.arms):
-        _add(t["t_arms"], study_id=s.id, arm_no=i, arm_id=a.id, role=str(a.role), label=a.label,
-             **_count("n_randomised", a.n_randomised), **_count("n_analysed", a.n_analysed))
+        _add(
+            t["t_arms"],
+            study_id=s.id,
+            arm_no=i,
+            arm_id=a.id,
+            role=str(a.role),
+            label=a.label,
+            **_count("n_randomised", a.n_randomised),
+            **_count("n_analysed", a.n_analysed),
+        )
     for i, o in enumerate(s.outcomes):
         sg_var = o.subgroup.variable if o.subgroup else None
         sg_val = o.subgroup.value if o.subgroup else None
+        variants: list[tuple[int | None, list[ArmResult], str, str, str | None, str | None]]
         variants = [(None, o.arms, o.source, o.locator, o.derivation, o.notes)]
-        variants += [(k, alt.arms, alt.source, alt.locator, alt.derivation, alt.note)
-                     for k, alt in enumerate(o.alternatives)]
+        variants += [
+            (k, alt.arms, alt.source, alt.locator, alt.derivation, alt.note)
+            for k, alt in enumerate(o.alternatives)
+        ]
         for alt_no, arm_results, src, loc, deriv, note in variants:
             for r in arm_results:
-                _add(t["t_results"], study_id=s.id, result_no=i, alternative_no=alt_no,
-                     outcome=str(o.outcome), subgroup_variable=sg_var, subgroup_value=sg_val,
-                     arm_id=r.arm, events=r.events, total=r.total, source_id=src, locator=loc,
-                     derivation=deriv, definition=o.definition, denominator=o.denominator,
-                     note=note)
+                _add(
+                    t["t_results"],
+                    study_id=s.id,
+                    result_no=i,
+                    alternative_no=alt_no,
+                    outcome=str(o.outcome),
+                    subgroup_variable=sg_var,
+                    subgroup_value=sg_val,
+                    arm_id=r.arm,
+                    events=r.events,
+                    total=r.total,
+                    source_id=src,
+                    locator=loc,
+                    derivation=deriv,
+                    definition=o.definition,
+                    denominator=o.denominator,
+                    note=note,
+                )
     for nr in s.not_reported:
-        _add(t["t_not_reported"], study_id=s.id, outcome=str(nr.outcome),
-             subgroup_variable=nr.subgroup.variable if nr.subgroup else None,
-             subgroup_value=nr.subgroup.value if nr.subgroup else None, reason=nr.reason)
+        _add(
+            t["t_not_reported"],
+            study_id=s.id,
+            outcome=str(nr.outcome),
+            subgroup_variable=nr.subgroup.variable if nr.subgroup else None,
+            subgroup_value=nr.subgroup.value if nr.subgroup else None,
+            reason=nr.reason,
+        )
     _sources(t, "study", s)
 
 
 def _review_rows(t: dict[str, Rows], r: Review, file: str) -> None:
     tot = r.totals
-    _add(t["t_reviews"], review_id=r.id, file=file, first_author=r.citation.authors[0].split(" ")[0],
-         year=r.citation.year, title=r.citation.title, journal=r.citation.journal,
-         pmid=r.citation.pmid, doi=r.citation.doi,
-         n_studies=tot.studies if tot else None, n_participants=tot.participants if tot else None,
-         n_intervention=tot.intervention if tot else None, n_control=tot.control if tot else None,
-         totals_source_id=tot.provenance.source if tot else None,
-         totals_locator=tot.provenance.locator if tot else None)
+    _add(
+        t["t_reviews"],
+        review_id=r.id,
+        file=file,
+        first_author=r.citation.authors[0].split(" ")[0],
+        year=r.citation.year,
+        title=r.citation.title,
+        journal=r.citation.journal,
+        pmid=r.citation.pmid,
+        doi=r.citation.doi,
+        n_studies=tot.studies if tot else None,
+        n_participants=tot.participants if tot else None,
+        n_intervention=tot.intervention if tot else None,
+        n_control=tot.control if tot else None,
+        totals_source_id=tot.provenance.source if tot else None,
+        totals_locator=tot.provenance.locator if tot else None,
+    )
     for i, sid in enumerate(r.included_studies):
         _add(t["t_review_studies"], review_id=r.id, position=i, study_id=sid)
     for i, a in enumerate(r.analyses):
-        _add(t["t_analyses"], review_id=r.id, position=i, analysis_id=a.id, outcome=str(a.outcome),
-             subgroup_variable=a.subgroup_variable, measure=str(a.measure),
-             method=str(a.method) if a.method else None, model=str(a.model), software=a.software,
-             source_id=a.provenance.source, locator=a.provenance.locator)
+        _add(
+            t["t_analyses"],
+            review_id=r.id,
+            position=i,
+            analysis_id=a.id,
+            outcome=str(a.outcome),
+            subgroup_variable=a.subgroup_variable,
+            measure=str(a.measure),
+            method=str(a.method) if a.method else None,
+            model=str(a.model),
+            software=a.software,
+            source_id=a.provenance.source,
+            locator=a.provenance.locator,
+        )
     for i, c in enumerate(r.claims):
-        _add(t["t_claims"], review_id=r.id, position=i, claim_id=c.id, analysis_id=c.analysis,
-             subgroup_value=c.subgroup_value, estimate_text=c.estimate, ci_low_text=c.ci_low,
-             ci_high_text=c.ci_high, z_text=c.z, p_text=c.p_text, k=c.k,
-             participants=c.participants, source_id=c.provenance.source,
-             locator=c.provenance.locator)
+        _add(
+            t["t_claims"],
+            review_id=r.id,
+            position=i,
+            claim_id=c.id,
+            analysis_id=c.analysis,
+            subgroup_value=c.subgroup_value,
+            estimate_text=c.estimate,
+            ci_low_text=c.ci_low,
+            ci_high_text=c.ci_high,
+            z_text=c.z,
+            p_text=c.p_text,
+            k=c.k,
+            participants=c.participants,
+            source_id=c.provenance.source,
+            locator=c.provenance.locator,
+        )
     _sources(t, "review", r)
 
 
@@ -290,8 +474,12 @@ class QueryResult:
     truncated: bool
 
 
-def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None,
-          max_rows: int | None = None) -> QueryResult:
+def fetch(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: dict[str, Any] | None = None,
+    max_rows: int | None = None,
+) -> QueryResult:
     cur = con.execute(sql, params or {})
     desc = cur.description or []
     columns = [d[0] for d in desc]
@@ -302,8 +490,9 @@ def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | Non
     return QueryResult(columns, types, rows[:max_rows], len(rows) > max_rows)
 
 
-def records(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None
-            ) -> list[dict[str, Any]]:
+def records(
+    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """Rows of a query as dicts keyed by column name."""
     cur = con.execute(sql, params or {})
     cols = [d[0] for d in cur.description or []]

@@ -28,7 +28,7 @@ class _StrictLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise ParseError("YAML aliases (*name) are not allowed", event.start_mark.line + 1)
         return super().compose_node(parent, index)
 
