@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -186,6 +187,23 @@ class Citation(Record):
     )
 
 
+Formula = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9]+( *[-+] *[0-9]+)+$")]
+
+
+def percent_matches(events: int, total: int, percent: str) -> bool:
+    """Does events/total print as `percent` (half-up at the printed decimals)?"""
+    places = len(percent.partition(".")[2])
+    q = Decimal(1).scaleb(-places)
+    value = (Decimal(100) * events / Decimal(total)).quantize(q, rounding=ROUND_HALF_UP)
+    return value == Decimal(percent)
+
+
+def formula_value(formula: str) -> int:
+    """The value of a sum or difference of whole numbers, e.g. `"32 - 20"`."""
+    terms = re.findall(r"([-+]?) *([0-9]+)", formula)
+    return sum(int(n) * (-1 if sign == "-" else 1) for sign, n in terms)
+
+
 class ReportedCount(Record):
     """An arm count. `value: null` means not reported and then `reason` is required."""
 
@@ -193,10 +211,13 @@ class ReportedCount(Record):
     source: Slug | None = None
     locator: ShortText | None = None
     derivation: Text | None = None
+    formula: Formula | None = Field(default=None, description="printed counts the value was computed from")
     reason: Text | None = Field(default=None, description="why the value is null")
 
     @model_validator(mode="after")
     def _sourced(self) -> ReportedCount:
+        if self.formula is not None and formula_value(self.formula) != self.value:
+            raise ValueError(f"formula {self.formula!r} = {formula_value(self.formula)}, not {self.value}")
         if self.value is None:
             if self.reason is None:
                 raise ValueError("a count that is not reported (value: null) needs a reason")
@@ -260,11 +281,31 @@ class ArmResult(Record):
     arm: Slug
     events: Count
     total: Annotated[int, Strict(), Field(ge=1, le=10_000_000)]
+    percent: Printed | None = Field(
+        default=None, description="the printed percentage `events` was derived from, e.g. '52.9'"
+    )
+    events_formula: Formula | None = Field(
+        default=None, description="printed counts `events` was computed from, e.g. '23 - 16'"
+    )
+    total_formula: Formula | None = Field(
+        default=None, description="printed counts `total` was computed from, e.g. '49 - 29'"
+    )
 
     @model_validator(mode="after")
     def _events_fit(self) -> ArmResult:
         if self.events > self.total:
             raise ValueError(f"events ({self.events}) exceed total ({self.total})")
+        if self.percent is not None:
+            fits = [k for k in range(self.total + 1) if percent_matches(k, self.total, self.percent)]
+            if fits != [self.events]:
+                raise ValueError(
+                    f"{self.percent}% of {self.total} is met by events {fits or 'none'}, "
+                    f"so it does not derive {self.events} uniquely"
+                )
+        for name, formula, value in (("events", self.events_formula, self.events),
+                                     ("total", self.total_formula, self.total)):
+            if formula is not None and formula_value(formula) != value:
+                raise ValueError(f"{name}_formula {formula!r} = {formula_value(formula)}, not {value}")
         return self
 
 

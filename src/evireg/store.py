@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import duckdb
 
 DB_NAME = "registry.duckdb"
-FORMAT_VERSION = "2"  # bump when tables.sql or views.sql change, to force a rebuild
+FORMAT_VERSION = "3"  # bump when tables.sql or views.sql change, to force a rebuild
 
 
 def sql_text(name: str) -> str:
@@ -54,6 +54,7 @@ def _count(prefix: str, c: ReportedCount) -> dict[str, Any]:
         f"{prefix}_source": c.source,
         f"{prefix}_locator": c.locator,
         f"{prefix}_derivation": c.derivation,
+        f"{prefix}_formula": c.formula,
         f"{prefix}_reason": c.reason,
     }
 
@@ -104,7 +105,7 @@ def table_rows(loaded: Loaded) -> dict[str, Rows]:
             *(
                 f"{p}{s}"
                 for p in ("n_randomised", "n_analysed")
-                for s in ("", "_source", "_locator", "_derivation", "_reason")
+                for s in ("", "_source", "_locator", "_derivation", "_formula", "_reason")
             ),
         ),
         "t_results": _rows(
@@ -123,6 +124,9 @@ def table_rows(loaded: Loaded) -> dict[str, Rows]:
             "definition",
             "denominator",
             "note",
+            "percent",
+            "events_formula",
+            "total_formula",
         ),
         "t_not_reported": _rows("study_id", "outcome", "subgroup_variable", "subgroup_value", "reason"),
         "t_sources": _rows(
@@ -274,6 +278,9 @@ def _study_rows(t: dict[str, Rows], s: Study, file: str) -> None:
                     definition=o.definition,
                     denominator=o.denominator,
                     note=note,
+                    percent=r.percent,
+                    events_formula=r.events_formula,
+                    total_formula=r.total_formula,
                 )
     for nr in s.not_reported:
         _add(

@@ -15,16 +15,16 @@ CREATE TABLE t_studies (
 CREATE TABLE t_arms (
     study_id VARCHAR, arm_no INTEGER, arm_id VARCHAR, role VARCHAR, label VARCHAR,
     n_randomised INTEGER, n_randomised_source VARCHAR, n_randomised_locator VARCHAR,
-    n_randomised_derivation VARCHAR, n_randomised_reason VARCHAR,
+    n_randomised_derivation VARCHAR, n_randomised_formula VARCHAR, n_randomised_reason VARCHAR,
     n_analysed INTEGER, n_analysed_source VARCHAR, n_analysed_locator VARCHAR,
-    n_analysed_derivation VARCHAR, n_analysed_reason VARCHAR
+    n_analysed_derivation VARCHAR, n_analysed_formula VARCHAR, n_analysed_reason VARCHAR
 );
 
 CREATE TABLE t_results (
     study_id VARCHAR, result_no INTEGER, alternative_no INTEGER, outcome VARCHAR,
     subgroup_variable VARCHAR, subgroup_value VARCHAR, arm_id VARCHAR, events INTEGER,
     total INTEGER, source_id VARCHAR, locator VARCHAR, derivation VARCHAR, definition VARCHAR,
-    denominator VARCHAR, note VARCHAR
+    denominator VARCHAR, note VARCHAR, percent VARCHAR, events_formula VARCHAR, total_formula VARCHAR
 );
 
 CREATE TABLE t_not_reported (

@@ -13,7 +13,8 @@ FROM t_arms;
 
 CREATE VIEW outcome_results AS
 SELECT r.study_id, r.outcome, r.subgroup_variable, r.subgroup_value, r.arm_id, a.role, r.events,
-       r.total, r.source_id, r.locator, r.derivation, r.definition, r.denominator
+       r.total, r.source_id, r.locator, r.derivation, r.definition, r.denominator, r.percent,
+       r.events_formula, r.total_formula
 FROM t_results r JOIN t_arms a USING (study_id, arm_id)
 WHERE r.alternative_no IS NULL;
 
