@@ -352,6 +352,15 @@ def audit(
         raise typer.Exit(1)
 
 
+def _register_subcommands() -> None:
+    from .cli_plot import plot_app
+
+    app.add_typer(plot_app, name="plot")
+
+
+_register_subcommands()
+
+
 def main() -> None:
     app(prog_name="evireg")
 
