@@ -1,8 +1,142 @@
-"""`evireg plot ...`: figures (forest, funnel). Registered on the main app by cli.py."""
+"""`evireg plot ...`: figures (forest, funnel). Registered on the main app by cli.py.
+
+matplotlib (and evireg.plots, numpy, duckdb) are imported inside the commands so that `evireg --help`
+stays fast and works without the `plots` extra.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
 
-plot_app = typer.Typer(help="Draw figures (needs the `plots` extra: pip install 'evireg[plots]').",
-                       no_args_is_help=True)
+# Defined before importing from .cli: cli.py imports this module at its end, and a direct import
+# of this module first runs cli.py, which then needs plot_app to exist already.
+plot_app = typer.Typer(
+    help="Draw figures (needs the `plots` extra: pip install 'evireg\\[plots]').",
+    no_args_is_help=True,
+)
+
+from .cli import Measure, Method, ModelOpt, RegistryOpt, Tau2, err, handled  # noqa: E402
+from .errors import UserError  # noqa: E402
+
+if TYPE_CHECKING:
+    from .analysis import Answer
+
+FIGURE_SUFFIXES = (".svg", ".png", ".pdf")
+
+OutcomeOpt = Annotated[str, typer.Option("--outcome", help="Outcome id, e.g. live_birth.")]
+OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="Figure file: .svg, .png (200 dpi) or .pdf.")]
+ByOpt = Annotated[str | None, typer.Option("--by", help="Subgroup variable, e.g. rmc_type or design.")]
+ReviewOpt = Annotated[str | None, typer.Option("--review", help="Only this review's included studies.")]
+WhereOpt = Annotated[str | None, typer.Option("--where", help="SQL filter on `studies` columns.")]
+MeasureOpt = Annotated[Measure, typer.Option("--measure")]
+MethodOpt = Annotated[Method, typer.Option("--method")]
+TitleOpt = Annotated[str | None, typer.Option("--title", help="A title above the figure.")]
+
+
+def _check_output(path: Path) -> None:
+    """Refuse a bad file name before any work is done."""
+    if path.suffix.lower() not in FIGURE_SUFFIXES:
+        raise UserError(
+            f"{path}: unknown figure format {path.suffix or '(no suffix)'!r}; use .svg, .png or .pdf"
+        )
+    if not path.parent.is_dir():
+        raise UserError(f"{path}: folder {path.parent} does not exist")
+
+
+def _pair(option: str, value: str) -> tuple[str, str]:
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) != 2 or not all(parts):
+        raise UserError(f"{option} {value!r}: give two names separated by a comma, e.g. 'IVIG,Control'")
+    return parts[0], parts[1]
+
+
+def _answer(
+    registry: Path | None,
+    outcome: str,
+    by: str | None,
+    review: str | None,
+    where: str | None,
+    measure: Measure,
+    method: Method,
+    model: ModelOpt = ModelOpt.fixed,
+    tau2: Tau2 = Tau2.DL,
+    hksj: bool = False,
+) -> Answer:
+    from .analysis import Question, answer
+    from .registry import resolve
+
+    if method is Method.Peto and measure is not Measure.OR:
+        raise UserError("--method Peto pools odds ratios only; use --measure OR")
+    q = Question(outcome, by, measure.value, method.value, model.value, tau2.value, hksj, where, review)
+    ans = answer(resolve(registry), q)
+    if ans.result is None:
+        scope = f" in review {review}" if review else ""
+        raise UserError(
+            f"nothing to plot: no study{scope} has {outcome} data"
+            + (f" by {by}" if by else "")
+            + f" (see `evireg pool --outcome {outcome}` for the reasons)"
+        )
+    return ans
+
+
+@plot_app.command()
+@handled
+def forest(
+    outcome: OutcomeOpt,
+    output: OutputOpt,
+    by: ByOpt = None,
+    review: ReviewOpt = None,
+    where: WhereOpt = None,
+    measure: MeasureOpt = Measure.OR,
+    method: MethodOpt = Method.MH,
+    model: Annotated[ModelOpt, typer.Option("--model")] = ModelOpt.fixed,
+    tau2: Annotated[Tau2, typer.Option("--tau2", help="Between-study variance estimator.")] = Tau2.DL,
+    hksj: Annotated[bool, typer.Option("--hksj", help="Hartung-Knapp-Sidik-Jonkman CI.")] = False,
+    title: TitleOpt = None,
+    labels: Annotated[
+        str, typer.Option("--labels", help="Intervention and control column headings.")
+    ] = "IVIG,Control",
+    favours: Annotated[
+        str, typer.Option("--favours", help="Who the left and the right of the axis favour.")
+    ] = "control,IVIG",
+    registry: RegistryOpt = None,
+) -> None:
+    """A RevMan-style forest plot of one outcome (subgroups with --by)."""
+    _check_output(output)
+    arms, sides = _pair("--labels", labels), _pair("--favours", favours)
+    from .plots import forest_figure, require_matplotlib, save
+
+    require_matplotlib()  # before the (slower) analysis
+
+    ans = _answer(registry, outcome, by, review, where, measure, method, model, tau2, hksj)
+    save(forest_figure(ans, title=title, labels=arms, favours=sides), output)
+    err.print(f"wrote {output}", markup=False, highlight=False)
+
+
+@plot_app.command()
+@handled
+def funnel(
+    outcome: OutcomeOpt,
+    output: OutputOpt,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Mark the studies by this subgroup variable.")
+    ] = None,
+    review: ReviewOpt = None,
+    where: WhereOpt = None,
+    measure: MeasureOpt = Measure.OR,
+    method: MethodOpt = Method.MH,
+    title: TitleOpt = None,
+    registry: RegistryOpt = None,
+) -> None:
+    """A funnel plot of one outcome around its fixed-effect estimate, with Egger's test."""
+    _check_output(output)
+    from .plots import funnel_figure, require_matplotlib, save
+
+    require_matplotlib()
+
+    ans = _answer(registry, outcome, by, review, where, measure, method)
+    save(funnel_figure(ans, title=title), output)
+    err.print(f"wrote {output}", markup=False, highlight=False)

@@ -10,6 +10,7 @@ from .errors import Problem, UserError
 from .models import Review, Study, json_schema
 from .registry import (
     Registry,
+    commit_files,
     load_file,
     load_registry,
     lock,
@@ -18,7 +19,7 @@ from .registry import (
     to_yaml,
     write_files_atomically,
 )
-from .store import build
+from .store import build_locked
 
 README_STUB = """# Evidence registry
 
@@ -128,6 +129,6 @@ def add_files(reg: Registry, files: list[Path], *, replace: bool = False) -> lis
                         )
         if problems:
             raise UserError(f"nothing added: {len(problems)} problem(s) in the input", problems)
-        write_files_atomically(texts)
-    build(reg)
+        commit_files(reg, texts)
+        build_locked(reg)
     return out

@@ -11,7 +11,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -302,9 +302,20 @@ def to_json(rec: Study | Review) -> str:
     return json.dumps(rec.model_dump(mode="json", by_alias=True, exclude_defaults=True), indent=2)
 
 
+def lock_timeout() -> float:
+    try:
+        return float(os.environ.get("EVIREG_LOCK_TIMEOUT", LOCK_TIMEOUT_S))
+    except ValueError:
+        raise UserError("EVIREG_LOCK_TIMEOUT must be a number of seconds") from None
+
+
 @contextlib.contextmanager
-def lock(reg: Registry, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
-    """Serialise writers of one registry (files and DB) across processes."""
+def lock(reg: Registry, timeout: float | None = None) -> Iterator[None]:
+    """Serialise writers of one registry (files and DB) across processes.
+
+    Whoever takes the lock first finishes what a killed writer left half done (see recover).
+    """
+    timeout = lock_timeout() if timeout is None else timeout
     reg.state_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(reg.state_dir / "lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -319,54 +330,89 @@ def lock(reg: Registry, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
                 if time.monotonic() > deadline:
                     raise UserError(
                         f"{reg.root}: another evireg process has held the registry lock for "
-                        f"{timeout:.0f} s; wait for it to finish, or set EVIREG_LOCK_TIMEOUT"
+                        f"{timeout:g} s; wait for it to finish, or raise EVIREG_LOCK_TIMEOUT"
                     ) from None
-                time.sleep(0.05)
+                time.sleep(0.02)
+        recover(reg)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    write_files_atomically({path: text})
+JOURNAL = "pending-writes.json"
+
+
+def _stage(target: Path, text: str) -> Path:
+    """A complete, synced copy of `text` beside `target`, under a name no loader reads."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return Path(name)
+
+
+def _fsync_dirs(paths: Iterable[Path]) -> None:
+    for d in {p.parent for p in paths}:
+        with contextlib.suppress(OSError):
+            dfd = os.open(d, os.O_DIRECTORY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+
+
+def _roll_forward(journal: Path) -> None:
+    pairs = json.loads(journal.read_text(encoding="utf-8"))["renames"]
+    for tmp, target in pairs:
+        if Path(tmp).exists():
+            os.replace(tmp, target)
+    _fsync_dirs(Path(t) for _, t in pairs)
+    journal.unlink()
+
+
+def recover(reg: Registry) -> None:
+    """Finish a commit whose journal was written, and drop temp files of one that never was.
+
+    Runs under the lock, so any temp file not named in a journal belongs to a dead writer.
+    """
+    journal = reg.state_dir / JOURNAL
+    if journal.exists():
+        _roll_forward(journal)
+    if reg.writable:
+        for d in (reg.studies_dir, reg.reviews_dir):
+            for p in d.glob(".*.tmp") if d.is_dir() else ():
+                p.unlink(missing_ok=True)
+    for p in reg.state_dir.glob(".build-*"):
+        p.unlink(missing_ok=True)
+
+
+def commit_files(reg: Registry, contents: dict[Path, str]) -> None:
+    """Write record files all or none, even if the process is killed midway. Hold the lock.
+
+    Every file is staged complete and synced; then one journal naming the renames is written
+    atomically; then the renames run. A crash before the journal leaves only temp files (removed
+    by the next writer); a crash after it is rolled forward by the next writer.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target, text in contents.items():
+            staged.append((_stage(target, text), target))
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    journal = reg.state_dir / JOURNAL
+    body = json.dumps({"renames": [[str(t), str(g)] for t, g in staged]})
+    tmp_journal = _stage(journal, body)
+    os.replace(tmp_journal, journal)
+    _fsync_dirs([journal])
+    _roll_forward(journal)
 
 
 def write_files_atomically(contents: dict[Path, str]) -> None:
-    """All files or none: stage complete temp files, then rename; roll back on failure."""
-    staged: list[tuple[Path, Path]] = []
-    done: list[tuple[Path, Path | None]] = []
-    try:
-        for target, text in contents.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            staged.append((Path(tmp_name), target))
-        for tmp, target in staged:
-            backup = None
-            if target.exists():
-                backup = target.with_name(f".{target.name}.{os.getpid()}.bak")
-                backup.unlink(missing_ok=True)
-                os.link(target, backup)
-            os.replace(tmp, target)
-            done.append((target, backup))
-    except BaseException:
-        for target, backup in reversed(done):
-            if backup is not None:
-                os.replace(backup, target)
-            else:
-                target.unlink(missing_ok=True)
-        raise
-    finally:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-        for _, backup in done:
-            if backup is not None:
-                backup.unlink(missing_ok=True)
-    for d in {t.parent for t in contents}:
-        with contextlib.suppress(OSError):
-            dfd = os.open(d, os.O_DIRECTORY)
-            os.fsync(dfd)
-            os.close(dfd)
+    """Each file replaced whole (temp file + rename), for files outside a registry's records."""
+    for target, text in contents.items():
+        os.replace(_stage(target, text), target)
+    _fsync_dirs(contents)

@@ -421,23 +421,28 @@ class BuildInfo:
 def build(reg: Registry, *, force: bool = True) -> BuildInfo:
     """(Re)create the index from the files, under the registry lock, atomically."""
     with lock(reg):
-        h = content_hash(reg)
-        path = db_path(reg)
-        if not force and _stored_hash(path) == h:
-            return BuildInfo(path, h, False, -1, -1)
-        loaded = require_valid(load_registry(reg))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".build-", suffix=".duckdb")
-        os.close(fd)
-        tmp = Path(tmp_name)
-        tmp.unlink()  # duckdb creates the file itself
-        try:
-            build_into(tmp, loaded, h)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
-            Path(f"{tmp}.wal").unlink(missing_ok=True)
-        return BuildInfo(path, h, True, len(loaded.studies), len(loaded.reviews))
+        return build_locked(reg, force=force)
+
+
+def build_locked(reg: Registry, *, force: bool = True) -> BuildInfo:
+    """`build` for a caller that already holds the registry lock."""
+    h = content_hash(reg)
+    path = db_path(reg)
+    if not force and _stored_hash(path) == h:
+        return BuildInfo(path, h, False, -1, -1)
+    loaded = require_valid(load_registry(reg))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".build-", suffix=".duckdb")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # duckdb creates the file itself
+    try:
+        build_into(tmp, loaded, h)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+    return BuildInfo(path, h, True, len(loaded.studies), len(loaded.reviews))
 
 
 def ensure(reg: Registry) -> Path:
