@@ -136,14 +136,28 @@ def init(path: Annotated[Path, typer.Argument(help="Folder for the new registry.
 
 @command()
 def add(
-    files: Annotated[list[Path], typer.Argument(help="Study or review files (YAML or JSON).")],
+    files: Annotated[list[Path] | None, typer.Argument(help="Study or review files (YAML or JSON).")] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite records with the same id.")] = False,
+    interactive: Annotated[
+        bool, typer.Option("--interactive", "-i", help="Enter a study field by field (the default without files).")
+    ] = False,
     registry: RegistryOpt = None,
 ) -> None:
-    """Validate records and write them into the registry (all of them or none)."""
+    """Validate records and write them into the registry (all of them or none).
+
+    Without files, in a terminal (or with --interactive), walks through a new study field by field.
+    """
     from .entry import add_files
 
-    for a in add_files(_registry(registry), files, replace=replace):
+    if not files:
+        if not (interactive or sys.stdin.isatty()):
+            raise UserError("give one or more files to add, or --interactive for guided entry")
+        from .guided import run_guided
+
+        added = run_guided(_registry(registry), replace=replace)
+    else:
+        added = add_files(_registry(registry), files, replace=replace)
+    for a in added:
         verb = "replaced" if a.replaced else "added"
         err.print(f"{verb} {a.kind} {a.id} -> {a.path}", markup=False, highlight=False)
 

@@ -64,13 +64,8 @@ class Added:
 
 
 def add_files(reg: Registry, files: list[Path], *, replace: bool = False) -> list[Added]:
-    """Validate every input, then write all of them and rebuild the index, or change nothing."""
-    if not reg.writable:
-        raise UserError(
-            f"{reg.root}: this registry is read-only (the bundled one?); "
-            "start your own with `evireg init PATH` and pass --registry PATH"
-        )
-    records: list[tuple[Path, Study | Review]] = []
+    """Validate every input file, then add them all (see add_records), or change nothing."""
+    records: list[tuple[str, Study | Review]] = []
     problems: list[Problem] = []
     for f in files:
         if not f.is_file():
@@ -79,10 +74,24 @@ def add_files(reg: Registry, files: list[Path], *, replace: bool = False) -> lis
         rec, probs = load_file(f)
         problems.extend(probs)
         if rec is not None:
-            records.append((f, rec))
+            records.append((str(f), rec))
     if problems:
         raise UserError(f"nothing added: {len(problems)} problem(s) in the input", problems)
+    return add_records(reg, records, replace=replace)
 
+
+def add_records(
+    reg: Registry, records: list[tuple[str, Study | Review]], *, replace: bool = False
+) -> list[Added]:
+    """Write validated records (each with the name of its input, for messages) as registry
+    files and update the index, all or nothing. Every entry path (files, guided entry,
+    adjudication) goes through here."""
+    if not reg.writable:
+        raise UserError(
+            f"{reg.root}: this registry is read-only (the bundled one?); "
+            "start your own with `evireg init PATH` and pass --registry PATH"
+        )
+    problems: list[Problem] = []
     with lock(reg):
         existing = {p.stem: p for p in record_files(reg)}
         current = load_registry(reg)
@@ -92,25 +101,20 @@ def add_files(reg: Registry, files: list[Path], *, replace: bool = False) -> lis
                 current.problems,
             )
         study_ids = {s.id for s in current.studies}
-        seen: dict[str, Path] = {}
+        seen: dict[str, str] = {}
         out: list[Added] = []
         texts: dict[Path, str] = {}
         for f, rec in records:
             kind = "review" if isinstance(rec, Review) else "study"
             if rec.id in seen:
-                problems.append(Problem(str(f), "id", f"id {rec.id!r} is also given by {seen[rec.id]}"))
+                problems.append(Problem(f, "id", f"id {rec.id!r} is also given by {seen[rec.id]}"))
                 continue
             seen[rec.id] = f
             target = reg.dir_for(kind) / f"{rec.id}.yaml"
             old = existing.get(rec.id)
             if old is not None and old.parent == target.parent and not replace:
-                problems.append(
-                    Problem(
-                        str(f),
-                        "id",
-                        f"{rec.id!r} is already in the registry ({old}); pass --replace to overwrite it",
-                    )
-                )
+                msg = f"{rec.id!r} is already in the registry ({old}); pass --replace to overwrite it"
+                problems.append(Problem(f, "id", msg))
                 continue
             if isinstance(rec, Study):
                 study_ids.add(rec.id)
@@ -120,13 +124,8 @@ def add_files(reg: Registry, files: list[Path], *, replace: bool = False) -> lis
             if isinstance(rec, Review):
                 for i, sid in enumerate(rec.included_studies):
                     if sid not in study_ids:
-                        problems.append(
-                            Problem(
-                                str(f),
-                                f"included_studies.{i}",
-                                f"no study {sid!r} in the registry; add it first",
-                            )
-                        )
+                        msg = f"no study {sid!r} in the registry; add it first"
+                        problems.append(Problem(f, f"included_studies.{i}", msg))
         if problems:
             raise UserError(f"nothing added: {len(problems)} problem(s) in the input", problems)
         commit_files(reg, texts)

@@ -126,10 +126,14 @@ class _Ruler:
         self.normal: FontProperties = FontProperties(size=FONT_SIZE)
         self.bold: FontProperties = FontProperties(size=FONT_SIZE, weight="bold")
 
-    def width(self, text: str, bold: bool = False) -> float:
+    def width(self, text: str, bold: bool = False, size: float = FONT_SIZE) -> float:
         if not text:
             return 0.0
-        w, _, _ = self._t2p.get_text_width_height_descent(text, self.bold if bold else self.normal, False)
+        prop = self.bold if bold else self.normal
+        if size != FONT_SIZE:
+            prop = prop.copy()
+            prop.set_size(size)
+        w, _, _ = self._t2p.get_text_width_height_descent(text, prop, False)
         return float(w)
 
 
@@ -287,7 +291,8 @@ class _Columns:
     counts_width: tuple[float, float, float, float]
     weight_right: float
     effect_left: float
-    effect_split: float  # right edge of the point estimate, left edge of "[lo, hi]" minus a space
+    effect_split: float  # right edge of the point estimates
+    effect_ci: float  # left edge of the "[lo, hi]" texts
     effect_right: float
     panel_left: float
     panel_right: float
@@ -300,28 +305,34 @@ def _split_effect(text: str) -> tuple[str, str]:
 
 
 def _columns(
-    rows: Sequence[_Row], ruler: _Ruler, q_measure: str, method_text: str, labels: tuple[str, str]
+    rows: Sequence[_Row],
+    ruler: _Ruler,
+    q_measure: str,
+    method_text: str,
+    labels: tuple[str, str],
+    favours: tuple[str, str],
 ) -> _Columns:
     margin, gap, num_gap = 8.0, 16.0, 9.0
     label_w = max(
-        [ruler.width(r.label, r.bold) for r in rows if r.in_table] + [ruler.width("Study or Subgroup")]
+        [ruler.width(r.label, r.bold) for r in rows if r.in_table] + [ruler.width("Study or Subgroup", True)]
     )
     heads = ("Events", "Total", "Events", "Total")
     count_w = [
-        max([ruler.width(r.counts[i], r.bold) for r in rows] + [ruler.width(heads[i])]) for i in range(4)
+        max([ruler.width(r.counts[i], r.bold) for r in rows] + [ruler.width(heads[i], True)])
+        for i in range(4)
     ]
     # The arm label may be wider than its two columns: widen the pair, not the table.
     for i, name in enumerate(labels):
         pair = count_w[2 * i] + num_gap + count_w[2 * i + 1]
-        if ruler.width(name) > pair:
-            count_w[2 * i] += ruler.width(name) - pair
-    weight_w = max([ruler.width(r.weight, r.bold) for r in rows] + [ruler.width("Weight")])
+        if ruler.width(name, True) > pair:
+            count_w[2 * i] += ruler.width(name, True) - pair
+    weight_w = max([ruler.width(r.weight, r.bold) for r in rows] + [ruler.width("Weight", True)])
     split = [(_split_effect(r.effect), r.bold) for r in rows if r.effect]
     est_w = max([ruler.width(e, b) for (e, c), b in split if c] + [0.0])
     ci_w = max([ruler.width(c, b) for (_, c), b in split if c] + [0.0])
     lone_w = max([ruler.width(e, b) for (e, c), b in split if not c] + [0.0])  # "Not estimable"
-    space = ruler.width("\u2009") + 1.5
-    head_w = max(ruler.width(MEASURE_NAMES[q_measure]), ruler.width(method_text))
+    space = ruler.width(" ") + 1.0
+    head_w = max(ruler.width(MEASURE_NAMES[q_measure], True), ruler.width(method_text, True))
     effect_w = max(est_w + space + ci_w, lone_w, head_w)
 
     x = margin + label_w + gap
@@ -345,7 +356,9 @@ def _columns(
     pad = (effect_w - (est_w + space + ci_w)) / 2
     effect_split = effect_left + pad + est_w
     panel_left = table_right + gap
-    panel_right = panel_left + PANEL_WIDTH
+    # Each "Favours ..." label is centred in its half of the axis: widen the panel to hold it.
+    fav_w = max(ruler.width(f"Favours {f}") for f in favours)
+    panel_right = panel_left + max(PANEL_WIDTH, 2 * fav_w + 16.0)
     return _Columns(
         margin,
         (counts_right[0], counts_right[1], counts_right[2], counts_right[3]),
@@ -353,6 +366,7 @@ def _columns(
         weight_right,
         effect_left,
         effect_split,
+        effect_split + space,
         table_right,
         panel_left,
         panel_right,
@@ -370,7 +384,7 @@ def _draw_forest(
     rows = _forest_rows(answer)
     ruler = _Ruler()
     method_text = rf_method(q)
-    cols = _columns(rows, ruler, q.measure, method_text, labels)
+    cols = _columns(rows, ruler, q.measure, method_text, labels, favours)
     (xmin, xmax), ticks = _scale(rows, ratio)
     null = 1.0 if ratio else 0.0
 
@@ -384,7 +398,7 @@ def _draw_forest(
     tick_text, favours_gap = 3.0 + 2.5 + FONT_SIZE, 6.0
     below_axis = max(rows_below * ROW, tick_text + favours_gap + FONT_SIZE * 1.2)
     height = axis_y + below_axis + 8.0
-    width = cols.width
+    width = max(cols.width, 2 * cols.label + ruler.width(title or "", True, TITLE_SIZE))
 
     fig = _new_figure(width / 72.0, height / 72.0)
     sheet = fig.add_axes((0.0, 0.0, 1.0, 1.0))
@@ -448,7 +462,7 @@ def _draw_forest(
             est, ci = _split_effect(r.effect)
             if ci:
                 text(cols.effect_split, y, est, ha="right", bold=r.bold)
-                text(cols.effect_split + ruler.width("\u2009") + 1.5, y, ci, bold=r.bold)
+                text(cols.effect_ci, y, ci, bold=r.bold)
             else:
                 text(effect_mid, y, est, ha="center", bold=r.bold)
 
@@ -457,7 +471,7 @@ def _draw_forest(
         (
             cols.panel_left / width,
             (height - axis_y) / height,
-            PANEL_WIDTH / width,
+            (cols.panel_right - cols.panel_left) / width,
             (axis_y - body_top) / height,
         )
     )

@@ -91,10 +91,18 @@ def record_files(reg: Registry) -> list[Path]:
     return sorted(out)
 
 
+def extraction_files(reg: Registry) -> list[Path]:
+    """Per-extractor extraction files: extractions/<study>/<extractor>.yaml."""
+    d = reg.root / "extractions"
+    if not d.is_dir():
+        return []
+    return sorted(p for p in d.glob("*/*") if p.suffix in RECORD_SUFFIXES and not p.name.startswith("."))
+
+
 def content_hash(reg: Registry) -> str:
     """Hash of every record file's name and bytes: the DB is rebuilt when it changes."""
     h = hashlib.sha256()
-    for p in record_files(reg):
+    for p in record_files(reg) + extraction_files(reg):
         h.update(str(p.relative_to(reg.root)).encode())
         h.update(b"\0")
         h.update(hashlib.sha256(p.read_bytes()).digest())

@@ -371,7 +371,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Rows) -> None:
         con.unregister(name)
 
 
-def build_into(path: Path, loaded: Loaded, registry_hash: str) -> None:
+def build_into(path: Path, loaded: Loaded, registry_hash: str, reg: Registry | None = None) -> None:
     import duckdb
 
     con = duckdb.connect(str(path))
@@ -381,12 +381,21 @@ def build_into(path: Path, loaded: Loaded, registry_hash: str) -> None:
         for table, rows in table_rows(loaded).items():
             _insert(con, table, rows)
         con.execute(sql_text("views.sql"))
+        if reg is not None:
+            _extra_tables(con, reg)
         meta = {"registry_hash": registry_hash, "format": FORMAT_VERSION, "evireg": __version__}
         con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
     finally:
         con.close()
+
+
+def _extra_tables(con: duckdb.DuckDBPyConnection, reg: Registry) -> None:
+    """Tables from files beside the records (double extractions), if the module is present."""
+    from . import extraction
+
+    extraction.build_tables(con, reg)
 
 
 def _stored_hash(path: Path) -> str | None:
@@ -437,7 +446,7 @@ def build_locked(reg: Registry, *, force: bool = True) -> BuildInfo:
     tmp = Path(tmp_name)
     tmp.unlink()  # duckdb creates the file itself
     try:
-        build_into(tmp, loaded, h)
+        build_into(tmp, loaded, h, reg)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
