@@ -139,7 +139,7 @@ def add(
     files: Annotated[list[Path] | None, typer.Argument(help="Study or review files (YAML or JSON).")] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite records with the same id.")] = False,
     interactive: Annotated[
-        bool, typer.Option("--interactive", "-i", help="Enter a study field by field (the default without files).")
+        bool, typer.Option("--interactive", "-i", help="Guided entry, field by field.")
     ] = False,
     registry: RegistryOpt = None,
 ) -> None:
