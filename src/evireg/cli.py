@@ -136,8 +136,14 @@ def init(path: Annotated[Path, typer.Argument(help="Folder for the new registry.
 
 @command()
 def add(
-    files: Annotated[list[Path] | None, typer.Argument(help="Study or review files (YAML or JSON).")] = None,
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Record files (YAML/JSON), folders of them, or JSON Lines (one study a line)."),
+    ] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite records with the same id.")] = False,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Report invalid records and add the rest.")
+    ] = False,
     interactive: Annotated[
         bool, typer.Option("--interactive", "-i", help="Guided entry, field by field.")
     ] = False,
@@ -156,7 +162,14 @@ def add(
 
         added = run_guided(_registry(registry), replace=replace)
     else:
-        added = add_files(_registry(registry), files, replace=replace)
+        report = add_files(_registry(registry), files, replace=replace, skip_invalid=skip_invalid)
+        for p in report.skipped:
+            err.print(f"skipped: {p}", markup=False, highlight=False)
+        added = report.added
+    if len(added) > 20:
+        n_new = sum(not a.replaced for a in added)
+        err.print(f"added {n_new} and replaced {len(added) - n_new} record(s)", markup=False)
+        return
     for a in added:
         verb = "replaced" if a.replaced else "added"
         err.print(f"{verb} {a.kind} {a.id} -> {a.path}", markup=False, highlight=False)

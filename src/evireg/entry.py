@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Problem, UserError
 from .models import Review, Study, json_schema
 from .registry import (
+    RECORD_SUFFIXES,
     Registry,
-    commit_files,
-    load_file,
-    load_registry,
+    Staging,
+    load_items,
     lock,
-    record_files,
     schema_ref,
+    to_json_line,
     to_yaml,
     write_files_atomically,
 )
-from .store import build_locked
+from .store import incremental_update
 
 README_STUB = """# Evidence registry
 
@@ -63,21 +64,45 @@ class Added:
     replaced: bool
 
 
-def add_files(reg: Registry, files: list[Path], *, replace: bool = False) -> list[Added]:
-    """Validate every input file, then add them all (see add_records), or change nothing."""
-    records: list[tuple[str, Study | Review]] = []
+@dataclass(frozen=True)
+class AddReport:
+    added: list[Added]
+    skipped: list[Problem]  # with --skip-invalid: what was left out, and why
+
+
+def input_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+    """Files as given, and every record file inside a given folder (recursively)."""
+    files: list[Path] = []
     problems: list[Problem] = []
-    for f in files:
-        if not f.is_file():
-            problems.append(Problem(str(f), "", "no such file"))
-            continue
-        rec, probs = load_file(f)
-        problems.extend(probs)
-        if rec is not None:
-            records.append((str(f), rec))
+    for p in paths:
+        if p.is_dir():
+            files.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix in RECORD_SUFFIXES
+                                and not any(part.startswith(".") for part in f.relative_to(p).parts)))
+        elif p.is_file():
+            files.append(p)
+        else:
+            problems.append(Problem(str(p), "", "no such file or folder"))
+    return files, problems
+
+
+def add_files(
+    reg: Registry, paths: list[Path], *, replace: bool = False, skip_invalid: bool = False
+) -> AddReport:
+    """Add record files, folders of them, and JSON Lines files (one study per line).
+
+    Every input is validated; a problem anywhere keeps the whole call out of the registry
+    (unless skip_invalid, which reports and skips the invalid records).
+    """
+    files, problems = input_files(paths)
     if problems:
         raise UserError(f"nothing added: {len(problems)} problem(s) in the input", problems)
-    return add_records(reg, records, replace=replace)
+
+    def items() -> Iterator[tuple[str, Path | None, Study | Review | None, list[Problem]]]:
+        for f in files:
+            for rec, probs in load_items(f):
+                yield str(f), f, rec, probs
+
+    return _add(reg, items(), replace=replace, skip_invalid=skip_invalid)
 
 
 def add_records(
@@ -86,48 +111,78 @@ def add_records(
     """Write validated records (each with the name of its input, for messages) as registry
     files and update the index, all or nothing. Every entry path (files, guided entry,
     adjudication) goes through here."""
+    return _add(reg, ((label, None, rec, []) for label, rec in records), replace=replace).added
+
+
+def _add(
+    reg: Registry,
+    items: Iterable[tuple[str, Path | None, Study | Review | None, list[Problem]]],
+    *,
+    replace: bool = False,
+    skip_invalid: bool = False,
+) -> AddReport:
     if not reg.writable:
         raise UserError(
             f"{reg.root}: this registry is read-only (the bundled one?); "
             "start your own with `evireg init PATH` and pass --registry PATH"
         )
-    problems: list[Problem] = []
-    with lock(reg):
-        existing = {p.stem: p for p in record_files(reg)}
-        current = load_registry(reg)
-        if current.problems:
-            raise UserError(
-                f"{reg.root}: fix the registry's own problems before adding (run `evireg validate`)",
-                current.problems,
-            )
-        study_ids = {s.id for s in current.studies}
+    with lock(reg), incremental_update(reg) as upd, Staging() as staging:
+        existing = upd.record_files()
+        known_studies = {k.split(":", 1)[1] for k in existing if k.startswith("study:")}
+        problems: list[Problem] = []
+        skipped: list[Problem] = []
         seen: dict[str, str] = {}
+        reviews: list[tuple[str, Review]] = []
         out: list[Added] = []
-        texts: dict[Path, str] = {}
-        for f, rec in records:
+        for label, src, rec, probs in items:
+            if probs:
+                (skipped if skip_invalid else problems).extend(probs)
+                continue
+            if rec is None:
+                continue
             kind = "review" if isinstance(rec, Review) else "study"
-            if rec.id in seen:
-                problems.append(Problem(f, "id", f"id {rec.id!r} is also given by {seen[rec.id]}"))
+            key = f"{kind}:{rec.id}"
+            if key in seen:
+                problems.append(Problem(label, "id", f"id {rec.id!r} is also given by {seen[key]}"))
                 continue
-            seen[rec.id] = f
-            target = reg.dir_for(kind) / f"{rec.id}.yaml"
-            old = existing.get(rec.id)
-            if old is not None and old.parent == target.parent and not replace:
-                msg = f"{rec.id!r} is already in the registry ({old}); pass --replace to overwrite it"
-                problems.append(Problem(f, "id", msg))
-                continue
-            if isinstance(rec, Study):
-                study_ids.add(rec.id)
-            texts[target] = to_yaml(rec, schema_ref(reg, kind))
-            out.append(Added(rec.id, kind, target, old is not None))
-        for f, rec in records:
+            seen[key] = label
+            shard = src is not None and src.suffix == ".jsonl"
+            target = reg.studies_dir / src.name if shard and src else reg.dir_for(kind) / f"{rec.id}.yaml"
+            old = existing.get(key)
+            if old is not None:
+                if not replace:
+                    msg = f"{rec.id!r} is already in the registry ({old}); pass --replace to overwrite it"
+                    problems.append(Problem(label, "id", msg))
+                    continue
+                if old != str(target) and old.endswith(".jsonl"):
+                    msg = f"{rec.id!r} lives in the shard {old}; edit that file instead"
+                    problems.append(Problem(label, "id", msg))
+                    continue
+                upd.replace(rec.id)
+                if old != str(target):
+                    staging.delete(Path(old))
+            if problems:
+                continue  # keep checking the rest for the report; nothing will be written
+            if shard:
+                if target.exists() and str(target) not in staging.shards:
+                    msg = f"a shard named {target.name} is already in the registry; rename the input"
+                    problems.append(Problem(label, "", msg))
+                    continue
+                staging.append_line(target, to_json_line(rec))
+            else:
+                staging.write(target, to_yaml(rec, schema_ref(reg, kind)))
+            upd.add(rec, str(target))
             if isinstance(rec, Review):
-                for i, sid in enumerate(rec.included_studies):
-                    if sid not in study_ids:
-                        msg = f"no study {sid!r} in the registry; add it first"
-                        problems.append(Problem(f, f"included_studies.{i}", msg))
+                reviews.append((label, rec))
+            else:
+                known_studies.add(rec.id)
+            out.append(Added(rec.id, kind, target, old is not None))
+        for label, review in reviews:
+            for i, sid in enumerate(review.included_studies):
+                if sid not in known_studies:
+                    msg = f"no study {sid!r} in the registry; add it first"
+                    problems.append(Problem(label, f"included_studies.{i}", msg))
         if problems:
             raise UserError(f"nothing added: {len(problems)} problem(s) in the input", problems)
-        commit_files(reg, texts)
-        build_locked(reg)
-    return out
+        staging.commit(reg)
+    return AddReport(out, skipped)

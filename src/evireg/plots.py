@@ -377,8 +377,6 @@ def _columns(
 def _draw_forest(
     answer: Answer, title: str | None, labels: tuple[str, str], favours: tuple[str, str]
 ) -> Figure:
-    from matplotlib.patches import Polygon
-
     q = answer.question
     ratio = q.measure != "RD"
     rows = _forest_rows(answer)
@@ -488,7 +486,7 @@ def _draw_forest(
             continue
         y = body_top + (i + 0.5) * ROW
         if r.kind == "total":
-            _diamond(ax, Polygon, r.est, r.lo, r.hi, y, xmin, xmax)
+            _diamond(ax, r.est, r.lo, r.hi, y, xmin, xmax)
         else:
             _study_mark(ax, r.est, r.lo, r.hi, y, r.size or 0.0, max_size, xmin, xmax)
 
@@ -547,14 +545,15 @@ def _study_mark(
         ax.plot([est], [y], marker="s", ms=side, color=SQUARE, mew=0, zorder=3, clip_on=False)
 
 
-def _diamond(
-    ax: Axes, polygon: Any, est: float, lo: float, hi: float, y: float, xmin: float, xmax: float
-) -> None:
+def _diamond(ax: Axes, est: float, lo: float, hi: float, y: float, xmin: float, xmax: float) -> None:
+    """The pooled estimate: a diamond spanning its CI (cut at the scale's ends)."""
+    from matplotlib.patches import Polygon
+
     half = 0.36 * ROW
     lo, hi = max(lo, xmin), min(hi, xmax)
     est = min(max(est, lo), hi)
     ax.add_patch(
-        polygon(
+        Polygon(
             [(lo, y), (est, y - half), (hi, y), (est, y + half)],
             closed=True,
             facecolor=INK,
@@ -780,22 +779,27 @@ def save(fig: Figure, path: str | os.PathLike[str]) -> Path:
         raise UserError(f"{p}: folder {folder} does not exist")
     # Reproducible files: no timestamps, so regenerated figures only change when the data do.
     metadata: dict[str, Any] = {"svg": {"Date": None}, "pdf": {"CreationDate": None}, "png": {}}[fmt]
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=p.suffix, dir=folder)
+    tmp: str | None = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=p.suffix, dir=folder)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
         with os.fdopen(fd, "wb") as fh, _styled():
             fig.savefig(
                 fh, format=fmt, dpi=PNG_DPI if fmt == "png" else 72, metadata=metadata, facecolor="white"
             )
         os.replace(tmp, p)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    except BaseException as e:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise UserError(f"{p}: cannot write the figure: {e.strerror or e}") from None
         raise
     return p
 
 
 def _umask() -> int:
+    """The process umask (only readable by setting it; it is put straight back)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask

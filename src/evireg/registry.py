@@ -11,7 +11,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -25,7 +25,7 @@ from .models import MODELS, Review, Study, id_from_filename, review_errors, stud
 from .yamlio import Parsed, ParseError, decode, dump_yaml, parse_text
 
 ENV_VAR = "EVIREG_REGISTRY"
-RECORD_SUFFIXES = (".yaml", ".yml", ".json")
+RECORD_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")  # .jsonl: many studies, one per line
 KIND_DIRS = {"study": "studies", "review": "reviews"}
 LOCK_TIMEOUT_S = 30.0
 
@@ -213,37 +213,85 @@ def load_file(path: Path, *, kind: str | None = None) -> tuple[Study | Review | 
     return validate_data(parsed.data, file, parsed, kind=kind, expect_id=id_from_filename(path.name))
 
 
+Item = tuple[Study | Review | None, list[Problem]]
+
+
+def load_jsonl(path: Path) -> Iterator[Item]:
+    """One study per line; a problem's line is the record's line in the file."""
+    file = str(path)
+    try:
+        fh = path.open("rb")
+    except OSError as e:
+        yield None, [Problem(file, "", f"cannot read: {e.strerror}")]
+        return
+    with fh:
+        for n, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                data = json.loads(decode(raw))
+            except ParseError as e:
+                yield None, [Problem(file, "", e.message, n)]
+                continue
+            except json.JSONDecodeError as e:
+                yield None, [Problem(file, "", f"invalid JSON: {e.msg}", n)]
+                continue
+            rec, probs = validate_data(data, file, kind="study")
+            yield rec, [Problem(p.file, p.path, p.message, n) for p in probs]
+
+
+def load_items(path: Path) -> Iterator[Item]:
+    """Every record of a file: one for YAML or JSON, one per line for JSON Lines."""
+    if path.suffix == ".jsonl":
+        yield from load_jsonl(path)
+    else:
+        yield load_file(path)
+
+
 @dataclass
 class Loaded:
-    studies: list[Study] = field(default_factory=list)
+    """What loading a registry found. Study records are streamed to a sink, not kept, so that
+    a registry of 100,000 studies loads in bounded memory; reviews are few and kept."""
+
+    study_ids: set[str] = field(default_factory=set)
     reviews: list[Review] = field(default_factory=list)
-    files: dict[str, Path] = field(default_factory=dict)  # record id -> file
+    files: dict[str, str] = field(default_factory=dict)  # "study:<id>" / "review:<id>" -> file
     problems: list[Problem] = field(default_factory=list)
 
+    @property
+    def records(self) -> int:
+        return len(self.study_ids) + len(self.reviews)
 
-def load_registry(reg: Registry) -> Loaded:
+
+Sink = Callable[[Study | Review, str], None]
+
+
+def load_registry(reg: Registry, sink: Sink | None = None) -> Loaded:
+    """Validate every record file (with cross-file checks); pass each valid record to `sink`."""
     out = Loaded()
     for p in record_files(reg):
-        rec, probs = load_file(p)
-        out.problems.extend(probs)
-        if rec is None:
-            continue
-        key = f"{type(rec).__name__.lower()}:{rec.id}"
-        if key in out.files:
-            out.problems.append(Problem(str(p), "id", f"id {rec.id!r} is also used by {out.files[key]}"))
-            continue
-        out.files[key] = p
-        if isinstance(rec, Study):
-            out.studies.append(rec)
-        else:
-            out.reviews.append(rec)
-    known = {s.id for s in out.studies}
+        for rec, probs in load_items(p):
+            out.problems.extend(probs)
+            if rec is None:
+                continue
+            key = f"{type(rec).__name__.lower()}:{rec.id}"
+            if key in out.files:
+                msg = f"id {rec.id!r} is also used by {out.files[key]}"
+                out.problems.append(Problem(str(p), "id", msg))
+                continue
+            out.files[key] = str(p)
+            if isinstance(rec, Study):
+                out.study_ids.add(rec.id)
+            else:
+                out.reviews.append(rec)
+            if sink is not None:
+                sink(rec, str(p))
     for r in out.reviews:
         for i, sid in enumerate(r.included_studies):
-            if sid not in known:
+            if sid not in out.study_ids:
                 out.problems.append(
                     Problem(
-                        str(out.files[f"review:{r.id}"]),
+                        out.files[f"review:{r.id}"],
                         f"included_studies.{i}",
                         f"no study {sid!r} in {reg.studies_dir}; add its file or fix the id",
                     )
@@ -268,13 +316,13 @@ def validate_paths(paths: Sequence[Path]) -> ValidationReport:
             reg = Registry(root)
             loaded = load_registry(reg)
             files += len(record_files(reg))
-            records += len(loaded.studies) + len(loaded.reviews)
+            records += loaded.records
             problems.extend(loaded.problems)
         elif path.is_file():
-            rec, probs = load_file(path)
             files += 1
-            records += rec is not None
-            problems.extend(probs)
+            for rec, probs in load_items(path):
+                records += rec is not None
+                problems.extend(probs)
         else:
             problems.append(Problem(str(path), "", "no such file or folder"))
     return ValidationReport(files, records, problems)
@@ -304,6 +352,12 @@ def to_yaml(rec: Study | Review, schema: str | None = None) -> str:
     data = rec.model_dump(mode="json", by_alias=True, exclude_defaults=True)
     data = {"$schema": schema or rec.schema_, **{k: v for k, v in data.items() if k != "$schema"}}
     return dump_yaml(data)
+
+
+def to_json_line(rec: Study | Review) -> str:
+    """A record as one line of a JSON Lines shard, in the same canonical form as to_yaml."""
+    data = rec.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def to_json(rec: Study | Review) -> str:
@@ -372,11 +426,13 @@ def _fsync_dirs(paths: Iterable[Path]) -> None:
 
 
 def _roll_forward(journal: Path) -> None:
-    pairs = json.loads(journal.read_text(encoding="utf-8"))["renames"]
-    for tmp, target in pairs:
+    plan = json.loads(journal.read_text(encoding="utf-8"))
+    for tmp, target in plan["renames"]:
         if Path(tmp).exists():
             os.replace(tmp, target)
-    _fsync_dirs(Path(t) for _, t in pairs)
+    for gone in plan.get("deletes", []):
+        Path(gone).unlink(missing_ok=True)
+    _fsync_dirs([Path(t) for _, t in plan["renames"]] + [Path(d) for d in plan.get("deletes", [])])
     journal.unlink()
 
 
@@ -397,26 +453,64 @@ def recover(reg: Registry) -> None:
 
 
 def commit_files(reg: Registry, contents: dict[Path, str]) -> None:
-    """Write record files all or none, even if the process is killed midway. Hold the lock.
-
-    Every file is staged complete and synced; then one journal naming the renames is written
-    atomically; then the renames run. A crash before the journal leaves only temp files (removed
-    by the next writer); a crash after it is rolled forward by the next writer.
-    """
-    staged: list[tuple[Path, Path]] = []
-    try:
+    """Write record files all or none, even if the process is killed midway. Hold the lock."""
+    with Staging() as staging:
         for target, text in contents.items():
-            staged.append((_stage(target, text), target))
-    except BaseException:
-        for tmp, _ in staged:
+            staging.write(target, text)
+        staging.commit(reg)
+
+
+class Staging:
+    """Record files written in full beside their targets, then committed all or none.
+
+    Every file is staged complete and synced; `commit` writes one journal naming the renames
+    and deletions atomically, then carries it out. A crash before the journal leaves only temp
+    files (removed by the next writer); a crash after it is rolled forward by the next writer.
+    Leaving the block without commit discards the staged files.
+    """
+
+    def __init__(self) -> None:
+        self.staged: dict[Path, Path] = {}  # target -> temp file
+        self.deletes: list[Path] = []
+        self.shards: dict[str, Any] = {}  # target -> open temp file of a JSON Lines shard
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for fh in self.shards.values():
+            fh.close()
+        for tmp in self.staged.values():
             tmp.unlink(missing_ok=True)
-        raise
-    journal = reg.state_dir / JOURNAL
-    body = json.dumps({"renames": [[str(t), str(g)] for t, g in staged]})
-    tmp_journal = _stage(journal, body)
-    os.replace(tmp_journal, journal)
-    _fsync_dirs([journal])
-    _roll_forward(journal)
+
+    def write(self, target: Path, text: str) -> None:
+        self.staged[target] = _stage(target, text)
+
+    def append_line(self, target: Path, line: str) -> None:
+        fh = self.shards.get(str(target))
+        if fh is None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            fh = self.shards[str(target)] = os.fdopen(fd, "w", encoding="utf-8")
+            self.staged[target] = Path(name)
+        fh.write(line + "\n")
+
+    def delete(self, path: Path) -> None:
+        self.deletes.append(path)
+
+    def commit(self, reg: Registry) -> None:
+        for fh in self.shards.values():
+            fh.flush()
+            os.fsync(fh.fileno())
+            fh.close()
+        self.shards.clear()
+        journal = reg.state_dir / JOURNAL
+        body = json.dumps({"renames": [[str(t), str(g)] for g, t in self.staged.items()],
+                           "deletes": [str(d) for d in self.deletes]})
+        os.replace(_stage(journal, body), journal)
+        _fsync_dirs([journal])
+        _roll_forward(journal)
+        self.staged.clear()
 
 
 def write_files_atomically(contents: dict[Path, str]) -> None:

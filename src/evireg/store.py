@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     import duckdb
 
 DB_NAME = "registry.duckdb"
-FORMAT_VERSION = "3"  # bump when tables.sql or views.sql change, to force a rebuild
+FORMAT_VERSION = "4"  # bump when tables.sql or views.sql change, to force a rebuild
 
 
 def sql_text(name: str) -> str:
@@ -59,8 +60,8 @@ def _count(prefix: str, c: ReportedCount) -> dict[str, Any]:
     }
 
 
-def table_rows(loaded: Loaded) -> dict[str, Rows]:
-    """Flatten validated records into column lists, one dict per table."""
+def empty_tables() -> dict[str, Rows]:
+    """Column lists for every record table, empty."""
     t: dict[str, Rows] = {
         "t_studies": _rows(
             "study_id",
@@ -179,11 +180,38 @@ def table_rows(loaded: Loaded) -> dict[str, Rows]:
             "locator",
         ),
     }
-    for s in loaded.studies:
-        _study_rows(t, s, str(loaded.files.get(f"study:{s.id}", "")))
-    for r in loaded.reviews:
-        _review_rows(t, r, str(loaded.files.get(f"review:{r.id}", "")))
     return t
+
+
+class RowBuffer:
+    """Flattened records waiting to be inserted; flushed in chunks to bound memory."""
+
+    CHUNK = 5000
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, before_flush: Callable[[], None] | None = None
+    ) -> None:
+        self.con = con
+        self.before_flush = before_flush
+        self.tables = empty_tables()
+        self.pending = 0
+
+    def add(self, rec: Study | Review, file: str) -> None:
+        if isinstance(rec, Study):
+            _study_rows(self.tables, rec, file)
+        else:
+            _review_rows(self.tables, rec, file)
+        self.pending += 1
+        if self.pending >= self.CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.before_flush is not None:
+            self.before_flush()
+        for table, rows in self.tables.items():
+            _insert(self.con, table, rows)
+        self.tables = empty_tables()
+        self.pending = 0
 
 
 def _sources(t: dict[str, Rows], owner_kind: str, rec: Study | Review) -> None:
@@ -371,24 +399,31 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Rows) -> None:
         con.unregister(name)
 
 
-def build_into(path: Path, loaded: Loaded, registry_hash: str, reg: Registry | None = None) -> None:
+def build_into(path: Path, reg: Registry, registry_hash: str) -> Loaded:
+    """Create the index at `path` from the registry's files, streaming records in chunks."""
     import duckdb
 
     con = duckdb.connect(str(path))
     try:
         con.execute("BEGIN")
         con.execute(sql_text("tables.sql"))
-        for table, rows in table_rows(loaded).items():
-            _insert(con, table, rows)
+        buf = RowBuffer(con)
+        loaded = require_valid(load_registry(reg, buf.add))
+        buf.flush()
         con.execute(sql_text("views.sql"))
-        if reg is not None:
-            _extra_tables(con, reg)
-        meta = {"registry_hash": registry_hash, "format": FORMAT_VERSION, "evireg": __version__}
-        con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
+        _extra_tables(con, reg)
+        _set_meta(con, registry_hash)
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
+        return loaded
     finally:
         con.close()
+
+
+def _set_meta(con: duckdb.DuckDBPyConnection, registry_hash: str) -> None:
+    meta = {"registry_hash": registry_hash, "format": FORMAT_VERSION, "evireg": __version__}
+    con.execute("DELETE FROM meta")
+    con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
 
 
 def _extra_tables(con: duckdb.DuckDBPyConnection, reg: Registry) -> None:
@@ -439,19 +474,94 @@ def build_locked(reg: Registry, *, force: bool = True) -> BuildInfo:
     path = db_path(reg)
     if not force and _stored_hash(path) == h:
         return BuildInfo(path, h, False, -1, -1)
-    loaded = require_valid(load_registry(reg))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".build-", suffix=".duckdb")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()  # duckdb creates the file itself
-    try:
-        build_into(tmp, loaded, h, reg)
+    with _temp_db(path) as tmp:
+        loaded = build_into(tmp, reg, h)
         os.replace(tmp, path)
+    return BuildInfo(path, h, True, len(loaded.study_ids), len(loaded.reviews))
+
+
+@contextlib.contextmanager
+def _temp_db(path: Path, copy_of: Path | None = None) -> Iterator[Path]:
+    """A temp index beside `path` (a copy of `copy_of`, or absent), removed unless renamed."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=".build-", suffix=".duckdb")
+    os.close(fd)
+    tmp = Path(name)
+    if copy_of is not None:
+        shutil.copyfile(copy_of, tmp)
+    else:
+        tmp.unlink()  # duckdb creates the file itself
+    try:
+        yield tmp
     finally:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
-    return BuildInfo(path, h, True, len(loaded.studies), len(loaded.reviews))
+
+
+class Update:
+    """Records to add to a copy of the index in place of a rebuild (see incremental_update)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.buffer = RowBuffer(con, before_flush=self._forget)
+        self.replaced: list[str] = []
+
+    def record_files(self) -> dict[str, str]:
+        """`"study:<id>"`/`"review:<id>"` -> the file that holds it."""
+        return {key: file for key, file in self.con.execute(sql_text("record_files.sql")).fetchall()}
+
+    def replace(self, record_id: str) -> None:
+        self.replaced.append(record_id)
+
+    def add(self, rec: Study | Review, file: str) -> None:
+        self.buffer.add(rec, file)
+
+    def _forget(self) -> None:
+        """Drop the rows of replaced records before their new rows go in."""
+        ids, self.replaced = self.replaced, []
+        for chunk in _chunks(ids, 1000):
+            for table, key in RECORD_TABLES.items():
+                self.con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT unnest($ids))", {"ids": chunk})
+
+
+RECORD_TABLES = {"t_studies": "study_id", "t_arms": "study_id", "t_results": "study_id",
+                 "t_not_reported": "study_id", "t_reviews": "review_id",
+                 "t_review_studies": "review_id", "t_analyses": "review_id", "t_claims": "review_id",
+                 "t_sources": "owner_id"}
+
+
+@contextlib.contextmanager
+def incremental_update(reg: Registry) -> Iterator[Update]:
+    """Add records to a copy of a fresh index, then swap it in. Hold the lock.
+
+    The caller writes the record files inside the block; on leaving it, the copy's hash is set
+    to the registry's new content hash and the copy replaces the index. If anything fails the
+    copy is discarded; the index then lags the files only if the files were already written,
+    and `ensure` rebuilds it on next use.
+    """
+    import duckdb
+
+    build_locked(reg, force=False)
+    path = db_path(reg)
+    with _temp_db(path, copy_of=path) as tmp:
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute("BEGIN")
+            upd = Update(con)
+            yield upd
+            upd.buffer.flush()
+            _extra_tables(con, reg)
+            _set_meta(con, content_hash(reg))
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, path)
+
+
+def _chunks(items: list[str], n: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
 
 
 def ensure(reg: Registry) -> Path:

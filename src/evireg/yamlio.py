@@ -23,25 +23,30 @@ class ParseError(Exception):
         self.line = line
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that also refuses aliases and duplicate keys and keeps node lines."""
+# libyaml parses and composes in C; construction stays in Python, where the checks below run.
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise ParseError("YAML aliases (*name) are not allowed", event.start_mark.line + 1)
-        return super().compose_node(parent, index)
+
+class _StrictLoader(_BaseLoader):  # type: ignore[misc]
+    """A safe loader that also refuses aliases and duplicate keys."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        # An alias is the same node reached twice; refusing it also stops alias bombs, which
+        # the composer keeps as shared references and only construction would expand.
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise ParseError("YAML aliases (*name) are not allowed", node.start_mark.line + 1)
+        return super().construct_object(node, deep=deep)
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
+        seen: set[str] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, list | dict):
+            if not isinstance(key_node, yaml.ScalarNode):
                 raise ParseError("mapping keys must be plain scalars", key_node.start_mark.line + 1)
-            if key in seen:
-                raise ParseError(f"duplicate key {key!r}", key_node.start_mark.line + 1)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+            if key_node.value in seen:
+                raise ParseError(f"duplicate key {key_node.value!r}", key_node.start_mark.line + 1)
+            seen.add(key_node.value)
+        return dict(super().construct_mapping(node, deep=deep))
 
 
 # Timestamps stay dates only; YAML 1.1's sexagesimal ints and yes/no booleans are kept as PyYAML
@@ -50,13 +55,22 @@ class _StrictLoader(yaml.SafeLoader):
 
 @dataclass
 class Parsed:
+    """Parsed data and, for YAML, the node tree that gives field lines (indexed on demand,
+    since only a record with problems needs them)."""
+
     data: Any
-    lines: dict[tuple[str | int, ...], int]  # field path -> 1-based line
+    node: Any = None
+    _lines: dict[tuple[str | int, ...], int] | None = None
 
     def line_of(self, path: tuple[str | int, ...]) -> int | None:
         """Line of the deepest known node on `path` (a missing field reports its parent)."""
+        if self.node is None:
+            return None
+        if self._lines is None:
+            self._lines = {}
+            _index_lines(self.node, (), self._lines)
         for n in range(len(path), -1, -1):
-            line = self.lines.get(tuple(path[:n]))
+            line = self._lines.get(tuple(path[:n]))
             if line is not None:
                 return line
         return None
@@ -90,7 +104,7 @@ def parse_text(text: str, *, json_syntax: bool) -> Parsed:
         raise ParseError("file is empty")
     if json_syntax:
         try:
-            return Parsed(json.loads(text), {})
+            return Parsed(json.loads(text))
         except json.JSONDecodeError as e:
             raise ParseError(f"invalid JSON: {e.msg}", e.lineno) from None
     loader = _StrictLoader(text)
@@ -98,8 +112,6 @@ def parse_text(text: str, *, json_syntax: bool) -> Parsed:
         node = loader.get_single_node()
         if node is None:
             raise ParseError("file is empty")
-        lines: dict[tuple[str | int, ...], int] = {}
-        _index_lines(node, (), lines)
         data = loader.construct_document(node)
     except ParseError:
         raise
@@ -111,17 +123,18 @@ def parse_text(text: str, *, json_syntax: bool) -> Parsed:
         raise ParseError(f"invalid YAML: {e}") from None
     finally:
         loader.dispose()
-    return Parsed(data, lines)
+    return Parsed(data, node)
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(_BaseDumper):  # type: ignore[misc]
     def ignore_aliases(self, data: Any) -> bool:
         return True  # the loader refuses aliases, so never write one
 
 
-def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+def _str_presenter(dumper: Any, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+    node: yaml.ScalarNode = dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+    return node
 
 
 _Dumper.add_representer(str, _str_presenter)
