@@ -27,7 +27,6 @@ from .models import (
     Arm,
     ArmResult,
     Blinding,
-    Citation,
     ControlType,
     Count,
     Design,
@@ -185,7 +184,9 @@ class _Lines:
     end of input into EOFError (input() does that itself) instead of an endless run of empty answers."""
 
     @classmethod
-    def get_input(cls, console: Console, prompt: TextType, password: bool, stream: TextIO | None = None) -> str:
+    def get_input(
+        cls, console: Console, prompt: TextType, password: bool, stream: TextIO | None = None
+    ) -> str:
         line = console.input(prompt, password=password, stream=stream)
         if stream is None:
             return line
@@ -232,8 +233,11 @@ class Asker:
             choices=list(choices) if choices else None,
             show_default=default is not None,
         )
-        answer = prompt(stream=self.stream) if default is None else prompt(default=default, stream=self.stream)
-        return answer.strip()
+        answer = (
+            prompt(stream=self.stream) if default is None else prompt(default=default, stream=self.stream)
+        )
+        # rich takes the default only for an exactly empty line; blanks mean Enter too
+        return answer.strip() or (default or "")
 
     def required(self, label: str, check: Callable[[str], T], *, default: str | None = None) -> T:
         while True:
@@ -246,10 +250,12 @@ class Asker:
             except ValueError as e:
                 self.problem(str(e))
 
-    def optional(self, label: str, check: Callable[[str], T], *, default: str | None = None) -> T | None:
+    def optional(
+        self, label: str, check: Callable[[str], T], *, default: str | None = None, tag: str = "optional"
+    ) -> T | None:
         """Empty skips; `-` drops a proposed default."""
         while True:
-            raw = self._line(f"{label} (optional)", default)
+            raw = self._line(f"{label} ({tag})", default)
             if not raw or raw == "-":
                 return None
             try:
@@ -284,7 +290,19 @@ class Session:
     # sections ---------------------------------------------------------------------------
 
     def enter(self, section: str) -> None:
-        getattr(self, "section_" + section.replace("-", "_"))()
+        steps: dict[str, Callable[[], None]] = {
+            "citation": self.section_citation,
+            "sources": self.section_sources,
+            "id": self.section_id,
+            "design": self.section_design,
+            "population": self.section_population,
+            "regimens": self.section_regimens,
+            "arms": self.section_arms,
+            "outcomes": self.section_outcomes,
+            "not-reported": self.section_not_reported,
+            "notes": self.section_notes,
+        }
+        steps[section]()
 
     def section_citation(self) -> None:
         a = self.a
@@ -323,7 +341,9 @@ class Session:
         a = self.a
         cit = self.data["citation"]
         taken = {s["id"] for s in earlier}
-        kind = a.choice("Kind of source", [k.value for k in SourceKind], default="abstract" if not earlier else None)
+        kind = a.choice(
+            "Kind of source", [k.value for k in SourceKind], default="abstract" if not earlier else None
+        )
         proposed = SOURCE_IDS.get(kind)
         sid = a.required(
             "Source id (short, e.g. pubmed, fulltext, ctgov)",
@@ -348,18 +368,21 @@ class Session:
                     "doi": a.optional(
                         "DOI", string_check(Doi, HINTS["doi"]), default=cit.get("doi") if own else None
                     ),
-                    "url": a.optional("URL", string_check(Source.model_fields["url"].annotation, HINTS["url"])),
+                    "url": a.optional(
+                        "URL", string_check(Source.model_fields["url"].annotation, HINTS["url"])
+                    ),
                 }
             )
             if idents:
                 break
             a.problem("a source needs at least one of PMID, DOI or URL")
         source = {"id": sid, "kind": kind, "citation": text, **idents}
-        source["accessed"] = a.optional("Accessed (YYYY-MM-DD)", date_check, default=dt.date.today().isoformat())
-        problem = model_problem(Source, source)
-        if problem:  # every field was checked above; this guards against a rule added to the model later
-            raise UserError(f"source {sid!r}: {problem}")
-        return compact(source)
+        source["accessed"] = a.optional(
+            "Accessed (YYYY-MM-DD)", date_check, default=dt.date.today().isoformat()
+        )
+        source = compact(source)
+        self._settle(Source, source)
+        return source
 
     def section_id(self) -> None:
         a = self.a
@@ -383,7 +406,9 @@ class Session:
             "blinding": a.choice("Blinding", [b.value for b in Blinding]),
             "control_type": a.choice("Control", [c.value for c in ControlType]),
             "prospective": TRISTATE[
-                a.choice("Prospective?", list(TRISTATE), default="yes" if kind == DesignKind.rct else "unknown")
+                a.choice(
+                    "Prospective?", list(TRISTATE), default="yes" if kind == DesignKind.rct else "unknown"
+                )
             ],
             "description": a.required("Design as the report describes it", string_check(LongText)),
             "provenance": self._provenance("the design"),
@@ -466,7 +491,7 @@ class Session:
     def count(self, label: str) -> dict[str, Any]:
         """An arm count: a number with its source and locator, or not reported with a reason (never 0)."""
         a = self.a
-        value = a.optional(f"{label} (Enter if not reported)", int_check(Count))
+        value = a.optional(label, int_check(Count), tag="Enter if not reported")
         if value is None:
             reason = a.required(f"{label} is not reported: why?", string_check(LongText))
             return {"value": None, "reason": reason}
@@ -474,7 +499,9 @@ class Session:
             {
                 "value": value,
                 **self._provenance(label.lower()),
-                "derivation": a.optional("Derivation, if computed rather than printed", string_check(LongText)),
+                "derivation": a.optional(
+                    "Derivation, if computed rather than printed", string_check(LongText)
+                ),
             }
         )
         self._settle(ReportedCount, count)
@@ -493,7 +520,9 @@ class Session:
         while True:
             outcome = a.choice("Outcome", [o.value for o in Outcome])
             subgroup = a.choice(
-                "Subgroup by recurrent miscarriage type", [NO_SUBGROUP, "primary", "secondary"], default=NO_SUBGROUP
+                "Subgroup by recurrent miscarriage type",
+                [NO_SUBGROUP, "primary", "secondary"],
+                default=NO_SUBGROUP,
             )
             if (outcome, subgroup) not in taken:
                 return outcome, subgroup
@@ -543,7 +572,8 @@ class Session:
                 return rows
             arm = a.required("Arm", self._arm_ref_check(list(roles), used), default=remaining[0])
             while True:
-                row = {"arm": arm, "events": a.number(f"Events in {arm}"), "total": a.number(f"Total in {arm}")}
+                events = a.number(f"Events in {arm}")
+                row: dict[str, Any] = {"arm": arm, "events": events, "total": a.number(f"Total in {arm}")}
                 problem = model_problem(ArmResult, row)
                 if problem is None and arm in whole and row["total"] > whole[arm]:
                     problem = f"subgroup total ({row['total']}) exceeds the whole-study total ({whole[arm]})"
@@ -593,8 +623,8 @@ class Session:
 
     def _settle(self, model: type[BaseModel], data: dict[str, Any]) -> None:
         problem = model_problem(model, data)
-        if problem:  # each field was checked on entry; a failure here is a bug, not a typo
-            raise UserError(f"guided entry built an invalid {model.__name__}: {problem}")
+        if problem:  # each field was checked on entry, so this is a bug (or a new model rule), not a typo
+            raise RuntimeError(f"guided entry built an invalid {model.__name__}: {problem}")
 
     def _fresh_slug(self, taken: set[str], what: str) -> Callable[[str], str]:
         slug = string_check(Slug, HINTS["slug"])
@@ -629,8 +659,20 @@ class Session:
     # the whole record -------------------------------------------------------------------
 
     def record(self) -> dict[str, Any]:
-        order = ("id", "citation", "sources", "design", "country", "population", "intervention",
-                 "comparator", "arms", "outcomes", "not_reported", "notes")
+        order = (
+            "id",
+            "citation",
+            "sources",
+            "design",
+            "country",
+            "population",
+            "intervention",
+            "comparator",
+            "arms",
+            "outcomes",
+            "not_reported",
+            "notes",
+        )
         return {k: self.data[k] for k in order if self.data.get(k) is not None}
 
     def run(self) -> Study | None:
@@ -677,43 +719,50 @@ def section_of(path: str) -> str:
 # --- summary -------------------------------------------------------------------------------
 
 
-def _where(source: str | None, locator: str | None) -> str:
-    return f"{source}: {locator}" if source else ""
+def _where(prov: Provenance | OutcomeResult | ReportedCount) -> str:
+    return f"{prov.source}: {prov.locator}" if prov.source else ""
+
+
+def _labelled(pairs: Sequence[tuple[str, object]]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in pairs if v is not None)
 
 
 def _count_text(c: ReportedCount) -> str:
-    if c.value is None:
-        return f"not reported ({c.reason})"
-    return f"{c.value} ({_where(c.source, c.locator)})"
+    return f"not reported ({c.reason})" if c.value is None else f"{c.value} ({_where(c)})"
+
+
+def _yes_no(flag: bool | None) -> str:
+    return {True: "yes", False: "no", None: "not stated"}[flag]
 
 
 def summary_tables(s: Study) -> list[Table]:
     """What will be written: the study, its arms with counts, its results with their sources."""
-    c = s.citation
-    ids = ", ".join(f"{k} {v}" for k, v in (("PMID", c.pmid), ("DOI", c.doi), ("reg.", c.registration)) if v)
-    d, p = s.design, s.population
-    rows = [
-        ("Citation", f"{', '.join(c.authors)} ({c.year}). {c.title}. {c.journal}"
-                     + "".join(f" {x}" for x in (c.volume, c.issue and f"({c.issue})", c.pages) if x)),
-        ("Identifiers", ids),
-        *(
-            (f"Source {src.id}", f"{src.kind}: {src.citation}"
-             + "".join(f"; {k} {v}" for k, v in (("PMID", src.pmid), ("DOI", src.doi), ("URL", src.url)) if v))
-            for src in s.sources
-        ),
-        ("Design", f"{d.kind}, randomised {d.randomised}, {d.blinding}, control {d.control_type}, "
-                   f"prospective {d.prospective} ({_where(d.provenance.source, d.provenance.locator)})"),
-        ("Country", s.country or ""),
-        ("Population", f"{p.rmc_type}"
-                       + (f", at least {p.min_prior_losses} prior losses" if p.min_prior_losses else "")
-                       + f": {p.description} ({_where(p.provenance.source, p.provenance.locator)})"),
-        *(
-            (name, f"{r.description} [{r.timing}] ({_where(r.provenance.source, r.provenance.locator)})")
-            for name, r in (("Intervention", s.intervention), ("Comparator", s.comparator))
-        ),
-        *((f"Not reported: {nr.outcome}", nr.reason) for nr in s.not_reported),
-        ("Notes", s.notes or ""),
+    c, d, p = s.citation, s.design, s.population
+    issue = f"({c.issue})" if c.issue else ""
+    place = f" {c.volume or ''}{issue}{':' + c.pages if c.pages else ''}".rstrip()
+    rows: list[tuple[str, str]] = [
+        ("Citation", f"{', '.join(c.authors)} ({c.year}). {c.title}. {c.journal}{place}"),
+        ("Identifiers", _labelled([("PMID", c.pmid), ("DOI", c.doi), ("registration", c.registration)])),
     ]
+    for src in s.sources:
+        ids = _labelled([("PMID", src.pmid), ("DOI", src.doi), ("URL", src.url), ("accessed", src.accessed)])
+        rows.append((f"Source {src.id}", f"{src.kind}: {src.citation}; {ids}"))
+    design = (
+        f"{d.kind}; randomised {_yes_no(d.randomised)}; {d.blinding}; control {d.control_type}; "
+        f"prospective {_yes_no(d.prospective)}"
+    )
+    losses = f", at least {p.min_prior_losses} prior losses" if p.min_prior_losses else ""
+    rows += [
+        ("Design", f"{design} ({_where(d.provenance)})"),
+        ("Country", s.country or ""),
+        ("Population", f"{p.rmc_type}{losses}: {p.description} ({_where(p.provenance)})"),
+        ("Intervention", f"{s.intervention.description} ({_where(s.intervention.provenance)})"),
+        ("Comparator", f"{s.comparator.description} ({_where(s.comparator.provenance)})"),
+    ]
+    rows += [(f"Not reported: {nr.outcome}", nr.reason) for nr in s.not_reported]
+    rows.append(("Notes", s.notes or ""))
+
+    # cells are Text, not str: user answers may contain [brackets] that rich would read as markup
     study = Table(title=Text(f"Study {s.id}"), show_header=False)
     study.add_column("field", style="bold")
     study.add_column("value")
@@ -724,16 +773,16 @@ def summary_tables(s: Study) -> list[Table]:
     for col in ("arm", "role", "label", "randomised", "analysed"):
         arms.add_column(col)
     for arm in s.arms:
-        arms.add_row(*(Text(x) for x in (arm.id, arm.role, arm.label, _count_text(arm.n_randomised),
-                                         _count_text(arm.n_analysed))))
+        cells = (arm.id, arm.role, arm.label, _count_text(arm.n_randomised), _count_text(arm.n_analysed))
+        arms.add_row(*(Text(x) for x in cells))
 
     results = Table(title=Text("Outcome results"))
     for col in ("outcome", "subgroup", "events/total", "source", "derivation"):
         results.add_column(col)
     for o in s.outcomes:
         per_arm = ", ".join(f"{r.arm} {r.events}/{r.total}" for r in o.arms)
-        results.add_row(*(Text(x) for x in (o.outcome, o.subgroup.value if o.subgroup else "",
-                                            per_arm, _where(o.source, o.locator), o.derivation or "")))
+        subgroup = o.subgroup.value if o.subgroup else ""
+        results.add_row(*(Text(x) for x in (o.outcome, subgroup, per_arm, _where(o), o.derivation or "")))
     return [study, arms, results]
 
 

@@ -1,0 +1,62 @@
+-- Reshape the staged study records (see stage_studies.sql) into the tables.
+INSERT INTO t_studies BY NAME
+SELECT s.id AS study_id, file, split_part(s.citation.authors[1], ' ', 1) AS first_author,
+       s.citation.authors AS authors, s.citation.year AS "year", s.citation.title AS title,
+       s.citation.journal AS journal, s.citation.volume AS volume, s.citation.issue AS issue,
+       s.citation.pages AS pages, s.citation.pmid AS pmid, s.citation.doi AS doi,
+       s.citation.registration AS registration, s.design.kind AS design,
+       s.design.randomised AS randomised, s.design.blinding AS blinding,
+       s.design.control_type AS control_type, s.design.prospective AS prospective,
+       s.design.description AS design_description, s.design.provenance.source AS design_source_id,
+       s.design.provenance.locator AS design_locator, s.design.review_discrepancy AS review_discrepancy,
+       s.country AS country, s.population.rmc_type AS rmc_type,
+       s.population.min_prior_losses AS min_prior_losses, s.population.description AS population,
+       s.intervention.description AS intervention, s.intervention.product AS intervention_product,
+       s.intervention.dose AS intervention_dose, s.intervention.timing AS intervention_timing,
+       s.comparator.description AS comparator, s.notes AS notes
+FROM staged;
+
+INSERT INTO t_arms BY NAME
+WITH a AS (SELECT s.id AS study_id, unnest(s.arms) AS arm, generate_subscripts(s.arms, 1) - 1 AS arm_no
+           FROM staged)
+SELECT study_id, arm_no, arm.id AS arm_id, arm.role AS "role", arm.label AS label,
+       arm.n_randomised.value AS n_randomised, arm.n_randomised.source AS n_randomised_source,
+       arm.n_randomised.locator AS n_randomised_locator,
+       arm.n_randomised.derivation AS n_randomised_derivation,
+       arm.n_randomised.formula AS n_randomised_formula, arm.n_randomised.reason AS n_randomised_reason,
+       arm.n_analysed.value AS n_analysed, arm.n_analysed.source AS n_analysed_source,
+       arm.n_analysed.locator AS n_analysed_locator, arm.n_analysed.derivation AS n_analysed_derivation,
+       arm.n_analysed.formula AS n_analysed_formula, arm.n_analysed.reason AS n_analysed_reason
+FROM a;
+
+INSERT INTO t_results BY NAME
+WITH o AS (SELECT s.id AS study_id, unnest(s.outcomes) AS o, generate_subscripts(s.outcomes, 1) - 1 AS result_no
+           FROM staged),
+used AS (SELECT study_id, result_no, NULL::INTEGER AS alternative_no, o, o.source AS source_id,
+                o.locator AS locator, o.derivation AS derivation, o.notes AS note, unnest(o.arms) AS r
+         FROM o),
+alts AS (SELECT study_id, result_no, o, unnest(o.alternatives) AS alt,
+                generate_subscripts(o.alternatives, 1) - 1 AS alternative_no
+         FROM o),
+alt_rows AS (SELECT study_id, result_no, alternative_no, o, alt.source AS source_id, alt.locator AS locator,
+                    alt.derivation AS derivation, alt.note AS note, unnest(alt.arms) AS r
+             FROM alts)
+SELECT study_id, result_no, alternative_no, o.outcome AS outcome, o.subgroup.variable AS subgroup_variable,
+       o.subgroup.value AS subgroup_value, r.arm AS arm_id, r.events AS events, r.total AS total,
+       source_id, locator, derivation, o.definition AS definition, o.denominator AS denominator, note,
+       r.percent AS percent, r.events_formula AS events_formula, r.total_formula AS total_formula
+FROM (SELECT * FROM used UNION ALL BY NAME SELECT * FROM alt_rows);
+
+INSERT INTO t_not_reported BY NAME
+WITH n AS (SELECT s.id AS study_id, unnest(s.not_reported) AS n FROM staged)
+SELECT study_id, n.outcome AS outcome, n.subgroup.variable AS subgroup_variable,
+       n.subgroup.value AS subgroup_value, n.reason AS reason
+FROM n;
+
+INSERT INTO t_sources BY NAME
+WITH src AS (SELECT s.id AS owner_id, unnest(s.sources) AS src FROM staged)
+SELECT 'study' AS owner_kind, owner_id, src.id AS source_id, src.kind AS kind, src.pmid AS pmid,
+       src.doi AS doi, src.url AS url, src.citation AS citation, src.accessed AS accessed
+FROM src;
+
+DROP TABLE staged;
