@@ -163,15 +163,17 @@ def _add(
                     staging.delete(Path(old))
             if problems:
                 continue  # keep checking the rest for the report; nothing will be written
+            line = None
             if shard:
                 if target.exists() and str(target) not in staging.shards:
                     msg = f"a shard named {target.name} is already in the registry; rename the input"
                     problems.append(Problem(label, "", msg))
                     continue
-                staging.append_line(target, to_json_line(rec))
+                line = to_json_line(rec)
+                staging.append_line(target, line)
             else:
                 staging.write(target, to_yaml(rec, schema_ref(reg, kind)))
-            upd.add(rec, str(target))
+            upd.add(rec, str(target), line)
             if isinstance(rec, Review):
                 reviews.append((label, rec))
             else:

@@ -356,8 +356,7 @@ def to_yaml(rec: Study | Review, schema: str | None = None) -> str:
 
 def to_json_line(rec: Study | Review) -> str:
     """A record as one line of a JSON Lines shard, in the same canonical form as to_yaml."""
-    data = rec.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return rec.model_dump_json(by_alias=True, exclude_defaults=True)
 
 
 def to_json(rec: Study | Review) -> str:

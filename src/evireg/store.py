@@ -88,9 +88,11 @@ class RecordLoader:
         self.tables = empty_tables()
         self.pending = 0
 
-    def add(self, rec: Study | Review, file: str) -> None:
+    def add(self, rec: Study | Review, file: str, as_json: str | None = None) -> None:
+        """Queue a record; `as_json` is its JSON when the caller has it already."""
         if isinstance(rec, Study):
-            self.fh.write(f'{{"file":{json.dumps(file)},"s":{rec.model_dump_json(by_alias=True)}}}\n')
+            body = as_json or rec.model_dump_json(by_alias=True, exclude_defaults=True)
+            self.fh.write(f'{{"file":{json.dumps(file)},"s":{body}}}\n')
         else:
             _review_rows(self.tables, rec, file)
         self.pending += 1
@@ -326,8 +328,8 @@ class Update:
     def replace(self, record_id: str) -> None:
         self.replaced.append(record_id)
 
-    def add(self, rec: Study | Review, file: str) -> None:
-        self.loader.add(rec, file)
+    def add(self, rec: Study | Review, file: str, as_json: str | None = None) -> None:
+        self.loader.add(rec, file, as_json)
 
     def _forget(self) -> None:
         """Drop the rows of replaced records before their new rows go in."""

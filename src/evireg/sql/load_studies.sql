@@ -12,7 +12,7 @@ SELECT s.id AS study_id, file, split_part(s.citation.authors[1], ' ', 1) AS firs
        s.country AS country, s.population.rmc_type AS rmc_type,
        s.population.min_prior_losses AS min_prior_losses, s.population.description AS population,
        s.intervention.description AS intervention, s.intervention.product AS intervention_product,
-       s.intervention.dose AS intervention_dose, s.intervention.timing AS intervention_timing,
+       s.intervention.dose AS intervention_dose, coalesce(s.intervention.timing, 'unknown') AS intervention_timing,
        s.comparator.description AS comparator, s.notes AS notes
 FROM staged;
 
