@@ -22,7 +22,8 @@ from typer.testing import CliRunner
 
 from evireg.cli import app
 from evireg.errors import UserError
-from evireg.registry import Registry, lock, validate_data, validate_paths
+from evireg.loading import validate_paths
+from evireg.registry import Registry, lock, validate_data
 from evireg.store import connect_readonly, db_path
 
 from .conftest import FIXTURES

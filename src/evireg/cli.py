@@ -181,7 +181,7 @@ def validate(
     registry: RegistryOpt = None,
 ) -> None:
     """Check records; print every problem as `file:line: field.path: message`."""
-    from .registry import validate_paths
+    from .loading import validate_paths
 
     targets = paths or [_registry(registry).root]
     report = validate_paths(targets)
@@ -380,6 +380,7 @@ def audit(
 
 
 def _register_subcommands() -> None:
+    from . import cli_extract  # noqa: F401  (registers compare and adjudicate)
     from .cli_plot import plot_app
 
     app.add_typer(plot_app, name="plot")

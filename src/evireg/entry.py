@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Problem, UserError
+from .loading import Entry, entries
 from .models import Review, Study, json_schema
 from .registry import (
     RECORD_SUFFIXES,
     Registry,
     Staging,
-    load_items,
     lock,
     schema_ref,
-    to_json_line,
-    to_yaml,
     write_files_atomically,
+    yaml_from_json,
 )
 from .store import incremental_update
 
@@ -90,19 +89,13 @@ def add_files(
 ) -> AddReport:
     """Add record files, folders of them, and JSON Lines files (one study per line).
 
-    Every input is validated; a problem anywhere keeps the whole call out of the registry
-    (unless skip_invalid, which reports and skips the invalid records).
+    Every input is validated (on all cores when there are many); a problem anywhere keeps the
+    whole call out of the registry, unless skip_invalid, which reports and skips the invalid.
     """
     files, problems = input_files(paths)
     if problems:
         raise UserError(f"nothing added: {len(problems)} problem(s) in the input", problems)
-
-    def items() -> Iterator[tuple[str, Path | None, Study | Review | None, list[Problem]]]:
-        for f in files:
-            for rec, probs in load_items(f):
-                yield str(f), f, rec, probs
-
-    return _add(reg, items(), replace=replace, skip_invalid=skip_invalid)
+    return _add(reg, entries(files), replace=replace, skip_invalid=skip_invalid)
 
 
 def add_records(
@@ -111,16 +104,16 @@ def add_records(
     """Write validated records (each with the name of its input, for messages) as registry
     files and update the index, all or nothing. Every entry path (files, guided entry,
     adjudication) goes through here."""
-    return _add(reg, ((label, None, rec, []) for label, rec in records), replace=replace).added
+    items = (
+        Entry(label, "review" if isinstance(rec, Review) else "study", rec.id, rec,
+              rec.model_dump_json(by_alias=True, exclude_defaults=True), [])
+        for label, rec in records
+    )
+    return _add(reg, items, replace=replace).added
 
 
-def _add(
-    reg: Registry,
-    items: Iterable[tuple[str, Path | None, Study | Review | None, list[Problem]]],
-    *,
-    replace: bool = False,
-    skip_invalid: bool = False,
-) -> AddReport:
+def _add(reg: Registry, items: Iterable[Entry], *, replace: bool = False, skip_invalid: bool = False
+         ) -> AddReport:
     if not reg.writable:
         raise UserError(
             f"{reg.root}: this registry is read-only (the bundled one?); "
@@ -134,51 +127,47 @@ def _add(
         seen: dict[str, str] = {}
         reviews: list[tuple[str, Review]] = []
         out: list[Added] = []
-        for label, src, rec, probs in items:
-            if probs:
-                (skipped if skip_invalid else problems).extend(probs)
+        for e in items:
+            if not e.ok or e.id is None:
+                (skipped if skip_invalid else problems).extend(e.problems)
                 continue
-            if rec is None:
-                continue
-            kind = "review" if isinstance(rec, Review) else "study"
-            key = f"{kind}:{rec.id}"
+            label = f"{e.file}:{e.line}" if e.line else e.file
+            key = f"{e.kind}:{e.id}"
             if key in seen:
-                problems.append(Problem(label, "id", f"id {rec.id!r} is also given by {seen[key]}"))
+                problems.append(Problem(e.file, "id", f"id {e.id!r} is also given by {seen[key]}", e.line))
                 continue
             seen[key] = label
-            shard = src is not None and src.suffix == ".jsonl"
-            target = reg.studies_dir / src.name if shard and src else reg.dir_for(kind) / f"{rec.id}.yaml"
+            shard = e.file.endswith(".jsonl")
+            target = reg.studies_dir / Path(e.file).name if shard else reg.dir_for(e.kind) / f"{e.id}.yaml"
             old = existing.get(key)
             if old is not None:
                 if not replace:
-                    msg = f"{rec.id!r} is already in the registry ({old}); pass --replace to overwrite it"
-                    problems.append(Problem(label, "id", msg))
+                    msg = f"{e.id!r} is already in the registry ({old}); pass --replace to overwrite it"
+                    problems.append(Problem(e.file, "id", msg, e.line))
                     continue
                 if old != str(target) and old.endswith(".jsonl"):
-                    msg = f"{rec.id!r} lives in the shard {old}; edit that file instead"
-                    problems.append(Problem(label, "id", msg))
+                    msg = f"{e.id!r} lives in the shard {old}; edit that file instead"
+                    problems.append(Problem(e.file, "id", msg, e.line))
                     continue
-                upd.replace(rec.id)
+                upd.replace(e.id)
                 if old != str(target):
                     staging.delete(Path(old))
             if problems:
                 continue  # keep checking the rest for the report; nothing will be written
-            line = None
             if shard:
                 if target.exists() and str(target) not in staging.shards:
                     msg = f"a shard named {target.name} is already in the registry; rename the input"
-                    problems.append(Problem(label, "", msg))
+                    problems.append(Problem(e.file, "", msg))
                     continue
-                line = to_json_line(rec)
-                staging.append_line(target, line)
+                staging.append_line(target, e.as_json or "")
             else:
-                staging.write(target, to_yaml(rec, schema_ref(reg, kind)))
-            upd.add(rec, str(target), line)
-            if isinstance(rec, Review):
-                reviews.append((label, rec))
-            else:
-                known_studies.add(rec.id)
-            out.append(Added(rec.id, kind, target, old is not None))
+                staging.write(target, yaml_from_json(e.as_json or "{}", schema_ref(reg, e.kind)))
+            upd.add(e, str(target))
+            if isinstance(e.record, Review):
+                reviews.append((label, e.record))
+            elif e.kind == "study":
+                known_studies.add(e.id)
+            out.append(Added(e.id, e.kind, target, old is not None))
         for label, review in reviews:
             for i, sid in enumerate(review.included_studies):
                 if sid not in known_studies:

@@ -23,6 +23,7 @@ from rich.text import Text, TextType
 
 from .entry import Added, add_records
 from .errors import UserError
+from .loading import load_registry
 from .models import (
     Arm,
     ArmResult,
@@ -52,7 +53,7 @@ from .models import (
     Year,
 )
 from .models import Text as LongText
-from .registry import Registry, load_registry, record_files, validate_data
+from .registry import Registry, record_files, validate_data
 
 T = TypeVar("T")
 

@@ -11,8 +11,8 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -213,128 +213,6 @@ def load_file(path: Path, *, kind: str | None = None) -> tuple[Study | Review | 
     return validate_data(parsed.data, file, parsed, kind=kind, expect_id=id_from_filename(path.name))
 
 
-Item = tuple[Study | Review | None, list[Problem]]
-
-
-def load_jsonl(path: Path) -> Iterator[Item]:
-    """One study per line; a problem's line is the record's line in the file."""
-    file = str(path)
-    try:
-        fh = path.open("rb")
-    except OSError as e:
-        yield None, [Problem(file, "", f"cannot read: {e.strerror}")]
-        return
-    with fh:
-        for n, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                continue
-            try:
-                data = json.loads(decode(raw))
-            except ParseError as e:
-                yield None, [Problem(file, "", e.message, n)]
-                continue
-            except json.JSONDecodeError as e:
-                yield None, [Problem(file, "", f"invalid JSON: {e.msg}", n)]
-                continue
-            rec, probs = validate_data(data, file, kind="study")
-            yield rec, [Problem(p.file, p.path, p.message, n) for p in probs]
-
-
-def load_items(path: Path) -> Iterator[Item]:
-    """Every record of a file: one for YAML or JSON, one per line for JSON Lines."""
-    if path.suffix == ".jsonl":
-        yield from load_jsonl(path)
-    else:
-        yield load_file(path)
-
-
-@dataclass
-class Loaded:
-    """What loading a registry found. Study records are streamed to a sink, not kept, so that
-    a registry of 100,000 studies loads in bounded memory; reviews are few and kept."""
-
-    study_ids: set[str] = field(default_factory=set)
-    reviews: list[Review] = field(default_factory=list)
-    files: dict[str, str] = field(default_factory=dict)  # "study:<id>" / "review:<id>" -> file
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def records(self) -> int:
-        return len(self.study_ids) + len(self.reviews)
-
-
-Sink = Callable[[Study | Review, str], None]
-
-
-def load_registry(reg: Registry, sink: Sink | None = None) -> Loaded:
-    """Validate every record file (with cross-file checks); pass each valid record to `sink`."""
-    out = Loaded()
-    for p in record_files(reg):
-        for rec, probs in load_items(p):
-            out.problems.extend(probs)
-            if rec is None:
-                continue
-            key = f"{type(rec).__name__.lower()}:{rec.id}"
-            if key in out.files:
-                msg = f"id {rec.id!r} is also used by {out.files[key]}"
-                out.problems.append(Problem(str(p), "id", msg))
-                continue
-            out.files[key] = str(p)
-            if isinstance(rec, Study):
-                out.study_ids.add(rec.id)
-            else:
-                out.reviews.append(rec)
-            if sink is not None:
-                sink(rec, str(p))
-    for r in out.reviews:
-        for i, sid in enumerate(r.included_studies):
-            if sid not in out.study_ids:
-                out.problems.append(
-                    Problem(
-                        out.files[f"review:{r.id}"],
-                        f"included_studies.{i}",
-                        f"no study {sid!r} in {reg.studies_dir}; add its file or fix the id",
-                    )
-                )
-    return out
-
-
-@dataclass
-class ValidationReport:
-    files: int
-    records: int
-    problems: list[Problem]
-
-
-def validate_paths(paths: Sequence[Path]) -> ValidationReport:
-    """Validate registry folders (with cross-file checks) and single record files."""
-    files = records = 0
-    problems: list[Problem] = []
-    for path in paths:
-        if path.is_dir():
-            root = path.parent if path.name in KIND_DIRS.values() else path
-            reg = Registry(root)
-            loaded = load_registry(reg)
-            files += len(record_files(reg))
-            records += loaded.records
-            problems.extend(loaded.problems)
-        elif path.is_file():
-            files += 1
-            for rec, probs in load_items(path):
-                records += rec is not None
-                problems.extend(probs)
-        else:
-            problems.append(Problem(str(path), "", "no such file or folder"))
-    return ValidationReport(files, records, problems)
-
-
-def require_valid(loaded: Loaded) -> Loaded:
-    if loaded.problems:
-        n = len(loaded.problems)
-        raise UserError(f"the registry has {n} problem(s); run `evireg validate`", loaded.problems)
-    return loaded
-
-
 # --- writing ------------------------------------------------------------------------------
 
 
@@ -349,9 +227,13 @@ def schema_ref(reg: Registry, kind: str) -> str:
 
 
 def to_yaml(rec: Study | Review, schema: str | None = None) -> str:
-    data = rec.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    data = {"$schema": schema or rec.schema_, **{k: v for k, v in data.items() if k != "$schema"}}
-    return dump_yaml(data)
+    return yaml_from_json(rec.model_dump_json(by_alias=True, exclude_defaults=True), schema or rec.schema_)
+
+
+def yaml_from_json(as_json: str, schema: str) -> str:
+    """A record's canonical YAML from its canonical JSON: `$schema` first, then model order."""
+    data = json.loads(as_json)
+    return dump_yaml({"$schema": schema, **{k: v for k, v in data.items() if k != "$schema"}})
 
 
 def to_json_line(rec: Study | Review) -> str:

@@ -20,14 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import UserError
+from .loading import Entry, Loaded, load_registry, require_valid
 from .models import Review, Study
-from .registry import Loaded, Registry, content_hash, load_registry, lock, require_valid
+from .registry import Registry, content_hash, lock
 
 if TYPE_CHECKING:
     import duckdb
 
 DB_NAME = "registry.duckdb"
-FORMAT_VERSION = "4"  # bump when tables.sql or views.sql change, to force a rebuild
+FORMAT_VERSION = "5"  # bump when tables.sql or views.sql change, to force a rebuild
 
 
 def sql_text(name: str) -> str:
@@ -88,13 +89,12 @@ class RecordLoader:
         self.tables = empty_tables()
         self.pending = 0
 
-    def add(self, rec: Study | Review, file: str, as_json: str | None = None) -> None:
-        """Queue a record; `as_json` is its JSON when the caller has it already."""
-        if isinstance(rec, Study):
-            body = as_json or rec.model_dump_json(by_alias=True, exclude_defaults=True)
-            self.fh.write(f'{{"file":{json.dumps(file)},"s":{body}}}\n')
-        else:
-            _review_rows(self.tables, rec, file)
+    def add(self, entry: Entry, file: str | None = None) -> None:
+        """Queue a valid record (stored in `file`, by default the file it was read from)."""
+        if entry.kind == "study":
+            self.fh.write(f'{{"file":{json.dumps(file or entry.file)},"s":{entry.as_json}}}\n')
+        elif isinstance(entry.record, Review):
+            _review_rows(self.tables, entry.record, file or entry.file)
         self.pending += 1
         if self.pending >= self.CHUNK:
             self.flush()
@@ -328,8 +328,8 @@ class Update:
     def replace(self, record_id: str) -> None:
         self.replaced.append(record_id)
 
-    def add(self, rec: Study | Review, file: str, as_json: str | None = None) -> None:
-        self.loader.add(rec, file, as_json)
+    def add(self, entry: Entry, file: str) -> None:
+        self.loader.add(entry, file)
 
     def _forget(self) -> None:
         """Drop the rows of replaced records before their new rows go in."""

@@ -1,0 +1,225 @@
+"""Reading many records fast: every record file and JSON Lines shard of a registry, validated
+on all cores, streamed to a sink so that memory stays bounded.
+
+A record leaves here as an Entry: its id, its canonical JSON (what the index is built from)
+and its problems. Studies validated in a worker process come back without the pydantic object
+(pickling 100,000 models back would cost more than validating them); reviews, few and needed
+whole for cross-checks, are always validated here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+from .errors import Problem, UserError
+from .models import Review, Study
+from .registry import (
+    KIND_DIRS,
+    Registry,
+    load_file,
+    record_files,
+    validate_data,
+)
+from .yamlio import ParseError, decode
+
+PARALLEL_FROM = 2000  # records; below this a process pool costs more than it saves
+CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Entry:
+    file: str
+    kind: str
+    id: str | None
+    record: Study | Review | None  # None when validated in a worker or invalid
+    as_json: str | None  # canonical JSON (defaults left out), None when invalid
+    problems: list[Problem]
+    line: int | None = None  # within a JSON Lines file
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.as_json is not None
+
+
+def _entry(file: str, rec: Study | Review | None, problems: list[Problem], line: int | None = None,
+           keep: bool = True) -> Entry:
+    kind = "review" if isinstance(rec, Review) else "study"
+    if rec is None or problems:
+        return Entry(file, kind, None, None, None, problems, line)
+    keep = keep or kind == "review"  # reviews are needed whole for cross-checks
+    return Entry(file, kind, rec.id, rec if keep else None,
+                 rec.model_dump_json(by_alias=True, exclude_defaults=True), problems, line)
+
+
+def _jsonl_line(file: str, n: int, raw: bytes, keep: bool) -> Entry:
+    try:
+        data = json.loads(decode(raw))
+    except ParseError as e:
+        return Entry(file, "study", None, None, None, [Problem(file, "", e.message, n)], n)
+    except json.JSONDecodeError as e:
+        return Entry(file, "study", None, None, None, [Problem(file, "", f"invalid JSON: {e.msg}", n)], n)
+    rec, probs = validate_data(data, file, kind="study")
+    return _entry(file, rec, [Problem(p.file, p.path, p.message, n) for p in probs], n, keep)
+
+
+def _check_lines(file: str, first: int, lines: list[bytes]) -> list[Entry]:
+    return [_jsonl_line(file, first + k, raw, keep=False) for k, raw in enumerate(lines) if raw.strip()]
+
+
+def _check_files(paths: list[str]) -> list[Entry]:
+    out = []
+    for p in paths:
+        rec, probs = load_file(Path(p))
+        out.append(_entry(p, rec, probs, keep=False))
+    return out
+
+
+Task = tuple[Callable[..., list[Entry]], tuple[object, ...]]
+
+
+def _tasks(paths: Sequence[Path]) -> Iterator[Task]:
+    """Work in chunks: lines of each JSON Lines file, or groups of single-record files."""
+    singles: list[str] = []
+    for p in paths:
+        if p.suffix != ".jsonl":
+            singles.append(str(p))
+            if len(singles) >= CHUNK // 10:
+                yield _check_files, (singles,)
+                singles = []
+            continue
+        with p.open("rb") as fh:
+            first = 1
+            while chunk := list(islice(fh, CHUNK)):
+                yield _check_lines, (str(p), first, chunk)
+                first += len(chunk)
+    if singles:
+        yield _check_files, (singles,)
+
+
+def _workers() -> int:
+    return max(1, min(len(os.sched_getaffinity(0)), int(os.environ.get("EVIREG_WORKERS", "8"))))
+
+
+def _estimate(paths: Sequence[Path]) -> int:
+    size = sum(p.stat().st_size for p in paths if p.suffix == ".jsonl")
+    return size // 1000 + sum(p.suffix != ".jsonl" for p in paths)  # a study line is ~1-2 kB
+
+
+def entries(paths: Sequence[Path], *, keep_records: bool = False) -> Iterator[Entry]:
+    """Every record of the given files, in file and line order, validated on all cores when
+    there are many. With keep_records the pydantic objects come back too (serial only)."""
+    if keep_records or _workers() == 1 or _estimate(paths) < PARALLEL_FROM:
+        for p in paths:
+            if p.suffix == ".jsonl":
+                with p.open("rb") as fh:
+                    for n, raw in enumerate(fh, start=1):
+                        if raw.strip():
+                            yield _jsonl_line(str(p), n, raw, keep=True)
+            else:
+                rec, probs = load_file(p)
+                yield _entry(str(p), rec, probs)
+        return
+    with ProcessPoolExecutor(_workers()) as pool:
+        pending: list[Future[list[Entry]]] = []
+        for fn, args in _tasks(paths):
+            pending.append(pool.submit(fn, *args))
+            if len(pending) >= 4 * _workers():  # bounded read-ahead keeps memory flat
+                yield from pending.pop(0).result()
+        for fut in pending:
+            yield from fut.result()
+
+
+@dataclass
+class Loaded:
+    """What loading a registry found. Studies are streamed to a sink, not kept; reviews are
+    few and kept whole."""
+
+    study_ids: set[str] = field(default_factory=set)
+    reviews: list[Review] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)  # "study:<id>" / "review:<id>" -> file
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def records(self) -> int:
+        return len(self.study_ids) + len(self.reviews)
+
+
+Sink = Callable[[Entry], None]
+
+
+def load_registry(reg: Registry, sink: Sink | None = None) -> Loaded:
+    """Validate every record file (with cross-file checks); pass each valid entry to `sink`."""
+    out = Loaded()
+    files = record_files(reg)
+    reviews_dir = reg.dir_for("review")
+    study_files = [p for p in files if p.parent != reviews_dir]
+    review_files = [p for p in files if p.parent == reviews_dir]
+    stream = [entries(study_files), entries(review_files, keep_records=True)]
+    for e in (e for s in stream for e in s):
+        out.problems.extend(e.problems)
+        if not e.ok or e.id is None:
+            continue
+        key = f"{e.kind}:{e.id}"
+        if key in out.files:
+            where = f", line {e.line}" if e.line else ""
+            msg = f"id {e.id!r} is also used by {out.files[key]}"
+            out.problems.append(Problem(e.file, "id", msg + where, e.line))
+            continue
+        out.files[key] = e.file
+        if e.kind == "study":
+            out.study_ids.add(e.id)
+        elif isinstance(e.record, Review):
+            out.reviews.append(e.record)
+        if sink is not None:
+            sink(e)
+    for r in out.reviews:
+        for i, sid in enumerate(r.included_studies):
+            if sid not in out.study_ids:
+                msg = f"no study {sid!r} in {reg.studies_dir}; add its file or fix the id"
+                out.problems.append(Problem(out.files[f"review:{r.id}"], f"included_studies.{i}", msg))
+    return out
+
+
+def require_valid(loaded: Loaded) -> Loaded:
+    if loaded.problems:
+        n = len(loaded.problems)
+        raise UserError(f"the registry has {n} problem(s); run `evireg validate`", loaded.problems)
+    return loaded
+
+
+@dataclass
+class ValidationReport:
+    files: int
+    records: int
+    problems: list[Problem]
+
+
+def validate_paths(paths: Sequence[Path]) -> ValidationReport:
+    """Validate registry folders (with cross-file checks) and single record files."""
+    files = records = 0
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            root = path.parent if path.name in KIND_DIRS.values() else path
+            reg = Registry(root)
+            loaded = load_registry(reg)
+            files += len(record_files(reg))
+            records += loaded.records
+            problems.extend(loaded.problems)
+            from .extraction import extraction_problems
+
+            problems.extend(extraction_problems(reg))
+        elif path.is_file():
+            files += 1
+            for e in entries([path]):
+                records += e.ok
+                problems.extend(e.problems)
+        else:
+            problems.append(Problem(str(path), "", "no such file or folder"))
+    return ValidationReport(files, records, problems)
