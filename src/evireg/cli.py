@@ -328,6 +328,20 @@ def emit_answer(ans: Any, fmt: Fmt, title: str) -> None:
         emit(rp.rich_table(ans, title, width=out.width))
 
 
+@command()
+def export(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the files into.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="parquet, csv or datapackage.")] = "parquet",
+    registry: RegistryOpt = None,
+) -> None:
+    """Write every view as Parquet or CSV files, or a Frictionless data package."""
+    from .store import export_views
+
+    res = export_views(_registry(registry), out_dir, fmt)
+    err.print(f"wrote {len(res.files)} file(s) to {res.directory} ({sum(res.rows.values())} rows)",
+              markup=False)
+
+
 ReviewOpt = Annotated[str | None, typer.Option("--review", help="Review id (default: the only one).")]
 
 

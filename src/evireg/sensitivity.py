@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import special
 
 from evireg.pooling import (
     PoolResult,
@@ -30,6 +29,8 @@ from evireg.pooling import (
     study_tables,
     validate_tables,
 )
+
+from . import distributions as dist
 
 __all__ = [
     "CumulativeStep",
@@ -233,7 +234,7 @@ def egger_test(
     se_slope = math.sqrt(sigma2 / sxx)
     if se_int > 0:
         tval = intercept / se_int
-        p = float(2.0 * special.stdtr(df, -abs(tval)))
+        p = dist.t_two_sided_p(tval, df)
     else:
         tval = math.copysign(math.inf, intercept) if intercept != 0 else _NAN
         p = 0.0 if intercept != 0 else _NAN

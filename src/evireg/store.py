@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import duckdb
 
 DB_NAME = "registry.duckdb"
-FORMAT_VERSION = "5"  # bump when tables.sql or views.sql change, to force a rebuild
+FORMAT_VERSION = "6"  # bump when tables.sql or views.sql change, to force a rebuild
 
 
 def sql_text(name: str) -> str:
@@ -453,3 +453,83 @@ def view_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, st
     for view, col, typ in con.execute(sql_text("view_columns.sql")).fetchall():
         out.setdefault(view, []).append((col, typ))
     return out
+
+
+EXPORT_FORMATS = ("parquet", "csv", "datapackage")
+# DuckDB types -> Frictionless Table Schema field types
+_TABLE_SCHEMA_TYPES = {"VARCHAR": "string", "INTEGER": "integer", "BIGINT": "integer", "DOUBLE": "number",
+                       "BOOLEAN": "boolean", "DATE": "date", "HUGEINT": "integer", "DECIMAL": "number"}
+PROVENANCE_COLUMNS = {
+    "source_id": "id of the source (see the sources view) the value was read from",
+    "locator": "where in the source the value stands (e.g. 'abstract, results', 'Table 2')",
+    "derivation": "how a value that is not printed as such was computed",
+    "percent": "the printed percentage a count was derived from",
+    "events_formula": "printed counts the events were computed from",
+    "total_formula": "printed counts the total was computed from",
+}
+
+
+@dataclass(frozen=True)
+class Exported:
+    directory: Path
+    files: list[Path]
+    rows: dict[str, int]
+
+
+def export_views(reg: Registry, out: Path, fmt: str) -> Exported:
+    """Write every public view to `out` as Parquet or CSV files, or as a Frictionless data package
+    (CSV files plus datapackage.json with Table Schemas). Files appear complete or not at all."""
+    import duckdb
+
+    if fmt not in EXPORT_FORMATS:
+        raise UserError(f"--format {fmt!r}: choose one of {', '.join(EXPORT_FORMATS)}")
+    path = ensure(reg)
+    out.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=True)
+    suffix = "parquet" if fmt == "parquet" else "csv"
+    written: list[Path] = []
+    rows: dict[str, int] = {}
+    resources_: list[dict[str, Any]] = []
+    try:
+        views = view_columns(con)
+        for view, cols in views.items():
+            target = out / f"{view}.{suffix}"
+            tmp = out / f".{view}.{suffix}.tmp"
+            options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
+            con.execute(f"COPY (SELECT * FROM \"{view}\") TO '{_sql_str(tmp)}' ({options})")
+            os.replace(tmp, target)
+            written.append(target)
+            count = con.execute(f'SELECT count(*) FROM "{view}"').fetchone()
+            rows[view] = int(count[0]) if count else 0
+            resources_.append(_resource(view, target.name, cols))
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    finally:
+        con.close()
+    if fmt == "datapackage":
+        package = {"name": "evireg-registry", "title": f"evireg registry {reg.root.name}",
+                   "profile": "tabular-data-package", "version": meta.get("registry_hash", "")[:12],
+                   "description": "Every view of an evireg evidence registry. Each number names its "
+                                  "source and locator (see the provenance columns).",
+                   "resources": resources_}
+        target = out / "datapackage.json"
+        tmp = out / ".datapackage.json.tmp"
+        tmp.write_text(json.dumps(package, indent=2) + "\n")
+        os.replace(tmp, target)
+        written.append(target)
+    return Exported(out, written, rows)
+
+
+def _sql_str(p: Path) -> str:
+    return str(p).replace("'", "''")
+
+
+def _resource(view: str, filename: str, cols: list[tuple[str, str]]) -> dict[str, Any]:
+    fields = []
+    for name, typ in cols:
+        base = typ.split("(")[0].split("[")[0]
+        field = {"name": name, "type": "array" if "[" in typ else _TABLE_SCHEMA_TYPES.get(base, "string")}
+        if name in PROVENANCE_COLUMNS:
+            field["description"] = PROVENANCE_COLUMNS[name]
+        fields.append(field)
+    return {"name": view.replace("_", "-"), "path": filename, "profile": "tabular-data-resource",
+            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": {"fields": fields}}

@@ -94,3 +94,50 @@ SELECT c.review_id, c.claim_id, c.analysis_id, a.outcome, a.subgroup_variable, c
        c.estimate_text, c.ci_low_text, c.ci_high_text, c.z_text, c.k, c.participants,
        c.source_id, c.locator, c.position
 FROM t_claims c LEFT JOIN t_analyses a USING (review_id, analysis_id);
+
+-- One 2x2 per study and outcome (whole-study results; arms of the same role added together,
+-- as Cochrane Handbook 23.3.4 advises for multi-arm trials).
+CREATE VIEW study_outcome_2x2 AS
+SELECT study_id, outcome,
+       sum(events) FILTER (WHERE role = 'intervention')::BIGINT AS events_treat,
+       sum(total) FILTER (WHERE role = 'intervention')::BIGINT AS total_treat,
+       sum(events) FILTER (WHERE role = 'control')::BIGINT AS events_ctrl,
+       sum(total) FILTER (WHERE role = 'control')::BIGINT AS total_ctrl
+FROM outcome_results
+WHERE subgroup_variable IS NULL
+GROUP BY study_id, outcome
+HAVING count(*) FILTER (WHERE role = 'intervention') > 0 AND count(*) FILTER (WHERE role = 'control') > 0;
+
+-- Mantel-Haenszel odds ratio per outcome over the whole registry, as RevMan 5 computes it:
+-- 0.5 added to every cell of a study with a zero cell, studies with no events (or only events)
+-- in both arms left out, Robins-Breslow-Greenland variance of the log odds ratio.
+CREATE VIEW pooled_mh_or AS
+WITH cells AS (
+    SELECT outcome, study_id,
+           events_treat AS a, total_treat - events_treat AS b,
+           events_ctrl AS c, total_ctrl - events_ctrl AS d
+    FROM study_outcome_2x2
+), usable AS (
+    SELECT * FROM cells
+    WHERE NOT ((a = 0 AND c = 0) OR (b = 0 AND d = 0))
+), corrected AS (
+    SELECT outcome, study_id,
+           a + cc AS a, b + cc AS b, c + cc AS c, d + cc AS d
+    FROM (SELECT *, CASE WHEN least(a, b, c, d) = 0 THEN 0.5 ELSE 0.0 END AS cc FROM usable)
+), terms AS (
+    SELECT outcome, a * d / (a + b + c + d) AS r, b * c / (a + b + c + d) AS s,
+           (a + d) / (a + b + c + d) AS p, (b + c) / (a + b + c + d) AS q
+    FROM corrected
+), sums AS (
+    SELECT outcome, count(*) AS k, sum(r) AS sr, sum(s) AS ss, sum(p * r) AS spr,
+           sum(p * s + q * r) AS spsqr, sum(q * s) AS sqs
+    FROM terms GROUP BY outcome
+), est AS (
+    SELECT outcome, k, ln(sr / ss) AS log_or,
+           sqrt(spr / (2 * sr * sr) + spsqr / (2 * sr * ss) + sqs / (2 * ss * ss)) AS se
+    FROM sums WHERE sr > 0 AND ss > 0
+)
+SELECT e.outcome, e.k, n.k_total, exp(e.log_or) AS odds_ratio, exp(e.log_or - 1.959963984540054 * e.se) AS ci_low,
+       exp(e.log_or + 1.959963984540054 * e.se) AS ci_high, e.log_or, e.se, e.log_or / e.se AS z
+FROM est e JOIN (SELECT outcome, count(*) AS k_total FROM study_outcome_2x2 GROUP BY outcome) n USING (outcome)
+ORDER BY e.outcome;
