@@ -156,9 +156,14 @@ def _add(reg: Registry, items: Iterable[Entry], *, replace: bool = False, skip_i
                 continue  # keep checking the rest for the report; nothing will be written
             if shard:
                 if target.exists() and str(target) not in staging.shards:
-                    msg = f"a shard named {target.name} is already in the registry; rename the input"
-                    problems.append(Problem(e.file, "", msg))
-                    continue
+                    if not replace:
+                        msg = (f"a shard named {target.name} is already in the registry; rename the "
+                               "input, or pass --replace to replace the whole shard")
+                        problems.append(Problem(e.file, "", msg))
+                        continue
+                    for k, f in existing.items():  # the new shard replaces every record of the old
+                        if f == str(target):
+                            upd.replace(k.split(":", 1)[1])
                 staging.append_line(target, e.as_json or "")
             else:
                 staging.write(target, yaml_from_json(e.as_json or "{}", schema_ref(reg, e.kind)))
