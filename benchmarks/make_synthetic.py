@@ -17,16 +17,26 @@ from typing import Any
 
 OUTCOMES = ["live_birth", "miscarriage", "adverse_reaction", "clinical_pregnancy", "preterm_birth"]
 LOCATORS = ["abstract, results", "Table 2", "Table 3", "Results, para 2", "Fig. 2"]
-DESIGNS = [("rct", True, "double_blind", "placebo"), ("rct", True, "open", "untreated"),
-           ("prospective_cohort", False, "open", "untreated"), ("quasi_rct", False, "single_blind", "placebo")]
+DESIGNS = [
+    ("rct", True, "double_blind", "placebo"),
+    ("rct", True, "open", "untreated"),
+    ("prospective_cohort", False, "open", "untreated"),
+    ("quasi_rct", False, "single_blind", "placebo"),
+]
 
 
 def study(i: int, rng: random.Random) -> dict[str, Any]:
     sid = f"syn{i:06d}-{1990 + i % 35}"
     n_src = rng.randint(1, 3)
-    sources = [{"id": f"s{j}", "kind": rng.choice(["abstract", "full_text", "trial_registry"]),
-                "citation": f"Synthetic source {j} of study {i}",
-                "url": f"https://example.org/synthetic/{i}/{j}"} for j in range(n_src)]
+    sources = [
+        {
+            "id": f"s{j}",
+            "kind": rng.choice(["abstract", "full_text", "trial_registry"]),
+            "citation": f"Synthetic source {j} of study {i}",
+            "url": f"https://example.org/synthetic/{i}/{j}",
+        }
+        for j in range(n_src)
+    ]
     prov = {"source": "s0", "locator": "Methods"}
     kind, rand, blind, ctrl = rng.choice(DESIGNS)
     n_arms = rng.choice([2, 2, 2, 3, 4])
@@ -35,11 +45,20 @@ def study(i: int, rng: random.Random) -> dict[str, Any]:
     for a in range(n_arms):
         n = rng.randint(20, 400)
         sizes.append(n)
-        analysed: dict[str, Any] = ({"value": None, "reason": "not reported (synthetic)"} if rng.random() < 0.1
-                                    else {"value": n - rng.randint(0, 5), "source": "s0", "locator": "Fig. 1"})
-        arms.append({"id": f"a{a}", "role": "intervention" if a == 0 else "control", "label": f"Arm {a}",
-                     "n_randomised": {"value": n, "source": "s0", "locator": "Table 1"},
-                     "n_analysed": analysed})
+        analysed: dict[str, Any] = (
+            {"value": None, "reason": "not reported (synthetic)"}
+            if rng.random() < 0.1
+            else {"value": n - rng.randint(0, 5), "source": "s0", "locator": "Fig. 1"}
+        )
+        arms.append(
+            {
+                "id": f"a{a}",
+                "role": "intervention" if a == 0 else "control",
+                "label": f"Arm {a}",
+                "n_randomised": {"value": n, "source": "s0", "locator": "Table 1"},
+                "n_analysed": analysed,
+            }
+        )
     outcomes = []
     not_reported = []
     chosen = rng.sample(OUTCOMES, rng.randint(2, 5))
@@ -47,9 +66,16 @@ def study(i: int, rng: random.Random) -> dict[str, Any]:
         if rng.random() < 0.15:
             not_reported.append({"outcome": o, "reason": "not reported in the synthetic source"})
             continue
-        res = [{"arm": f"a{a}", "events": rng.randint(0, sizes[a] // 2), "total": sizes[a]} for a in range(n_arms)]
-        out: dict[str, Any] = {"outcome": o, "source": f"s{rng.randrange(n_src)}",
-                               "locator": rng.choice(LOCATORS), "arms": res}
+        res = [
+            {"arm": f"a{a}", "events": rng.randint(0, sizes[a] // 2), "total": sizes[a]}
+            for a in range(n_arms)
+        ]
+        out: dict[str, Any] = {
+            "outcome": o,
+            "source": f"s{rng.randrange(n_src)}",
+            "locator": rng.choice(LOCATORS),
+            "arms": res,
+        }
         if rng.random() < 0.2:
             out["derivation"] = "computed as the arm total minus the events of the complementary outcome"
             for r in res:
@@ -58,22 +84,46 @@ def study(i: int, rng: random.Random) -> dict[str, Any]:
         if o == "live_birth" and rng.random() < 0.3:
             for value in ("primary", "secondary"):
                 sub = [{"arm": r["arm"], "events": r["events"] // 2, "total": r["total"] // 2} for r in res]
-                outcomes.append({"outcome": o, "subgroup": {"variable": "rmc_type", "value": value},
-                                 "source": out["source"], "locator": "Table 4", "arms": sub})
+                outcomes.append(
+                    {
+                        "outcome": o,
+                        "subgroup": {"variable": "rmc_type", "value": value},
+                        "source": out["source"],
+                        "locator": "Table 4",
+                        "arms": sub,
+                    }
+                )
     return {
-        "$schema": "../schemas/study.schema.json", "id": sid,
-        "citation": {"authors": [f"Synth {i % 97}", "Other B"], "year": 1990 + i % 35,
-                     "title": f"Synthetic trial {i} (benchmark data; not a real study)", "journal": "Synth J",
-                     "pmid": str(10_000_000 + i)},
+        "$schema": "../schemas/study.schema.json",
+        "id": sid,
+        "citation": {
+            "authors": [f"Synth {i % 97}", "Other B"],
+            "year": 1990 + i % 35,
+            "title": f"Synthetic trial {i} (benchmark data; not a real study)",
+            "journal": "Synth J",
+            "pmid": str(10_000_000 + i),
+        },
         "sources": sources,
-        "design": {"kind": kind, "randomised": rand, "blinding": blind, "control_type": ctrl,
-                   "description": "synthetic", "provenance": prov},
+        "design": {
+            "kind": kind,
+            "randomised": rand,
+            "blinding": blind,
+            "control_type": ctrl,
+            "description": "synthetic",
+            "provenance": prov,
+        },
         "country": rng.choice(["Denmark", "Japan", "USA", "Iran", "Sweden"]),
-        "population": {"rmc_type": rng.choice(["primary", "secondary", "mixed"]), "min_prior_losses": rng.randint(2, 4),
-                       "description": "synthetic", "provenance": prov},
+        "population": {
+            "rmc_type": rng.choice(["primary", "secondary", "mixed"]),
+            "min_prior_losses": rng.randint(2, 4),
+            "description": "synthetic",
+            "provenance": prov,
+        },
         "intervention": {"description": "IVIG (synthetic)", "timing": "postconception", "provenance": prov},
         "comparator": {"description": "placebo (synthetic)", "provenance": prov},
-        "arms": arms, "outcomes": outcomes, "not_reported": not_reported,
+        "arms": arms,
+        "outcomes": outcomes,
+        "not_reported": not_reported,
     }
 
 
@@ -100,7 +150,8 @@ def main() -> None:
         (reg / "reviews").mkdir(exist_ok=True)
         for r in records:
             (reg / "studies" / f"{r['id']}.yaml").write_text(
-                yaml.dump(r, Dumper=dumper, sort_keys=False, allow_unicode=True))
+                yaml.dump(r, Dumper=dumper, sort_keys=False, allow_unicode=True)
+            )
     print(f"wrote {len(records)} synthetic studies to {args.out}")
 
 
