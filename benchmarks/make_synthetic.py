@@ -144,7 +144,12 @@ def main() -> None:
     if args.format in ("yaml", "both"):
         import yaml
 
-        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+        base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+        class dumper(base):  # type: ignore[misc,valid-type]
+            def ignore_aliases(self, data: Any) -> bool:
+                return True  # evireg refuses YAML aliases
+
         reg = args.out / "registry"
         (reg / "studies").mkdir(parents=True, exist_ok=True)
         (reg / "reviews").mkdir(exist_ok=True)
