@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 
 from .errors import UserError
+from .vocab import Measure, Method
 
 app = typer.Typer(
     name="evireg",
@@ -249,18 +250,6 @@ def schema(
         return
     for p in write_schemas(out_dir):
         err.print(f"wrote {p}", markup=False)
-
-
-class Measure(StrEnum):
-    OR = "OR"
-    RR = "RR"
-    RD = "RD"
-
-
-class Method(StrEnum):
-    MH = "MH"
-    IV = "IV"
-    Peto = "Peto"
 
 
 class ModelOpt(StrEnum):

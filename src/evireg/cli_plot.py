@@ -18,8 +18,9 @@ plot_app = typer.Typer(
     no_args_is_help=True,
 )
 
-from .cli import Measure, Method, ModelOpt, RegistryOpt, Tau2, err, handled  # noqa: E402
+from .cli import ModelOpt, RegistryOpt, Tau2, err, handled  # noqa: E402
 from .errors import UserError  # noqa: E402
+from .vocab import Measure, Method  # noqa: E402
 
 if TYPE_CHECKING:
     from .analysis import Answer

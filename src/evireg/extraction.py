@@ -660,33 +660,13 @@ def _append(rows: dict[str, list[Any]], *values: Any) -> None:
         col.append(v)
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: dict[str, list[Any]]) -> None:
-    """Column-wise insert through numpy object arrays: one scan, not one statement per row."""
-    import numpy as np
-
-    n = len(next(iter(rows.values())))
-    if n == 0:
-        return
-    cols = {}
-    for name, values in rows.items():
-        arr = np.empty(n, dtype=object)
-        arr[:] = values
-        cols[name] = arr
-    view = f"_load_{table}"
-    con.register(view, cols)
-    try:
-        con.execute(f'INSERT INTO {table} BY NAME SELECT * FROM "{view}"')
-    finally:
-        con.unregister(view)
-
-
 def build_tables(con: duckdb.DuckDBPyConnection, reg: Registry) -> None:
     """Create the extraction tables and views in the index being built.
 
     Invalid extraction files are skipped here (`evireg validate` reports them), so that one bad
     file does not take the whole index, and with it `evireg query`, down.
     """
-    from .store import sql_text
+    from .store import insert_columns, sql_text
 
     con.execute(sql_text("extractions.sql"))
     found = scan(reg)
@@ -720,6 +700,6 @@ def build_tables(con: duckdb.DuckDBPyConnection, reg: Registry) -> None:
                 log.adjudicator,
                 log.adjudicated_on,
             )
-    _insert(con, "t_extractions", ext)
-    _insert(con, "t_extraction_fields", fields)
-    _insert(con, "t_adjudications", adj)
+    insert_columns(con, "t_extractions", ext)
+    insert_columns(con, "t_extraction_fields", fields)
+    insert_columns(con, "t_adjudications", adj)

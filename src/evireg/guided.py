@@ -27,14 +27,10 @@ from .loading import load_registry
 from .models import (
     Arm,
     ArmResult,
-    Blinding,
-    ControlType,
     Count,
     Design,
-    DesignKind,
     Doi,
     NotReported,
-    Outcome,
     OutcomeResult,
     Pmid,
     Population,
@@ -42,18 +38,15 @@ from .models import (
     Regimen,
     Registration,
     ReportedCount,
-    RmcType,
-    Role,
     ShortText,
     Slug,
     Source,
-    SourceKind,
     Study,
-    Timing,
     Year,
 )
 from .models import Text as LongText
 from .registry import Registry, record_files, validate_data
+from .vocab import Blinding, ControlType, DesignKind, Outcome, RmcType, Role, SourceKind, Timing
 
 T = TypeVar("T")
 

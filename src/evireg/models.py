@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -21,6 +20,20 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     model_validator,
+)
+
+from .vocab import (
+    Blinding,
+    ControlType,
+    DesignKind,
+    Measure,
+    Method,
+    Model,
+    Outcome,
+    RmcType,
+    Role,
+    SourceKind,
+    Timing,
 )
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -58,87 +71,7 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-# --- controlled vocabularies -------------------------------------------------------------
-
-
-class Outcome(StrEnum):
-    live_birth = "live_birth"
-    miscarriage = "miscarriage"
-    adverse_reaction = "adverse_reaction"
-    clinical_pregnancy = "clinical_pregnancy"
-    preterm_birth = "preterm_birth"
-    ectopic_pregnancy = "ectopic_pregnancy"
-
-
-class DesignKind(StrEnum):
-    rct = "rct"
-    quasi_rct = "quasi_rct"
-    prospective_cohort = "prospective_cohort"
-    retrospective_cohort = "retrospective_cohort"
-    case_control = "case_control"
-    other = "other"
-    unclear = "unclear"  # the report could not be read
-
-
-class Blinding(StrEnum):
-    double_blind = "double_blind"
-    single_blind = "single_blind"
-    open = "open"
-    unclear = "unclear"
-
-
-class ControlType(StrEnum):
-    placebo = "placebo"
-    untreated = "untreated"
-    active = "active"
-    standard_care = "standard_care"
-    unclear = "unclear"
-
-
-class RmcType(StrEnum):
-    primary = "primary"
-    secondary = "secondary"
-    mixed = "mixed"
-    other_condition = "other_condition"
-    unknown = "unknown"
-
-
-class Role(StrEnum):
-    intervention = "intervention"
-    control = "control"
-
-
-class SourceKind(StrEnum):
-    abstract = "abstract"
-    full_text = "full_text"
-    trial_registry = "trial_registry"
-    secondary = "secondary"  # another review's or meta-analysis's table of this trial
-    other = "other"
-
-
-class Timing(StrEnum):
-    preconception = "preconception"
-    postconception = "postconception"
-    both = "both"
-    unknown = "unknown"
-
-
-class Measure(StrEnum):
-    OR = "OR"
-    RR = "RR"
-    RD = "RD"
-
-
-class Method(StrEnum):
-    MH = "MH"
-    IV = "IV"
-    Peto = "Peto"
-
-
-class Model(StrEnum):
-    fixed = "fixed"
-    random = "random"
-    unknown = "unknown"
+# --- controlled vocabularies: see vocab.py ---------------------------------------------------
 
 
 # --- provenance ---------------------------------------------------------------------------

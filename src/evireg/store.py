@@ -109,7 +109,7 @@ class RecordLoader:
             self.fh.seek(0)
             self.fh.truncate()
         for table, rows in self.tables.items():
-            _insert(self.con, table, rows)
+            insert_columns(self.con, table, rows)
         self.tables = empty_tables()
         self.pending = 0
 
@@ -191,7 +191,7 @@ def _review_rows(t: dict[str, Rows], r: Review, file: str) -> None:
     _sources(t, "review", r)
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Rows) -> None:
+def insert_columns(con: duckdb.DuckDBPyConnection, table: str, rows: Rows) -> None:
     """Column-wise insert through numpy arrays: one scan per table, not one statement per row."""
     import numpy as np
 
