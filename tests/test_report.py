@@ -13,6 +13,7 @@ from evireg.render_pool import axis_range, forest_bar
 from evireg.report import build_report
 
 from .conftest import FIXTURES, copy_registry
+from .test_pooling import TOP_KEYS
 
 
 def invoke(*args: str, columns: int = 80) -> tuple[int, str, str]:
@@ -77,25 +78,7 @@ def test_pool_json_contract_from_registry(tmp_path: Path) -> None:
     code, out, _ = invoke("pool", "--outcome", "live_birth", "--by", "rmc_type", "-f", "json", "-r", root)
     assert code == 0
     d = json.loads(out)
-    for key in (
-        "measure",
-        "method",
-        "model",
-        "k",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "log_estimate",
-        "se",
-        "z",
-        "p",
-        "heterogeneity",
-        "prediction_interval",
-        "studies",
-        "subgroups",
-        "subgroup_difference",
-        "provenance",
-    ):
+    for key in (*TOP_KEYS, "provenance"):
         assert key in d, key
     assert set(d["heterogeneity"]) >= {"q", "df", "p", "i2", "tau2"}
     assert [s["name"] for s in d["subgroups"]] == ["primary", "secondary"]
