@@ -183,7 +183,7 @@ def gather(con: duckdb.DuckDBPyConnection, q: Question) -> tuple[list[Input], li
     scope = _scope(con, q)
     if (
         q.review is not None
-        and not con.execute("SELECT 1 FROM reviews WHERE review_id = $r", {"r": q.review}).fetchall()
+        and q.review not in review_ids(con)
     ):
         raise UserError(
             f"--review {q.review!r}: no such review in the registry (see `evireg query "
@@ -253,8 +253,12 @@ def stated_method(method: str | None, software: str | None, measure: str) -> tup
     return "MH", "method not stated; Mantel-Haenszel assumed"
 
 
+def review_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [str(r[0]) for r in con.execute(sql_text("review_ids.sql")).fetchall()]
+
+
 def default_review(con: duckdb.DuckDBPyConnection) -> str:
-    ids = [str(r[0]) for r in con.execute("SELECT review_id FROM reviews ORDER BY review_id").fetchall()]
+    ids = review_ids(con)
     if len(ids) == 1:
         return ids[0]
     if not ids:

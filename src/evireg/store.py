@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -33,6 +34,16 @@ FORMAT_VERSION = "6"  # bump when tables.sql or views.sql change, to force a reb
 
 def sql_text(name: str) -> str:
     return (resources.files("evireg") / "sql" / name).read_text(encoding="utf-8")
+
+
+def execute_script(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> None:
+    """Run each statement of a .sql file with the parameters it names (DuckDB binds parameters
+    to one statement at a time)."""
+    for statement in sql_text(name).split(";"):
+        body = "\n".join(ln for ln in statement.splitlines() if not ln.strip().startswith("--")).strip()
+        if body:
+            used = set(re.findall(r"\$(\w+)", body))
+            con.execute(body, {k: v for k, v in params.items() if k in used})
 
 
 def db_path(reg: Registry) -> Path:
@@ -236,9 +247,8 @@ def build_into(path: Path, reg: Registry, registry_hash: str) -> Loaded:
 
 
 def _set_meta(con: duckdb.DuckDBPyConnection, registry_hash: str) -> None:
-    meta = {"registry_hash": registry_hash, "format": FORMAT_VERSION, "evireg": __version__}
-    con.execute("DELETE FROM meta")
-    con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
+    meta = {"registry_hash": registry_hash, "format": FORMAT_VERSION, "version": __version__}
+    execute_script(con, "set_meta.sql", meta)
 
 
 def _extra_tables(con: duckdb.DuckDBPyConnection, reg: Registry) -> None:
@@ -258,7 +268,7 @@ def _stored_hash(path: Path) -> str | None:
     except duckdb.Error:
         return None  # unreadable or locked mid-write elsewhere: rebuild
     try:
-        rows = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        rows = dict(con.execute(sql_text("meta.sql")).fetchall())
     except duckdb.Error:
         return None
     finally:
@@ -335,14 +345,7 @@ class Update:
         """Drop the rows of replaced records before their new rows go in."""
         ids, self.replaced = self.replaced, []
         for chunk in _chunks(ids, 1000):
-            for table, key in RECORD_TABLES.items():
-                self.con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT unnest($ids))", {"ids": chunk})
-
-
-RECORD_TABLES = {"t_studies": "study_id", "t_arms": "study_id", "t_results": "study_id",
-                 "t_not_reported": "study_id", "t_reviews": "review_id",
-                 "t_review_studies": "review_id", "t_analyses": "review_id", "t_claims": "review_id",
-                 "t_sources": "owner_id"}
+            execute_script(self.con, "forget_record.sql", {"ids": chunk})
 
 
 @contextlib.contextmanager
@@ -502,7 +505,7 @@ def export_views(reg: Registry, out: Path, fmt: str) -> Exported:
             count = con.execute(f'SELECT count(*) FROM "{view}"').fetchone()
             rows[view] = int(count[0]) if count else 0
             resources_.append(_resource(view, target.name, cols))
-        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        meta = dict(con.execute(sql_text("meta.sql")).fetchall())
     finally:
         con.close()
     if fmt == "datapackage":

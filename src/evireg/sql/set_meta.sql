@@ -1,0 +1,3 @@
+-- Replace the index's record (registry_hash, format, evireg version) in one statement.
+DELETE FROM meta;
+INSERT INTO meta VALUES ('registry_hash', $registry_hash), ('format', $format), ('evireg', $version);
