@@ -116,3 +116,16 @@ def test_text_forest_bar() -> None:
     wide = forest_bar(5.0, 0.01, 500.0, axis, 21, ratio=True)
     assert wide[0] == "◄" and wide[-1] == "►"
     assert "◆" in forest_bar(1.5, 1.2, 1.9, axis, 21, ratio=True, diamond=True)
+
+
+def test_sensitivity_command(tmp_path: Path) -> None:
+    root = str(copy_registry("reproduces", tmp_path))
+    code, out, _ = invoke("sensitivity", "--outcome", "live_birth", "-f", "json", "-r", root)
+    assert code == 0
+    d = json.loads(out)
+    assert [x["label"] for x in d["cumulative"]] == ["+ alpha-2001", "+ beta-2005", "+ gamma-2010"]
+    assert [x["k"] for x in d["cumulative"]] == [1, 2, 3]
+    assert len(d["leave_one_out"]) == 3 and d["egger"]["k"] == 3
+    assert d["analyses"][0]["label"] == "As analysed (fixed)"
+    code, out, _ = invoke("sensitivity", "--outcome", "live_birth", "-r", root)
+    assert code == 0 and "Cumulative, by year of publication" in out and "Egger's test" in out

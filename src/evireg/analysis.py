@@ -63,6 +63,7 @@ class Input:
     url: str | None = None
     citation: str | None = None
     note: str | None = None
+    year: int | None = None
 
     def source(self) -> dict[str, Any]:
         return {
@@ -175,6 +176,7 @@ def _combine(study: str, subgroup: str | None, rows: list[dict[str, Any]]) -> In
         url=first["source_url"],
         citation=first["source_citation"],
         note=note,
+        year=first["year"],
     )
 
 

@@ -331,6 +331,39 @@ def export(
               markup=False)
 
 
+@command()
+def sensitivity(
+    outcome: Annotated[str, typer.Option("--outcome", "-o", help="Outcome id, e.g. live_birth.")],
+    by: Annotated[str | None, typer.Option("--by", help="Subgroup variable.")] = None,
+    review: Annotated[str | None, typer.Option("--review", help="Only this review's studies.")] = None,
+    where: Annotated[str | None, typer.Option("--where", help="SQL filter on `studies` columns.")] = None,
+    measure: Annotated[Measure, typer.Option("--measure")] = Measure.OR,
+    method: Annotated[Method, typer.Option("--method")] = Method.MH,
+    model: Annotated[ModelOpt, typer.Option("--model")] = ModelOpt.fixed,
+    tau2: Annotated[Tau2, typer.Option("--tau2")] = Tau2.DL,
+    fmt: FormatOpt = Fmt.table,
+    registry: RegistryOpt = None,
+) -> None:
+    """Leave-one-out, cumulative (by year), filters by design, the other model, and Egger's test."""
+    import json
+
+    from . import render_report as rr
+    from .analysis import Question
+    from .report import sensitivity_report
+
+    q = Question(outcome, by, measure.value, method.value, model.value, tau2.value, False, where, review)
+    main, sens = sensitivity_report(_registry(registry), q)
+    title = f"Sensitivity of {outcome}" + (f" by {by}" if by else "")
+    if fmt is Fmt.json:
+        emit(json.dumps({"question": main.to_dict()["question"], **sens.to_dict()}, indent=2))
+    elif fmt is Fmt.markdown:
+        emit(rr.sensitivity_markdown(main, sens, title))
+    elif fmt is Fmt.csv:
+        raise UserError("sensitivity has no csv format; use --format json")
+    else:
+        emit(rr.sensitivity_rich(main, sens, title))
+
+
 ReviewOpt = Annotated[str | None, typer.Option("--review", help="Review id (default: the only one).")]
 
 

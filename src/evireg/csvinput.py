@@ -85,6 +85,7 @@ def read_tables(path: Path) -> tuple[list[Input], str]:
                 locator=f"{path.name}, row {n}",
                 derivation=None,
                 citation=str(path),
+                year=int(row["year"]) if (row.get("year") or "").strip().isdigit() else None,
             )
         )
     if problems:

@@ -10,12 +10,13 @@ from rich.table import Table
 from rich.text import Text
 
 from . import revman_format as rf
+from .analysis import Answer
 from .render_pool import fmt_est, rich_table
 from .render_pool import markdown as pool_markdown
 
 if TYPE_CHECKING:
     from .audit import AuditReport, ClaimAudit, Recomputed
-    from .report import Line, Report, Section
+    from .report import Line, Report, Section, Sensitivity
 
 VERDICT_STYLE = {"reproduced": "green", "differs": "red", "not_recomputable": "yellow"}
 
@@ -26,7 +27,7 @@ def _line_cells(measure: str, line: Line) -> list[str]:
     return [line.label, str(line.k), fmt_est(measure, line.estimate, line.ci_low, line.ci_high), p, i2]
 
 
-def _egger_text(section: Section) -> str:
+def _egger_text(section: Section | Sensitivity) -> str:
     e = section.egger
     if e is None:
         return "Egger's test: not run (fewer than 2 studies)"
@@ -38,8 +39,8 @@ def _egger_text(section: Section) -> str:
     )
 
 
-def _sensitivity_table(section: Section, title: str, lines: Sequence[Line]) -> Table:
-    m = section.answer.question.measure
+def _sensitivity_table(section: Section | Answer, title: str, lines: Sequence[Line]) -> Table:
+    m = (section if isinstance(section, Answer) else section.answer).question.measure
     t = Table(title=title, title_justify="left", header_style="bold", pad_edge=False, box=None)
     for c, j in (
         ("Analysis", "left"),
@@ -226,4 +227,32 @@ def audit_markdown(a: AuditReport) -> str:
     if a.totals.unknown_arm_counts:
         lines += ["Arm counts not reported for: " + ", ".join(a.totals.unknown_arm_counts), ""]
     lines += [f"{n}  " for n in a.notes]
+    return "\n".join(lines) + "\n"
+
+
+def sensitivity_rich(answer: Answer, sens: Sensitivity, title: str) -> Group:
+    parts: list[Any] = [
+        Text(title, style="bold"),
+        _sensitivity_table(answer, "Alternative analyses", sens.lines),
+    ]
+    if sens.leave_one_out:
+        parts.append(_sensitivity_table(answer, "Leave one out", sens.leave_one_out))
+    if sens.cumulative:
+        parts.append(_sensitivity_table(answer, "Cumulative, by year of publication", sens.cumulative))
+    parts.append(Text(_egger_text(sens), style="dim"))
+    return Group(*parts)
+
+
+def sensitivity_markdown(answer: Answer, sens: Sensitivity, title: str) -> str:
+    m = answer.question.measure
+    head = ["Analysis", "k", f"{m} [95% CI]", "P", "I²"]
+    lines = [f"### {title}", ""]
+    for name, block in (
+        ("Alternative analyses", sens.lines),
+        ("Leave one out", sens.leave_one_out),
+        ("Cumulative, by year of publication", sens.cumulative),
+    ):
+        if block:
+            lines += [f"**{name}**", "", *_md_table(head, [_line_cells(m, x) for x in block]), ""]
+    lines.append(_egger_text(sens))
     return "\n".join(lines) + "\n"

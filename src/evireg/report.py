@@ -97,9 +97,72 @@ def _title(a: dict[str, Any]) -> str:
     return f"{a['analysis_id']}: {outcome}{by} ({a['measure']})"
 
 
-def _section(con: duckdb.DuckDBPyConnection, review: str, a: dict[str, Any]) -> Section:
+@dataclass(frozen=True)
+class Sensitivity:
+    """How a pooled result moves: other model, study filters, each study left out, studies
+    added in order of publication, and Egger's test for small-study effects."""
+
+    lines: list[Line]
+    leave_one_out: list[Line]
+    cumulative: list[Line]
+    egger: EggerResult | None
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return {
+            "analyses": [asdict(x) for x in self.lines],
+            "leave_one_out": [asdict(x) for x in self.leave_one_out],
+            "cumulative": [asdict(x) for x in self.cumulative],
+            "egger": self.egger.to_dict() if self.egger else None,
+        }
+
+
+def sensitivity_with(con: duckdb.DuckDBPyConnection, q: Question, main: Answer) -> Sensitivity:
     from . import sensitivity
 
+    other = "random" if q.model == "fixed" else "fixed"
+    lines = [
+        Line.of(f"As analysed ({q.model})", main.overall),
+        Line.of(
+            f"{other.capitalize()} effect{'s' if other == 'random' else ''} ({q.tau2_method})",
+            answer_with(con, replace(q, model=other)).overall,
+        ),
+    ]
+    for label, where in SENSITIVITY_FILTERS:
+        combined = f"({q.where}) and ({where})" if q.where else where
+        lines.append(Line.of(label, answer_with(con, replace(q, where=combined)).overall))
+    inputs = main.inputs
+    if len(inputs) < 2:
+        return Sensitivity(lines, [], [], None)
+    cols = (
+        [i.events_treat for i in inputs],
+        [i.total_treat for i in inputs],
+        [i.events_ctrl for i in inputs],
+        [i.total_ctrl for i in inputs],
+    )
+    labels = [i.study + (f" ({i.subgroup})" if i.subgroup else "") for i in inputs]
+    opts: dict[str, Any] = {
+        "measure": q.measure,
+        "method": q.method,
+        "model": q.model,
+        "tau2_method": q.tau2_method,
+        "labels": labels,
+    }
+    loo = [Line.of(f"without {s.omitted}", s.result) for s in sensitivity.leave_one_out(*cols, **opts)]
+    years = [i.year if i.year is not None else 9999 for i in inputs]
+    cumul = [Line.of(f"+ {s.added}", s.result) for s in sensitivity.cumulative(*cols, order=years, **opts)]
+    egger = sensitivity.egger_test(*cols, measure=q.measure, labels=labels)
+    return Sensitivity(lines, loo, cumul, egger)
+
+
+def sensitivity_report(reg: Registry, q: Question) -> tuple[Answer, Sensitivity]:
+    with connect_readonly(reg) as con:
+        main = answer_with(con, q)
+        return main, sensitivity_with(con, q, main)
+
+
+def _section(con: duckdb.DuckDBPyConnection, review: str, a: dict[str, Any]) -> Section:
     method, why = stated_method(a["method"], a["software"], a["measure"])
     stated = a["model"] if a["model"] in ("fixed", "random") else None
     model = stated or "fixed"
@@ -108,33 +171,8 @@ def _section(con: duckdb.DuckDBPyConnection, review: str, a: dict[str, Any]) -> 
         note = f"{why}; {note}" if note else why
     q = Question(a["outcome"], a["subgroup_variable"], a["measure"], method, model, review=review)
     main = answer_with(con, q)
-    other = "random" if model == "fixed" else "fixed"
-    lines = [
-        Line.of(f"As analysed ({model})", main.overall),
-        Line.of(
-            f"{other.capitalize()} effect{'s' if other == 'random' else ''} (DL)",
-            answer_with(con, replace(q, model=other)).overall,
-        ),
-    ]
-    for label, where in SENSITIVITY_FILTERS:
-        lines.append(Line.of(label, answer_with(con, replace(q, where=where)).overall))
-    inputs = main.inputs
-    loo: list[Line] = []
-    egger = None
-    if len(inputs) >= 2:
-        cols = (
-            [i.events_treat for i in inputs],
-            [i.total_treat for i in inputs],
-            [i.events_ctrl for i in inputs],
-            [i.total_ctrl for i in inputs],
-        )
-        labels = [i.study + (f" ({i.subgroup})" if i.subgroup else "") for i in inputs]
-        for step in sensitivity.leave_one_out(
-            *cols, measure=q.measure, method=method, model=model, labels=labels
-        ):
-            loo.append(Line.of(f"without {step.omitted}", step.result))
-        egger = sensitivity.egger_test(*cols, measure=q.measure, labels=labels)
-    return Section(a["analysis_id"], _title(a), main, lines, loo, egger, note)
+    sens = sensitivity_with(con, q, main)
+    return Section(a["analysis_id"], _title(a), main, sens.lines, sens.leave_one_out, sens.egger, note)
 
 
 def build_report(reg: Registry, review: str | None = None) -> Report:
