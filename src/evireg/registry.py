@@ -236,15 +236,6 @@ def yaml_from_json(as_json: str, schema: str) -> str:
     return dump_yaml({"$schema": schema, **{k: v for k, v in data.items() if k != "$schema"}})
 
 
-def to_json_line(rec: Study | Review) -> str:
-    """A record as one line of a JSON Lines shard, in the same canonical form as to_yaml."""
-    return rec.model_dump_json(by_alias=True, exclude_defaults=True)
-
-
-def to_json(rec: Study | Review) -> str:
-    return json.dumps(rec.model_dump(mode="json", by_alias=True, exclude_defaults=True), indent=2)
-
-
 def lock_timeout() -> float:
     try:
         return float(os.environ.get("EVIREG_LOCK_TIMEOUT", LOCK_TIMEOUT_S))

@@ -321,12 +321,6 @@ def _clip(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
-def rich_box() -> Any:
-    from rich import box
-
-    return box.SIMPLE_HEAD
-
-
 def markdown(answer: Answer, title: str) -> str:
     q = answer.question
     head = [
