@@ -109,6 +109,20 @@ def emit(rendered: Any) -> None:
         out.print(rendered)
 
 
+def emit_document(
+    fmt: Fmt, name: str, *, as_json: Callable[[], Any], markdown: Callable[[], str], table: Callable[[], Any]
+) -> None:
+    """Reports that are documents rather than tables: JSON, Markdown or rich; no CSV."""
+    import json
+
+    if fmt is Fmt.csv:
+        raise UserError(f"{name} has no csv format; use --format json")
+    if fmt is Fmt.json:
+        emit(json.dumps(as_json(), indent=2))
+    else:
+        emit(markdown() if fmt is Fmt.markdown else table())
+
+
 @app.callback()
 def root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
@@ -327,8 +341,9 @@ def export(
     from .store import export_views
 
     res = export_views(_registry(registry), out_dir, fmt)
-    err.print(f"wrote {len(res.files)} file(s) to {res.directory} ({sum(res.rows.values())} rows)",
-              markup=False)
+    err.print(
+        f"wrote {len(res.files)} file(s) to {res.directory} ({sum(res.rows.values())} rows)", markup=False
+    )
 
 
 @command()
@@ -345,8 +360,6 @@ def sensitivity(
     registry: RegistryOpt = None,
 ) -> None:
     """Leave-one-out, cumulative (by year), filters by design, the other model, and Egger's test."""
-    import json
-
     from . import render_report as rr
     from .analysis import Question
     from .report import sensitivity_report
@@ -354,14 +367,13 @@ def sensitivity(
     q = Question(outcome, by, measure.value, method.value, model.value, tau2.value, False, where, review)
     main, sens = sensitivity_report(_registry(registry), q)
     title = f"Sensitivity of {outcome}" + (f" by {by}" if by else "")
-    if fmt is Fmt.json:
-        emit(json.dumps({"question": main.to_dict()["question"], **sens.to_dict()}, indent=2))
-    elif fmt is Fmt.markdown:
-        emit(rr.sensitivity_markdown(main, sens, title))
-    elif fmt is Fmt.csv:
-        raise UserError("sensitivity has no csv format; use --format json")
-    else:
-        emit(rr.sensitivity_rich(main, sens, title))
+    emit_document(
+        fmt,
+        "sensitivity",
+        as_json=lambda: {"question": main.to_dict()["question"], **sens.to_dict()},
+        markdown=lambda: rr.sensitivity_markdown(main, sens, title),
+        table=lambda: rr.sensitivity_rich(main, sens, title),
+    )
 
 
 ReviewOpt = Annotated[str | None, typer.Option("--review", help="Review id (default: the only one).")]
@@ -370,20 +382,17 @@ ReviewOpt = Annotated[str | None, typer.Option("--review", help="Review id (defa
 @command()
 def report(review: ReviewOpt = None, fmt: FormatOpt = Fmt.table, registry: RegistryOpt = None) -> None:
     """Each analysis of a review as RevMan lays it out, with sources, sensitivity and leave-one-out."""
-    import json
-
     from . import render_report as rr
     from .report import build_report
 
     rep = build_report(_registry(registry), review)
-    if fmt is Fmt.json:
-        emit(json.dumps(rep.to_dict(), indent=2))
-    elif fmt is Fmt.markdown:
-        emit(rr.report_markdown(rep))
-    elif fmt is Fmt.csv:
-        raise UserError("report has no csv format; use `evireg pool --format csv` per outcome")
-    else:
-        emit(rr.report_rich(rep, out.width))
+    emit_document(
+        fmt,
+        "report",
+        as_json=rep.to_dict,
+        markdown=lambda: rr.report_markdown(rep),
+        table=lambda: rr.report_rich(rep, out.width),
+    )
 
 
 @command()
@@ -396,20 +405,17 @@ def audit(
     registry: RegistryOpt = None,
 ) -> None:
     """Hold a review's published claims against the registry and against themselves."""
-    import json
-
     from . import render_report as rr
     from .audit import audit as run_audit
 
     res = run_audit(_registry(registry), review)
-    if fmt is Fmt.json:
-        emit(json.dumps(res.to_dict(), indent=2))
-    elif fmt is Fmt.markdown:
-        emit(rr.audit_markdown(res))
-    elif fmt is Fmt.csv:
-        raise UserError("audit has no csv format; use --format json")
-    else:
-        emit(rr.audit_rich(res))
+    emit_document(
+        fmt,
+        "audit",
+        as_json=res.to_dict,
+        markdown=lambda: rr.audit_markdown(res),
+        table=lambda: rr.audit_rich(res),
+    )
     if strict and not res.clean:
         err.print("audit: not every claim is reproduced and self-consistent (--strict)", markup=False)
         raise typer.Exit(1)
