@@ -75,8 +75,15 @@ def input_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     problems: list[Problem] = []
     for p in paths:
         if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix in RECORD_SUFFIXES
-                                and not any(part.startswith(".") for part in f.relative_to(p).parts)))
+            files.extend(
+                sorted(
+                    f
+                    for f in p.rglob("*")
+                    if f.is_file()
+                    and f.suffix in RECORD_SUFFIXES
+                    and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                )
+            )
         elif p.is_file():
             files.append(p)
         else:
@@ -99,21 +106,38 @@ def add_files(
 
 
 def add_records(
-    reg: Registry, records: list[tuple[str, Study | Review]], *, replace: bool = False
+    reg: Registry,
+    records: list[tuple[str, Study | Review]],
+    *,
+    replace: bool = False,
+    with_files: dict[Path, str] | None = None,
 ) -> list[Added]:
     """Write validated records (each with the name of its input, for messages) as registry
     files and update the index, all or nothing. Every entry path (files, guided entry,
-    adjudication) goes through here."""
+    adjudication) goes through here. `with_files` are written in the same commit (e.g. an
+    adjudication log beside the record it explains)."""
     items = (
-        Entry(label, "review" if isinstance(rec, Review) else "study", rec.id, rec,
-              rec.model_dump_json(by_alias=True, exclude_defaults=True), [])
+        Entry(
+            label,
+            "review" if isinstance(rec, Review) else "study",
+            rec.id,
+            rec,
+            rec.model_dump_json(by_alias=True, exclude_defaults=True),
+            [],
+        )
         for label, rec in records
     )
-    return _add(reg, items, replace=replace).added
+    return _add(reg, items, replace=replace, with_files=with_files).added
 
 
-def _add(reg: Registry, items: Iterable[Entry], *, replace: bool = False, skip_invalid: bool = False
-         ) -> AddReport:
+def _add(
+    reg: Registry,
+    items: Iterable[Entry],
+    *,
+    replace: bool = False,
+    skip_invalid: bool = False,
+    with_files: dict[Path, str] | None = None,
+) -> AddReport:
     if not reg.writable:
         raise UserError(
             f"{reg.root}: this registry is read-only (the bundled one?); "
@@ -157,8 +181,10 @@ def _add(reg: Registry, items: Iterable[Entry], *, replace: bool = False, skip_i
             if shard:
                 if target.exists() and str(target) not in staging.shards:
                     if not replace:
-                        msg = (f"a shard named {target.name} is already in the registry; rename the "
-                               "input, or pass --replace to replace the whole shard")
+                        msg = (
+                            f"a shard named {target.name} is already in the registry; rename the "
+                            "input, or pass --replace to replace the whole shard"
+                        )
                         problems.append(Problem(e.file, "", msg))
                         continue
                     for k, f in existing.items():  # the new shard replaces every record of the old
@@ -180,5 +206,7 @@ def _add(reg: Registry, items: Iterable[Entry], *, replace: bool = False, skip_i
                     problems.append(Problem(label, f"included_studies.{i}", msg))
         if problems:
             raise UserError(f"nothing added: {len(problems)} problem(s) in the input", problems)
+        for path, text in (with_files or {}).items():
+            staging.write(path, text)
         staging.commit(reg)
     return AddReport(out, skipped)

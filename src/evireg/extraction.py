@@ -636,15 +636,16 @@ def log_path(reg: Registry, study_id: str) -> Path:
 
 
 def save_adjudication(reg: Registry, study: Study, log: AdjudicationLog) -> tuple[Path, Path, bool]:
-    """Write the study record (through the one entry path) and then the log; the extraction
-    files are not touched. Returns the record path, the log path and whether a record was replaced."""
+    """Write the study record and its log in one commit, through the one entry path; the
+    extraction files are not touched. Returns the record path, the log path and whether a
+    record was replaced."""
     from .entry import add_records
-    from .registry import commit_files, lock
 
-    added = add_records(reg, [(f"adjudicated {study.id}", study)], replace=True)
     target = log_path(reg, study.id)
-    with lock(reg):
-        commit_files(reg, {target: dump_yaml(log.model_dump(mode="json", exclude_unset=True))})
+    log_text = dump_yaml(log.model_dump(mode="json", exclude_unset=True))
+    added = add_records(
+        reg, [(f"adjudicated {study.id}", study)], replace=True, with_files={target: log_text}
+    )
     return added[0].path, target, added[0].replaced
 
 
