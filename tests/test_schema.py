@@ -71,3 +71,36 @@ def test_invalid_fixtures_fail_the_schema(name: str) -> None:
     assert not Draft202012Validator(
         SCHEMAS[kind(data)], format_checker=Draft202012Validator.FORMAT_CHECKER
     ).is_valid(data)
+
+
+def _with_refs(schema: dict[str, Any]) -> Draft202012Validator:
+    """A validator that resolves `study.schema.json` and its siblings from schemas/."""
+    from referencing import Registry, Resource
+
+    resources = [
+        (json.loads(p.read_text())["$id"], Resource.from_contents(json.loads(p.read_text())))
+        for p in (ROOT / "schemas").glob("*.schema.json")
+    ]
+    return Draft202012Validator(
+        schema,
+        registry=Registry().with_resources(resources),
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+EXTRACTIONS = sorted((FIXTURES / "extractions").glob("*/*.yaml"))
+
+
+@pytest.mark.parametrize("path", EXTRACTIONS, ids=lambda p: p.name)
+def test_extraction_fixtures_pass_their_schema(path: Path) -> None:
+    schema = json.loads((ROOT / "schemas" / "extraction.schema.json").read_text())
+    data = as_json(path)
+    assert list(_with_refs(schema).iter_errors(data)) == []
+    broken = {**data, "study": {**data["study"], "arms": "not a list"}}
+    assert not _with_refs(schema).is_valid(broken)  # the $ref reaches into the study record
+
+
+def test_resolution_fixture_passes_its_schema() -> None:
+    schema = json.loads((ROOT / "schemas" / "resolutions.schema.json").read_text())
+    for path in (FIXTURES / "extractions").glob("*resolutions.yaml"):
+        assert list(_with_refs(schema).iter_errors(as_json(path))) == []

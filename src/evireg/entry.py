@@ -30,7 +30,12 @@ rebuilt on demand; never edit it. Record format: the JSON Schemas in `schemas/`.
 
 
 def schema_texts() -> dict[str, str]:
-    return {f"{k}.schema.json": json.dumps(json_schema(k), indent=2) + "\n" for k in ("study", "review")}
+    """Every record file's JSON Schema: study, review, and the double-extraction files."""
+    from .extraction import file_schemas
+
+    schemas = {f"{k}.schema.json": json_schema(k) for k in ("study", "review")}
+    schemas.update(file_schemas())
+    return {name: json.dumps(schema, indent=2) + "\n" for name, schema in schemas.items()}
 
 
 def write_schemas(out: Path) -> list[Path]:

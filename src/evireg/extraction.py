@@ -58,6 +58,29 @@ class ExtractionFile(Record):
     model_config = ConfigDict(populate_by_name=True)
 
 
+def file_schemas() -> dict[str, dict[str, Any]]:
+    """JSON Schemas of the extraction, resolution and adjudication-log files; an extraction's
+    `study` refers to the study schema, so editors check the record inside too."""
+    from .models import SCHEMA_BASE
+
+    out: dict[str, dict[str, Any]] = {}
+    for name, model in (
+        ("extraction", ExtractionFile),
+        ("resolutions", ResolutionFile),
+        ("adjudication", AdjudicationLog),
+    ):
+        schema = model.model_json_schema(by_alias=True, mode="validation")
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["$id"] = SCHEMA_BASE + f"{name}.schema.json"
+        if name == "extraction":
+            schema["properties"]["study"] = {
+                "$ref": "study.schema.json",
+                "description": "a full study record; its id equals the folder name",
+            }
+        out[f"{name}.schema.json"] = schema
+    return out
+
+
 class Resolution(Record):
     """How one disagreement was resolved: a, b (or an extractor's name), or a given value."""
 
