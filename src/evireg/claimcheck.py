@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import product
 
-Z95 = 1.959963984540054
+from .distributions import norm_ppf, norm_two_sided_p
+
+Z95 = norm_ppf(0.975)
 
 
 def decimals(printed: str) -> int:
@@ -60,10 +62,6 @@ def _state(yes: bool, no: bool) -> bool | None:
     return True if yes else (False if no else None)
 
 
-def two_sided_p(z: float) -> float:
-    return math.erfc(abs(z) / math.sqrt(2.0))
-
-
 @dataclass(frozen=True)
 class Consistency:
     se: float | None
@@ -90,7 +88,7 @@ def check_ratio_claim(
         if min(ee, ll, hh) > 0 and hh > ll:
             corners.append(abs(math.log(ee)) / ((math.log(hh) - math.log(ll)) / (2 * Z95)))
     zr = (min(corners), max(corners))
-    ip = two_sided_p(iz)
+    ip = norm_two_sided_p(iz)
     problems: list[str] = []
     ci_sig = hi < 1.0 or lo > 1.0
     if z is not None:
@@ -105,7 +103,7 @@ def check_ratio_claim(
         if pi is None:
             problems.append(f"P {p_text!r} could not be read")
         else:
-            p_range = (two_sided_p(zr[1]), two_sided_p(zr[0]))
+            p_range = (norm_two_sided_p(zr[1]), norm_two_sided_p(zr[0]))
             if pi[1] < p_range[0] - 1e-12 or pi[0] > p_range[1] + 1e-12:
                 problems.append(
                     f"printed {p_text} but the CI implies P between {p_range[0]:.2g} and {p_range[1]:.2g}"

@@ -277,26 +277,33 @@ class Tau2(StrEnum):
     PM = "PM"
 
 
+# The options that make a question (analysis.Question), shared by pool, sensitivity and plot.
+_OUTCOME = typer.Option("--outcome", "-o", help="Outcome id, e.g. live_birth.")
+OutcomeOpt = Annotated[str, _OUTCOME]
+ByOpt = Annotated[str | None, typer.Option("--by", help="Subgroup variable, e.g. rmc_type or design.")]
+StudiesOfOpt = Annotated[str | None, typer.Option("--review", help="Only this review's included studies.")]
+WhereOpt = Annotated[str | None, typer.Option("--where", help="SQL filter on `studies` columns.")]
+MeasureOpt = Annotated[Measure, typer.Option("--measure")]
+MethodOpt = Annotated[Method, typer.Option("--method")]
+ModelOptT = Annotated[ModelOpt, typer.Option("--model")]
+Tau2Opt = Annotated[Tau2, typer.Option("--tau2", help="Between-study variance estimator.")]
+HksjOpt = Annotated[bool, typer.Option("--hksj", help="Hartung-Knapp-Sidik-Jonkman CI.")]
+
+
 @command()
 def pool(
-    outcome: Annotated[
-        str | None, typer.Option("--outcome", "-o", help="Outcome id, e.g. live_birth.")
-    ] = None,
-    by: Annotated[
-        str | None, typer.Option("--by", help="Subgroup variable, e.g. rmc_type or design.")
-    ] = None,
-    review: Annotated[
-        str | None, typer.Option("--review", help="Only this review's included studies.")
-    ] = None,
-    where: Annotated[str | None, typer.Option("--where", help="SQL filter on `studies` columns.")] = None,
+    outcome: Annotated[str | None, _OUTCOME] = None,  # optional: --csv is the other input
+    by: ByOpt = None,
+    review: StudiesOfOpt = None,
+    where: WhereOpt = None,
     csv_file: Annotated[
         Path | None, typer.Option("--csv", help="Pool this CSV instead of the registry.")
     ] = None,
-    measure: Annotated[Measure, typer.Option("--measure")] = Measure.OR,
-    method: Annotated[Method, typer.Option("--method")] = Method.MH,
-    model: Annotated[ModelOpt, typer.Option("--model")] = ModelOpt.fixed,
-    tau2: Annotated[Tau2, typer.Option("--tau2", help="Between-study variance estimator.")] = Tau2.DL,
-    hksj: Annotated[bool, typer.Option("--hksj", help="Hartung-Knapp-Sidik-Jonkman CI.")] = False,
+    measure: MeasureOpt = Measure.OR,
+    method: MethodOpt = Method.MH,
+    model: ModelOptT = ModelOpt.fixed,
+    tau2: Tau2Opt = Tau2.DL,
+    hksj: HksjOpt = False,
     fmt: FormatOpt = Fmt.table,
     registry: RegistryOpt = None,
 ) -> None:
@@ -348,14 +355,14 @@ def export(
 
 @command()
 def sensitivity(
-    outcome: Annotated[str, typer.Option("--outcome", "-o", help="Outcome id, e.g. live_birth.")],
-    by: Annotated[str | None, typer.Option("--by", help="Subgroup variable.")] = None,
-    review: Annotated[str | None, typer.Option("--review", help="Only this review's studies.")] = None,
-    where: Annotated[str | None, typer.Option("--where", help="SQL filter on `studies` columns.")] = None,
-    measure: Annotated[Measure, typer.Option("--measure")] = Measure.OR,
-    method: Annotated[Method, typer.Option("--method")] = Method.MH,
-    model: Annotated[ModelOpt, typer.Option("--model")] = ModelOpt.fixed,
-    tau2: Annotated[Tau2, typer.Option("--tau2")] = Tau2.DL,
+    outcome: OutcomeOpt,
+    by: ByOpt = None,
+    review: StudiesOfOpt = None,
+    where: WhereOpt = None,
+    measure: MeasureOpt = Measure.OR,
+    method: MethodOpt = Method.MH,
+    model: ModelOptT = ModelOpt.fixed,
+    tau2: Tau2Opt = Tau2.DL,
     fmt: FormatOpt = Fmt.table,
     registry: RegistryOpt = None,
 ) -> None:

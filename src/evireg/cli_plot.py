@@ -18,7 +18,21 @@ plot_app = typer.Typer(
     no_args_is_help=True,
 )
 
-from .cli import ModelOpt, RegistryOpt, Tau2, err, handled  # noqa: E402
+from .cli import (  # noqa: E402
+    ByOpt,
+    HksjOpt,
+    MeasureOpt,
+    MethodOpt,
+    ModelOpt,
+    ModelOptT,
+    RegistryOpt,
+    StudiesOfOpt,
+    Tau2,
+    Tau2Opt,
+    WhereOpt,
+    err,
+    handled,
+)
 from .errors import UserError  # noqa: E402
 from .vocab import Measure, Method  # noqa: E402
 
@@ -27,13 +41,9 @@ if TYPE_CHECKING:
 
 FIGURE_SUFFIXES = (".svg", ".png", ".pdf")
 
+# No -o here: it names the output file.
 OutcomeOpt = Annotated[str, typer.Option("--outcome", help="Outcome id, e.g. live_birth.")]
 OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="Figure file: .svg, .png (200 dpi) or .pdf.")]
-ByOpt = Annotated[str | None, typer.Option("--by", help="Subgroup variable, e.g. rmc_type or design.")]
-ReviewOpt = Annotated[str | None, typer.Option("--review", help="Only this review's included studies.")]
-WhereOpt = Annotated[str | None, typer.Option("--where", help="SQL filter on `studies` columns.")]
-MeasureOpt = Annotated[Measure, typer.Option("--measure")]
-MethodOpt = Annotated[Method, typer.Option("--method")]
 TitleOpt = Annotated[str | None, typer.Option("--title", help="A title above the figure.")]
 
 
@@ -89,13 +99,13 @@ def forest(
     outcome: OutcomeOpt,
     output: OutputOpt,
     by: ByOpt = None,
-    review: ReviewOpt = None,
+    review: StudiesOfOpt = None,
     where: WhereOpt = None,
     measure: MeasureOpt = Measure.OR,
     method: MethodOpt = Method.MH,
-    model: Annotated[ModelOpt, typer.Option("--model")] = ModelOpt.fixed,
-    tau2: Annotated[Tau2, typer.Option("--tau2", help="Between-study variance estimator.")] = Tau2.DL,
-    hksj: Annotated[bool, typer.Option("--hksj", help="Hartung-Knapp-Sidik-Jonkman CI.")] = False,
+    model: ModelOptT = ModelOpt.fixed,
+    tau2: Tau2Opt = Tau2.DL,
+    hksj: HksjOpt = False,
     title: TitleOpt = None,
     labels: Annotated[
         str, typer.Option("--labels", help="Intervention and control column headings.")
@@ -125,7 +135,7 @@ def funnel(
     by: Annotated[
         str | None, typer.Option("--by", help="Mark the studies by this subgroup variable.")
     ] = None,
-    review: ReviewOpt = None,
+    review: StudiesOfOpt = None,
     where: WhereOpt = None,
     measure: MeasureOpt = Measure.OR,
     method: MethodOpt = Method.MH,
