@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from statsmodels.stats.contingency_tables import StratifiedTable
 
-from evireg.analysis import Question, answer, answer_from_csv
 from evireg.errors import UserError
 from evireg.pooling import SubgroupResult
-from evireg.registry import Registry, content_hash
+from evireg.registry.files import Registry, content_hash
+from evireg.review.analysis import Question, answer, answer_from_csv
 
 from .conftest import copy_registry
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from evireg.audit import audit
-from evireg.claimcheck import check_ratio_claim, matches_printed, p_interval
-from evireg.cli import app
-from evireg.registry import Registry
+from evireg.cli.app import app
+from evireg.registry.files import Registry
+from evireg.review.audit import audit
+from evireg.review.claimcheck import check_ratio_claim, matches_printed, p_interval
 
 from .conftest import copy_registry
 

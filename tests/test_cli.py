@@ -12,7 +12,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from evireg.cli import app
+from evireg.cli.app import app
 
 from .conftest import FIXTURES, REGISTRY, ROOT
 

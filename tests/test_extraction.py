@@ -10,10 +10,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-import evireg.cli
-import evireg.cli_extract  # registers compare and adjudicate (until cli.py imports it itself)
-from evireg.entry import init_registry
-from evireg.extraction import (
+import evireg.cli.app
+import evireg.cli.extract  # registers compare and adjudicate (until cli.py imports it itself)
+from evireg.extraction.core import (
     compare_extractions,
     extraction_problems,
     flatten,
@@ -21,9 +20,10 @@ from evireg.extraction import (
     study_extractions,
     unflatten,
 )
-from evireg.models import Study
-from evireg.query import run_query
-from evireg.registry import Registry, load_file
+from evireg.index.add import init_registry
+from evireg.index.query import run_query
+from evireg.records.models import Study
+from evireg.registry.files import Registry, load_file
 
 from .conftest import FIXTURES
 
@@ -47,7 +47,7 @@ def reg_root(tmp_path: Path) -> Path:
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    r = CliRunner().invoke(evireg.cli.app, list(args), env={"EVIREG_REGISTRY": "", "COLUMNS": "200"})
+    r = CliRunner().invoke(evireg.cli.app.app, list(args), env={"EVIREG_REGISTRY": "", "COLUMNS": "200"})
     return r.exit_code, r.stdout, r.stderr
 
 
@@ -220,7 +220,7 @@ def test_adjudicate_refuses_an_invalid_chosen_value(reg_root: Path, tmp_path: Pa
 
 def test_adjudicate_interactively(reg_root: Path) -> None:
     r = CliRunner().invoke(
-        evireg.cli.app,
+        evireg.cli.app.app,
         ["adjudicate", "smith-2001", "-i", "--adjudicator", "dan", "-r", str(reg_root)],
         input="b\nfull text\na\nabstract\nvalue\n12\nrechecked\n",
         env={"EVIREG_REGISTRY": ""},

@@ -10,13 +10,13 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from evireg.cli import app
-from evireg.entry import Added, init_registry
+from evireg.cli.app import app
+from evireg.cli.guided import propose_id, run_guided
 from evireg.errors import UserError
-from evireg.guided import propose_id, run_guided
-from evireg.models import Study
-from evireg.query import run_query
-from evireg.registry import Registry, load_file
+from evireg.index.add import Added, init_registry
+from evireg.index.query import run_query
+from evireg.records.models import Study
+from evireg.registry.files import Registry, load_file
 
 INTERRUPT = "\x03"  # a scripted Ctrl-C: reading it raises KeyboardInterrupt
 

@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from evireg.cli import app
+from evireg.cli.app import app
 from evireg.errors import UserError
-from evireg.loading import validate_paths
-from evireg.registry import Registry, lock, validate_data
-from evireg.store import connect_readonly, db_path
+from evireg.index.store import connect_readonly, db_path
+from evireg.registry.files import Registry, lock, validate_data
+from evireg.registry.loading import validate_paths
 
 from .conftest import FIXTURES
 
@@ -196,7 +196,7 @@ def test_sigkill_during_add_and_build_never_corrupts(fixture_registry: Path, tmp
 
 
 def test_a_crash_after_the_journal_is_rolled_forward(fixture_registry: Path) -> None:
-    from evireg.registry import JOURNAL, _stage
+    from evireg.registry.files import JOURNAL, _stage
 
     reg = Registry(fixture_registry)
     target = fixture_registry / "studies" / "journal-2020.yaml"
@@ -210,7 +210,7 @@ def test_a_crash_after_the_journal_is_rolled_forward(fixture_registry: Path) -> 
 
 
 def test_a_crash_before_the_journal_leaves_nothing(fixture_registry: Path) -> None:
-    from evireg.registry import _stage
+    from evireg.registry.files import _stage
 
     reg = Registry(fixture_registry)
     tmp = _stage(fixture_registry / "studies" / "orphan-2020.yaml", "id: orphan-2020\n")
@@ -269,13 +269,13 @@ def test_query_connection_is_read_only_and_locked(fixture_registry: Path) -> Non
 def test_internal_errors_print_one_line_and_a_hint(
     monkeypatch: pytest.MonkeyPatch, fixture_registry: Path
 ) -> None:
-    import evireg.query
+    import evireg.index.query
 
     def boom(*_a: Any, **_k: Any) -> Any:
         secret = "hunter2"  # a local that must never be shown
         raise RuntimeError(f"boom {len(secret)}")
 
-    monkeypatch.setattr(evireg.query, "run_query", boom)
+    monkeypatch.setattr(evireg.index.query, "run_query", boom)
     code, out, err = invoke("query", "select 1", "-r", str(fixture_registry))
     assert code == 1 and out == ""
     assert err.splitlines()[0] == "internal error: RuntimeError: boom 7"

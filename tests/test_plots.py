@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from evireg.cli import app
+from evireg.cli.app import app
 
 from .conftest import REGISTRY
 
@@ -37,8 +37,8 @@ def plot(registry: Path, *args: str) -> tuple[int, str]:
 
 
 def live_birth_studies(registry: Path, **q: str) -> list[str]:
-    from evireg.analysis import Question, answer
-    from evireg.registry import resolve
+    from evireg.registry.files import resolve
+    from evireg.review.analysis import Question, answer
 
     return [i.study for i in answer(resolve(registry), Question("live_birth", **q)).inputs]
 
@@ -119,8 +119,8 @@ def test_funnel_reports_egger(registry: Path, tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("mpl")
 def test_not_estimable_and_off_scale_studies(tmp_path: Path) -> None:
-    from evireg.analysis import Question, answer_from_csv
-    from evireg.plots import forest_figure, save
+    from evireg.plots.figures import forest_figure, save
+    from evireg.review.analysis import Question, answer_from_csv
 
     csv = tmp_path / "t.csv"
     csv.write_text(
@@ -167,9 +167,9 @@ def test_missing_matplotlib_says_how_to_install(
         assert NOT_INSTALLED in " ".join(err.split()) and "Traceback" not in err
     assert not out.exists()
 
-    from evireg.analysis import Answer, Question
     from evireg.errors import UserError
-    from evireg.plots import forest_figure
+    from evireg.plots.figures import forest_figure
+    from evireg.review.analysis import Answer, Question
 
     with pytest.raises(UserError, match="matplotlib is not installed"):
         forest_figure(Answer(Question("live_birth"), None, [], [], None))
@@ -182,8 +182,8 @@ def test_plot_help_shows_the_extra() -> None:
 
 def test_cli_startup_does_not_import_matplotlib() -> None:
     code = (
-        "import sys, evireg.cli, evireg.cli_plot; "
-        "heavy = [m for m in ('matplotlib', 'numpy', 'duckdb', 'evireg.plots') if m in sys.modules]; "
+        "import sys, evireg.cli.app, evireg.cli.plot; "
+        "heavy = [m for m in ('matplotlib', 'numpy', 'duckdb', 'evireg.plots.figures') if m in sys.modules]; "
         "assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from evireg.errors import UserError
-from evireg.query import parse_params, run_query
-from evireg.registry import Registry
+from evireg.index.query import parse_params, run_query
+from evireg.registry.files import Registry
 
 REFUSED = {
     "create": "create table x (a int)",

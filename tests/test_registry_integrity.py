@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from evireg.query import run_query
-from evireg.registry import Registry
+from evireg.index.query import run_query
+from evireg.registry.files import Registry
 
 from .conftest import REGISTRY
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from evireg.cli import app
-from evireg.registry import Registry
-from evireg.render_pool import axis_range, forest_bar
-from evireg.report import build_report
+from evireg.cli.app import app
+from evireg.registry.files import Registry
+from evireg.render.pool import axis_range, forest_bar
+from evireg.review.report import build_report
 
 from .conftest import FIXTURES, copy_registry
 from .test_pooling import TOP_KEYS

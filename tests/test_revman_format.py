@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evireg.revman_format import (
+from evireg.render.revman_format import (
     fmt_chi2,
     fmt_ci,
     fmt_estimate_ci,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from evireg.registry import load_file, to_yaml
-from evireg.yamlio import parse_text
+from evireg.records.yamlio import parse_text
+from evireg.registry.files import load_file, to_yaml
 
 from .conftest import FIXTURES, REGISTRY
 

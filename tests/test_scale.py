@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from evireg import loading
-from evireg.cli import app
-from evireg.entry import add_files, init_registry
+from evireg.cli.app import app
+from evireg.index.add import add_files, init_registry
+from evireg.index.query import run_query
 from evireg.pooling import pool
-from evireg.query import run_query
-from evireg.registry import Registry
+from evireg.registry import loading
+from evireg.registry.files import Registry
 
 from .conftest import ROOT
 
@@ -178,7 +178,7 @@ def test_datapackage_export(bulk_registry: Path, tmp_path: Path) -> None:
 
 def test_importing_the_cli_loads_no_heavy_module() -> None:
     code = (
-        "import sys, evireg.cli; "
+        "import sys, evireg.cli.app; "
         "print([m for m in ('scipy', 'numpy', 'duckdb', 'matplotlib', 'pydantic') if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -187,7 +187,7 @@ def test_importing_the_cli_loads_no_heavy_module() -> None:
 
 def test_report_does_not_import_scipy() -> None:
     code = (
-        "import sys; from typer.testing import CliRunner; from evireg.cli import app; "
+        "import sys; from typer.testing import CliRunner; from evireg.cli.app import app; "
         "r = CliRunner().invoke(app, ['report']); assert r.exit_code == 0, r.output; "
         "print('scipy' in sys.modules)"
     )

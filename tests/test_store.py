@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from evireg.query import list_views, run_query
-from evireg.registry import Registry, content_hash
-from evireg.store import build, db_path, ensure
+from evireg.index.query import list_views, run_query
+from evireg.index.store import build, db_path, ensure
+from evireg.registry.files import Registry, content_hash
 
 from .conftest import FIXTURES
 

@@ -80,7 +80,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import distributions as dist
+from evireg import distributions as dist
 
 __all__ = [
     "MEASURES",

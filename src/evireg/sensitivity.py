@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from evireg import distributions as dist
 from evireg.pooling import (
     PoolResult,
     normalise_options,
@@ -29,8 +30,6 @@ from evireg.pooling import (
     study_tables,
     validate_tables,
 )
-
-from . import distributions as dist
 
 __all__ = [
     "CumulativeStep",

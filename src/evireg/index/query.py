@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from .errors import UserError
-from .registry import Registry
-from .store import QueryResult, connect_readonly, fetch, view_columns
+from evireg.errors import UserError
+from evireg.index.store import QueryResult, connect_readonly, fetch, view_columns
+from evireg.registry.files import Registry
 
 READ_STATEMENTS = {"SELECT", "EXPLAIN"}  # DESCRIBE, SHOW, SUMMARIZE and WITH parse as SELECT
 DEFAULT_MAX_ROWS = 10_000

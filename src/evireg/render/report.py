@@ -9,14 +9,14 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from . import revman_format as rf
-from .analysis import Answer
-from .render_pool import fmt_est, rich_table
-from .render_pool import markdown as pool_markdown
+from evireg.render import revman_format as rf
+from evireg.render.pool import fmt_est, rich_table
+from evireg.render.pool import markdown as pool_markdown
+from evireg.review.analysis import Answer
 
 if TYPE_CHECKING:
-    from .audit import AuditReport, ClaimAudit, Recomputed
-    from .report import Line, Report, Section, Sensitivity
+    from evireg.review.audit import AuditReport, ClaimAudit, Recomputed
+    from evireg.review.report import Line, Report, Section, Sensitivity
 
 VERDICT_STYLE = {"reproduced": "green", "differs": "red", "not_recomputable": "yellow"}
 

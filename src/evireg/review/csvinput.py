@@ -6,8 +6,8 @@ import csv
 import hashlib
 from pathlib import Path
 
-from .analysis import Input
-from .errors import Problem, UserError
+from evireg.errors import Problem, UserError
+from evireg.review.analysis import Input
 
 REQUIRED = ("study", "events_treat", "total_treat", "events_ctrl", "total_ctrl")
 COUNTS = REQUIRED[1:]

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Problem, UserError
-from .loading import Entry, entries
-from .models import Review, Study, json_schema
-from .registry import (
+from evireg.errors import Problem, UserError
+from evireg.index.store import incremental_update
+from evireg.records.models import Review, Study, json_schema
+from evireg.registry.files import (
     RECORD_SUFFIXES,
     Registry,
     Staging,
@@ -19,7 +19,7 @@ from .registry import (
     write_files_atomically,
     yaml_from_json,
 )
-from .store import incremental_update
+from evireg.registry.loading import Entry, entries
 
 README_STUB = """# Evidence registry
 
@@ -31,7 +31,7 @@ rebuilt on demand; never edit it. Record format: the JSON Schemas in `schemas/`.
 
 def schema_texts() -> dict[str, str]:
     """Every record file's JSON Schema: study, review, and the double-extraction files."""
-    from .extraction import file_schemas
+    from evireg.extraction.core import file_schemas
 
     schemas = {f"{k}.schema.json": json_schema(k) for k in ("study", "review")}
     schemas.update(file_schemas())

@@ -17,16 +17,16 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from .errors import Problem, UserError
-from .models import Review, Study
-from .registry import (
+from evireg.errors import Problem, UserError
+from evireg.records.models import Review, Study
+from evireg.records.yamlio import ParseError, decode
+from evireg.registry.files import (
     KIND_DIRS,
     Registry,
     load_file,
     record_files,
     validate_data,
 )
-from .yamlio import ParseError, decode
 
 PARALLEL_FROM = 2000  # records; below this a process pool costs more than it saves
 CHUNK = 1000
@@ -212,7 +212,7 @@ def validate_paths(paths: Sequence[Path]) -> ValidationReport:
             files += len(record_files(reg))
             records += loaded.records
             problems.extend(loaded.problems)
-            from .extraction import extraction_problems
+            from evireg.extraction.core import extraction_problems
 
             problems.extend(extraction_problems(reg))
         elif path.is_file():

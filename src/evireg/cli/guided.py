@@ -21,10 +21,9 @@ from rich.prompt import Confirm, IntPrompt, Prompt
 from rich.table import Table
 from rich.text import Text, TextType
 
-from .entry import Added, add_records
-from .errors import UserError
-from .loading import load_registry
-from .models import (
+from evireg.errors import UserError
+from evireg.index.add import Added, add_records
+from evireg.records.models import (
     Arm,
     ArmResult,
     Count,
@@ -44,9 +43,10 @@ from .models import (
     Study,
     Year,
 )
-from .models import Text as LongText
-from .registry import Registry, record_files, validate_data
-from .vocab import Blinding, ControlType, DesignKind, Outcome, RmcType, Role, SourceKind, Timing
+from evireg.records.models import Text as LongText
+from evireg.records.vocab import Blinding, ControlType, DesignKind, Outcome, RmcType, Role, SourceKind, Timing
+from evireg.registry.files import Registry, record_files, validate_data
+from evireg.registry.loading import load_registry
 
 T = TypeVar("T")
 

@@ -20,9 +20,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import Problem, UserError
-from .models import MODELS, Review, Study, id_from_filename, review_errors, study_errors
-from .yamlio import Parsed, ParseError, decode, dump_yaml, parse_text
+from evireg.errors import Problem, UserError
+from evireg.records.models import MODELS, Review, Study, id_from_filename, review_errors, study_errors
+from evireg.records.yamlio import Parsed, ParseError, decode, dump_yaml, parse_text
 
 ENV_VAR = "EVIREG_REGISTRY"
 RECORD_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")  # .jsonl: many studies, one per line
@@ -64,7 +64,7 @@ def bundled_root() -> Path:
     packaged = Path(str(resources.files("evireg"))) / "bundled" / "registry"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "registry"
+    return Path(__file__).resolve().parents[3] / "registry"
 
 
 def resolve(path: str | os.PathLike[str] | None = None) -> Registry:

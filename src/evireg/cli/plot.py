@@ -1,6 +1,6 @@
 """`evireg plot ...`: figures (forest, funnel). Registered on the main app by cli.py.
 
-matplotlib (and evireg.plots, numpy, duckdb) are imported inside the commands so that `evireg --help`
+matplotlib (and evireg.plots.figures, numpy, duckdb) are imported inside the commands so that `evireg --help`
 stays fast and works without the `plots` extra.
 """
 
@@ -18,7 +18,7 @@ plot_app = typer.Typer(
     no_args_is_help=True,
 )
 
-from .cli import (  # noqa: E402
+from evireg.cli.app import (  # noqa: E402
     ByOpt,
     HksjOpt,
     MeasureOpt,
@@ -33,11 +33,11 @@ from .cli import (  # noqa: E402
     err,
     handled,
 )
-from .errors import UserError  # noqa: E402
-from .vocab import Measure, Method  # noqa: E402
+from evireg.errors import UserError  # noqa: E402
+from evireg.records.vocab import Measure, Method  # noqa: E402
 
 if TYPE_CHECKING:
-    from .analysis import Answer
+    from evireg.review.analysis import Answer
 
 FIGURE_SUFFIXES = (".svg", ".png", ".pdf")
 
@@ -76,8 +76,8 @@ def _answer(
     tau2: Tau2 = Tau2.DL,
     hksj: bool = False,
 ) -> Answer:
-    from .analysis import Question, answer
-    from .registry import resolve
+    from evireg.registry.files import resolve
+    from evireg.review.analysis import Question, answer
 
     if method is Method.Peto and measure is not Measure.OR:
         raise UserError("--method Peto pools odds ratios only; use --measure OR")
@@ -118,7 +118,7 @@ def forest(
     """A RevMan-style forest plot of one outcome (subgroups with --by)."""
     _check_output(output)
     arms, sides = _pair("--labels", labels), _pair("--favours", favours)
-    from .plots import forest_figure, require_matplotlib, save
+    from evireg.plots.figures import forest_figure, require_matplotlib, save
 
     require_matplotlib()  # before the (slower) analysis
 
@@ -144,7 +144,7 @@ def funnel(
 ) -> None:
     """A funnel plot of one outcome around its fixed-effect estimate, with Egger's test."""
     _check_output(output)
-    from .plots import funnel_figure, require_matplotlib, save
+    from evireg.plots.figures import funnel_figure, require_matplotlib, save
 
     require_matplotlib()
 

@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from .vocab import (
+from evireg.records.vocab import (
     Blinding,
     ControlType,
     DesignKind,

@@ -17,8 +17,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from .errors import UserError
-from .vocab import Measure, Method
+from evireg.errors import UserError
+from evireg.records.vocab import Measure, Method
 
 app = typer.Typer(
     name="evireg",
@@ -96,7 +96,7 @@ FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Output format.")
 
 
 def _registry(path: Path | None) -> Any:
-    from .registry import resolve
+    from evireg.registry.files import resolve
 
     return resolve(path)
 
@@ -131,7 +131,7 @@ def root(
     if debug:
         _state["debug"] = True
     if version:
-        from . import __version__
+        from evireg import __version__
 
         out.print(f"evireg {__version__}")
         raise typer.Exit(0)
@@ -140,7 +140,7 @@ def root(
 @command()
 def init(path: Annotated[Path, typer.Argument(help="Folder for the new registry.")]) -> None:
     """Start an empty registry: studies/, reviews/, schemas/, a README and a .gitignore."""
-    from .entry import init_registry
+    from evireg.index.add import init_registry
 
     reg = init_registry(path)
     err.print(
@@ -168,12 +168,12 @@ def add(
 
     Without files, in a terminal (or with --interactive), walks through a new study field by field.
     """
-    from .entry import add_files
+    from evireg.index.add import add_files
 
     if not files:
         if not (interactive or sys.stdin.isatty()):
             raise UserError("give one or more files to add, or --interactive for guided entry")
-        from .guided import run_guided
+        from evireg.cli.guided import run_guided
 
         added = run_guided(_registry(registry), replace=replace)
     else:
@@ -196,7 +196,7 @@ def validate(
     registry: RegistryOpt = None,
 ) -> None:
     """Check records; print every problem as `file:line: field.path: message`."""
-    from .loading import validate_paths
+    from evireg.registry.loading import validate_paths
 
     targets = paths or [_registry(registry).root]
     report = validate_paths(targets)
@@ -210,7 +210,7 @@ def validate(
 @command()
 def build(registry: RegistryOpt = None) -> None:
     """Recreate the DuckDB index from the registry files."""
-    from .store import build as build_index
+    from evireg.index.store import build as build_index
 
     info = build_index(_registry(registry))
     err.print(f"built {info.path}: {info.studies} studies, {info.reviews} review(s)", markup=False)
@@ -228,8 +228,8 @@ def query(
     registry: RegistryOpt = None,
 ) -> None:
     """Run read-only SQL over the registry views (see `evireg views`)."""
-    from .query import parse_params, run_query
-    from .render import tabular
+    from evireg.index.query import parse_params, run_query
+    from evireg.render.tables import tabular
 
     res = run_query(_registry(registry), sql, parse_params(param or []), max_rows=max_rows, timeout_s=timeout)
     emit(tabular(fmt.value, res.columns, res.rows))
@@ -240,8 +240,8 @@ def query(
 @command()
 def views(fmt: FormatOpt = Fmt.table, registry: RegistryOpt = None) -> None:
     """List the SQL views and their columns."""
-    from .query import list_views
-    from .render import tabular
+    from evireg.index.query import list_views
+    from evireg.render.tables import tabular
 
     rows = [(v, c, t) for v, cols in list_views(_registry(registry)).items() for c, t in cols]
     emit(tabular(fmt.value, ["view", "column", "type"], rows))
@@ -253,7 +253,7 @@ def schema(
     kind: Annotated[str, typer.Option("--kind", help="study or review (when printing).")] = "study",
 ) -> None:
     """Print a record JSON Schema, or write both to --out (e.g. schemas/)."""
-    from .entry import schema_texts, write_schemas
+    from evireg.index.add import schema_texts, write_schemas
 
     if out_dir is None:
         texts = schema_texts()
@@ -311,7 +311,7 @@ def pool(
 
     CSV columns: study,events_treat,total_treat,events_ctrl,total_ctrl[,subgroup].
     """
-    from .analysis import Question, answer, answer_from_csv
+    from evireg.review.analysis import Question, answer, answer_from_csv
 
     if (outcome is None) == (csv_file is None):
         raise UserError("give either --outcome (pool the registry) or --csv FILE")
@@ -326,7 +326,7 @@ def pool(
 
 
 def emit_answer(ans: Any, fmt: Fmt, title: str) -> None:
-    from . import render_pool as rp
+    from evireg.render import pool as rp
 
     if fmt is Fmt.json:
         emit(rp.json_text(ans))
@@ -345,7 +345,7 @@ def export(
     registry: RegistryOpt = None,
 ) -> None:
     """Write every view as Parquet or CSV files, or a Frictionless data package."""
-    from .store import export_views
+    from evireg.index.store import export_views
 
     res = export_views(_registry(registry), out_dir, fmt)
     err.print(
@@ -367,9 +367,9 @@ def sensitivity(
     registry: RegistryOpt = None,
 ) -> None:
     """Leave-one-out, cumulative (by year), filters by design, the other model, and Egger's test."""
-    from . import render_report as rr
-    from .analysis import Question
-    from .report import sensitivity_report
+    from evireg.render import report as rr
+    from evireg.review.analysis import Question
+    from evireg.review.report import sensitivity_report
 
     q = Question(outcome, by, measure.value, method.value, model.value, tau2.value, False, where, review)
     main, sens = sensitivity_report(_registry(registry), q)
@@ -389,8 +389,8 @@ ReviewOpt = Annotated[str | None, typer.Option("--review", help="Review id (defa
 @command()
 def report(review: ReviewOpt = None, fmt: FormatOpt = Fmt.table, registry: RegistryOpt = None) -> None:
     """Each analysis of a review as RevMan lays it out, with sources, sensitivity and leave-one-out."""
-    from . import render_report as rr
-    from .report import build_report
+    from evireg.render import report as rr
+    from evireg.review.report import build_report
 
     rep = build_report(_registry(registry), review)
     emit_document(
@@ -412,8 +412,8 @@ def audit(
     registry: RegistryOpt = None,
 ) -> None:
     """Hold a review's published claims against the registry and against themselves."""
-    from . import render_report as rr
-    from .audit import audit as run_audit
+    from evireg.render import report as rr
+    from evireg.review.audit import audit as run_audit
 
     res = run_audit(_registry(registry), review)
     emit_document(
@@ -426,21 +426,3 @@ def audit(
     if strict and not res.clean:
         err.print("audit: not every claim is reproduced and self-consistent (--strict)", markup=False)
         raise typer.Exit(1)
-
-
-def _register_subcommands() -> None:
-    from . import cli_extract  # noqa: F401  (registers compare and adjudicate)
-    from .cli_plot import plot_app
-
-    app.add_typer(plot_app, name="plot")
-
-
-_register_subcommands()
-
-
-def main() -> None:
-    app(prog_name="evireg")
-
-
-if __name__ == "__main__":
-    main()

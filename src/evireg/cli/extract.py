@@ -1,6 +1,6 @@
 """`evireg compare` and `evireg adjudicate`: double data extraction. Registered by cli.py.
 
-The work is done by evireg.extraction (imported inside the commands, with pydantic and the
+The work is done by evireg.extraction.core (imported inside the commands, with pydantic and the
 models, so that `evireg --help` stays fast); this module parses options and renders.
 """
 
@@ -15,11 +15,11 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from .cli import Fmt, FormatOpt, RegistryOpt, app, emit, err, handled
-from .errors import UserError
+from evireg.cli.app import Fmt, FormatOpt, RegistryOpt, app, emit, err, handled
+from evireg.errors import UserError
 
 if TYPE_CHECKING:
-    from .extraction import Comparison, FieldComparison, Resolution
+    from evireg.extraction.core import Comparison, FieldComparison, Resolution
 
 ExtractorOpt = Annotated[
     list[str] | None,
@@ -44,7 +44,7 @@ def _summary(c: Comparison) -> str:
 
 
 def _rows(fields: list[FieldComparison]) -> list[tuple[str, str, str, str, str, str]]:
-    from .extraction import show
+    from evireg.extraction.core import show
 
     return [
         (
@@ -75,7 +75,7 @@ def _rich(c: Comparison, fields: list[FieldComparison]) -> Table:
 
 
 def _json(c: Comparison, fields: list[FieldComparison]) -> str:
-    from .render import plain
+    from evireg.render.tables import plain
 
     doc: dict[str, Any] = {
         "study_id": c.study_id,
@@ -122,8 +122,8 @@ def compare(
     registry: RegistryOpt = None,
 ) -> None:
     """Field-level agreement of two extractions of one study, values and provenance side by side."""
-    from .extraction import compare_extractions, load_extraction, pick_pair, study_extractions
-    from .registry import resolve
+    from evireg.extraction.core import compare_extractions, load_extraction, pick_pair, study_extractions
+    from evireg.registry.files import resolve
 
     if len(targets) == 1:
         a, b = pick_pair(study_extractions(resolve(registry), targets[0]), extractor)
@@ -147,13 +147,13 @@ def compare(
     if fmt is Fmt.json:
         emit(_json(c, fields))
     elif fmt is Fmt.csv:
-        from .render import to_csv
+        from evireg.render.tables import to_csv
 
         cols = ["field_path", "value_a", "value_b", "agree", "provenance_a", "provenance_b"]
         emit(to_csv(cols, _rows(fields)))
         err.print(f"A = {a.extractor}, B = {b.extractor}. {_summary(c)}", markup=False, highlight=False)
     elif fmt is Fmt.markdown:
-        from .render import to_markdown
+        from evireg.render.tables import to_markdown
 
         cols = ["field", f"A: {a.extractor}", f"B: {b.extractor}", "agree", "provenance A", "provenance B"]
         emit(to_markdown(cols, _rows(fields)) + f"\n{_summary(c)}\n")
@@ -164,8 +164,8 @@ def compare(
 
 def _prompt(c: Comparison, have: dict[str, Resolution]) -> dict[str, Resolution]:
     """Ask for each disagreement the resolution file does not settle."""
-    from .extraction import Resolution, show
-    from .yamlio import ParseError, parse_text
+    from evireg.extraction.core import Resolution, show
+    from evireg.records.yamlio import ParseError, parse_text
 
     out = dict(have)
     for f in c.disagreements:
@@ -215,7 +215,7 @@ def adjudicate(
     registry: RegistryOpt = None,
 ) -> None:
     """Resolve each disagreement, write the study record and an adjudication log; keep both extractions."""
-    from .extraction import (
+    from evireg.extraction.core import (
         RESOLUTIONS_NAME,
         ResolutionFile,
         adjudication_log,
@@ -226,8 +226,8 @@ def adjudicate(
         save_adjudication,
         study_extractions,
     )
-    from .extraction import adjudicate as adjudicate_study
-    from .registry import resolve
+    from evireg.extraction.core import adjudicate as adjudicate_study
+    from evireg.registry.files import resolve
 
     reg = resolve(registry)
     if not reg.writable:

@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import yaml
 from pydantic import ConfigDict, Field, StringConstraints, ValidationError
 
-from .errors import Problem, UserError
-from .models import Record, ShortText, Slug, Study, Text
-from .registry import Registry, extraction_files, validate_data
-from .yamlio import Parsed, ParseError, decode, dump_yaml, parse_text
+from evireg.errors import Problem, UserError
+from evireg.records.models import Record, ShortText, Slug, Study, Text
+from evireg.records.yamlio import Parsed, ParseError, decode, dump_yaml, parse_text
+from evireg.registry.files import Registry, extraction_files, validate_data
 
 if TYPE_CHECKING:
     import duckdb
@@ -61,7 +61,7 @@ class ExtractionFile(Record):
 def file_schemas() -> dict[str, dict[str, Any]]:
     """JSON Schemas of the extraction, resolution and adjudication-log files; an extraction's
     `study` refers to the study schema, so editors check the record inside too."""
-    from .models import SCHEMA_BASE
+    from evireg.records.models import SCHEMA_BASE
 
     out: dict[str, dict[str, Any]] = {}
     for name, model in (
@@ -662,7 +662,7 @@ def save_adjudication(reg: Registry, study: Study, log: AdjudicationLog) -> tupl
     """Write the study record and its log in one commit, through the one entry path; the
     extraction files are not touched. Returns the record path, the log path and whether a
     record was replaced."""
-    from .entry import add_records
+    from evireg.index.add import add_records
 
     target = log_path(reg, study.id)
     log_text = dump_yaml(log.model_dump(mode="json", exclude_unset=True))
@@ -690,7 +690,7 @@ def build_tables(con: duckdb.DuckDBPyConnection, reg: Registry) -> None:
     Invalid extraction files are skipped here (`evireg validate` reports them), so that one bad
     file does not take the whole index, and with it `evireg query`, down.
     """
-    from .store import insert_columns, sql_text
+    from evireg.index.store import insert_columns, sql_text
 
     con.execute(sql_text("extractions.sql"))
     found = scan(reg)

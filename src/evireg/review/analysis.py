@@ -13,15 +13,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from .errors import UserError
-from .query import check_read_only
-from .registry import Registry
-from .store import connect_readonly, records, sql_text
+from evireg.errors import UserError
+from evireg.index.query import check_read_only
+from evireg.index.store import connect_readonly, records, sql_text
+from evireg.registry.files import Registry
 
 if TYPE_CHECKING:
     import duckdb
 
-    from .pooling import PoolResult, SubgroupResult
+    from evireg.pooling import PoolResult, SubgroupResult
 
 RMC_ORDER = ("primary", "secondary")
 ENROLMENT = {
@@ -92,12 +92,12 @@ class Answer:
 
     @property
     def overall(self) -> PoolResult | None:
-        from .pooling import SubgroupResult
+        from evireg.pooling import SubgroupResult
 
         return self.result.overall if isinstance(self.result, SubgroupResult) else self.result
 
     def to_dict(self) -> dict[str, Any]:
-        from .pooling import SubgroupResult
+        from evireg.pooling import SubgroupResult
 
         q = self.question
         if self.result is None:
@@ -271,7 +271,7 @@ def default_review(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def pool_inputs(inputs: Sequence[Input], q: Question) -> PoolResult | SubgroupResult | None:
-    from . import pooling
+    from evireg import pooling
 
     if not inputs:
         return None
@@ -319,7 +319,7 @@ def variant(q: Question, **changes: Any) -> Question:
 
 def answer_from_csv(path: Any, q: Question) -> Answer:
     """Pool a CSV of 2x2 rows (see csvinput); the provenance is the file's hash and row numbers."""
-    from .csvinput import read_tables
+    from evireg.review.csvinput import read_tables
 
     inputs, digest = read_tables(path)
     if q.by is None and any(i.subgroup for i in inputs):

@@ -19,11 +19,11 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from .errors import UserError
-from .loading import Entry, Loaded, load_registry, require_valid
-from .models import Review, Study
-from .registry import Registry, content_hash, lock
+from evireg import __version__
+from evireg.errors import UserError
+from evireg.records.models import Review, Study
+from evireg.registry.files import Registry, content_hash, lock
+from evireg.registry.loading import Entry, Loaded, load_registry, require_valid
 
 if TYPE_CHECKING:
     import duckdb
@@ -253,7 +253,7 @@ def _set_meta(con: duckdb.DuckDBPyConnection, registry_hash: str) -> None:
 
 def _extra_tables(con: duckdb.DuckDBPyConnection, reg: Registry) -> None:
     """Tables from files beside the records (double extractions), if the module is present."""
-    from . import extraction
+    from evireg.extraction import core as extraction
 
     extraction.build_tables(con, reg)
 

@@ -6,16 +6,16 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .analysis import Answer, Question, answer_with, default_review, stated_method
-from .claimcheck import Consistency, check_ratio_claim, matches_printed, p_interval
-from .errors import UserError
-from .registry import Registry
-from .store import connect_readonly, records, sql_text
+from evireg.errors import UserError
+from evireg.index.store import connect_readonly, records, sql_text
+from evireg.registry.files import Registry
+from evireg.review.analysis import Answer, Question, answer_with, default_review, stated_method
+from evireg.review.claimcheck import Consistency, check_ratio_claim, matches_printed, p_interval
 
 if TYPE_CHECKING:
     import duckdb
 
-    from .pooling import PoolResult
+    from evireg.pooling import PoolResult
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class AuditReport:
 
 
 def _pick(ans: Answer, subgroup: str | None) -> PoolResult | None:
-    from .pooling import SubgroupResult
+    from evireg.pooling import SubgroupResult
 
     r = ans.result
     if r is None:

@@ -6,16 +6,16 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from .analysis import Answer, Question, answer_with, default_review, stated_method
-from .errors import UserError
-from .registry import Registry
-from .store import connect_readonly, records, sql_text
+from evireg.errors import UserError
+from evireg.index.store import connect_readonly, records, sql_text
+from evireg.registry.files import Registry
+from evireg.review.analysis import Answer, Question, answer_with, default_review, stated_method
 
 if TYPE_CHECKING:
     import duckdb
 
-    from .pooling import PoolResult
-    from .sensitivity import EggerResult
+    from evireg.pooling import PoolResult
+    from evireg.sensitivity import EggerResult
 
 SENSITIVITY_FILTERS = (
     ("Randomised studies only", "randomised"),
@@ -119,7 +119,7 @@ class Sensitivity:
 
 
 def sensitivity_with(con: duckdb.DuckDBPyConnection, q: Question, main: Answer) -> Sensitivity:
-    from . import sensitivity
+    from evireg import sensitivity
 
     other = "random" if q.model == "fixed" else "fixed"
     lines = [

@@ -1,6 +1,6 @@
 """Publication figures of a pooled answer: a RevMan-style forest plot and a funnel plot.
 
-Pure library code: an :class:`~evireg.analysis.Answer` in, a matplotlib ``Figure`` out; :func:`save`
+Pure library code: an :class:`~evireg.review.analysis.Answer` in, a matplotlib ``Figure`` out; :func:`save`
 writes it.  matplotlib is an optional dependency (the ``plots`` extra) and is imported only when a
 figure is drawn.  Figures are built on a bare ``Figure`` with an Agg canvas, never through pyplot,
 so drawing one changes no global backend or state of the caller.
@@ -21,17 +21,24 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import revman_format as rf
-from .errors import UserError
-from .render_pool import MEASURE_NAMES, difference_text, fmt_est, heterogeneity_text, overall_text, rf_method
+from evireg.errors import UserError
+from evireg.render import revman_format as rf
+from evireg.render.pool import (
+    MEASURE_NAMES,
+    difference_text,
+    fmt_est,
+    heterogeneity_text,
+    overall_text,
+    rf_method,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
 
-    from .analysis import Answer
-    from .pooling import PoolResult
+    from evireg.pooling import PoolResult
+    from evireg.review.analysis import Answer
 
 __all__ = ["forest_figure", "funnel_figure", "require_matplotlib", "save"]
 
@@ -214,7 +221,7 @@ def _total_rows(label: str, res: PoolResult) -> list[_Row]:
 
 
 def _forest_rows(answer: Answer) -> list[_Row]:
-    from .pooling import SubgroupResult
+    from evireg.pooling import SubgroupResult
 
     r = answer.result
     if r is None:
@@ -580,8 +587,8 @@ def funnel_figure(answer: Answer, title: str | None = None) -> Figure:
 
 def _fixed_estimate(answer: Answer) -> float:
     """The pooled fixed-effect estimate (analysis scale) of all the answer's studies."""
-    from .analysis import pool_inputs
-    from .pooling import PoolResult
+    from evireg.pooling import PoolResult
+    from evireg.review.analysis import pool_inputs
 
     q = answer.question
     if q.model == "fixed" and not q.hksj and answer.overall is not None:
@@ -592,7 +599,7 @@ def _fixed_estimate(answer: Answer) -> float:
 
 
 def _egger_caption(answer: Answer) -> str:
-    from .sensitivity import egger_test
+    from evireg.sensitivity import egger_test
 
     ins = answer.inputs
     eg = egger_test(
