@@ -20,7 +20,8 @@ def runner() -> CliRunner:
 @pytest.fixture
 def fixture_registry(tmp_path: Path) -> Iterator[Path]:
     """A fresh registry holding the valid synthetic fixtures (two studies, one review)."""
-    from evireg.index.add import add_files, init_registry
+    from evireg.index.add import add_files
+    from evireg.registry.layout import init_registry
 
     root = tmp_path / "reg"
     reg = init_registry(root)

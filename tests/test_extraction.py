@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import evireg.cli.app
 import evireg.cli.extract  # registers compare and adjudicate (until cli.py imports it itself)
-from evireg.extraction.core import (
+from evireg.extraction import (
     compare_extractions,
     extraction_problems,
     flatten,
@@ -20,10 +20,10 @@ from evireg.extraction.core import (
     study_extractions,
     unflatten,
 )
-from evireg.index.add import init_registry
 from evireg.index.query import run_query
 from evireg.records.models import Study
 from evireg.registry.files import Registry, load_file
+from evireg.registry.layout import init_registry
 
 from .conftest import FIXTURES
 

@@ -13,10 +13,11 @@ from typer.testing import CliRunner
 from evireg.cli.app import app
 from evireg.cli.guided import propose_id, run_guided
 from evireg.errors import UserError
-from evireg.index.add import Added, init_registry
+from evireg.index.add import Added
 from evireg.index.query import run_query
 from evireg.records.models import Study
 from evireg.registry.files import Registry, load_file
+from evireg.registry.layout import init_registry
 
 INTERRUPT = "\x03"  # a scripted Ctrl-C: reading it raises KeyboardInterrupt
 

@@ -38,7 +38,8 @@ def plot(registry: Path, *args: str) -> tuple[int, str]:
 
 def live_birth_studies(registry: Path, **q: str) -> list[str]:
     from evireg.registry.files import resolve
-    from evireg.review.analysis import Question, answer
+    from evireg.review.analysis import answer
+    from evireg.review.question import Question
 
     return [i.study for i in answer(resolve(registry), Question("live_birth", **q)).inputs]
 
@@ -120,7 +121,8 @@ def test_funnel_reports_egger(registry: Path, tmp_path: Path) -> None:
 @pytest.mark.usefixtures("mpl")
 def test_not_estimable_and_off_scale_studies(tmp_path: Path) -> None:
     from evireg.plots.figures import forest_figure, save
-    from evireg.review.analysis import Question, answer_from_csv
+    from evireg.review.analysis import answer_from_csv
+    from evireg.review.question import Question
 
     csv = tmp_path / "t.csv"
     csv.write_text(
@@ -169,7 +171,7 @@ def test_missing_matplotlib_says_how_to_install(
 
     from evireg.errors import UserError
     from evireg.plots.figures import forest_figure
-    from evireg.review.analysis import Answer, Question
+    from evireg.review.question import Answer, Question
 
     with pytest.raises(UserError, match="matplotlib is not installed"):
         forest_figure(Answer(Question("live_birth"), None, [], [], None))

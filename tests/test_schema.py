@@ -10,7 +10,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from evireg.index.add import schema_texts
+from evireg.records.schemas import schema_texts
 
 from .conftest import FIXTURES, REGISTRY, ROOT
 

@@ -140,7 +140,7 @@ def root(
 @command()
 def init(path: Annotated[Path, typer.Argument(help="Folder for the new registry.")]) -> None:
     """Start an empty registry: studies/, reviews/, schemas/, a README and a .gitignore."""
-    from evireg.index.add import init_registry
+    from evireg.registry.layout import init_registry
 
     reg = init_registry(path)
     err.print(
@@ -253,7 +253,8 @@ def schema(
     kind: Annotated[str, typer.Option("--kind", help="study or review (when printing).")] = "study",
 ) -> None:
     """Print a record JSON Schema, or write both to --out (e.g. schemas/)."""
-    from evireg.index.add import schema_texts, write_schemas
+    from evireg.records.schemas import schema_texts
+    from evireg.registry.layout import write_schemas
 
     if out_dir is None:
         texts = schema_texts()
@@ -311,7 +312,8 @@ def pool(
 
     CSV columns: study,events_treat,total_treat,events_ctrl,total_ctrl[,subgroup].
     """
-    from evireg.review.analysis import Question, answer, answer_from_csv
+    from evireg.review.analysis import answer, answer_from_csv
+    from evireg.review.question import Question
 
     if (outcome is None) == (csv_file is None):
         raise UserError("give either --outcome (pool the registry) or --csv FILE")
@@ -368,7 +370,7 @@ def sensitivity(
 ) -> None:
     """Leave-one-out, cumulative (by year), filters by design, the other model, and Egger's test."""
     from evireg.render import report as rr
-    from evireg.review.analysis import Question
+    from evireg.review.question import Question
     from evireg.review.report import sensitivity_report
 
     q = Question(outcome, by, measure.value, method.value, model.value, tau2.value, False, where, review)

@@ -1,6 +1,6 @@
 """`evireg compare` and `evireg adjudicate`: double data extraction. Registered by cli.py.
 
-The work is done by evireg.extraction.core (imported inside the commands, with pydantic and the
+The work is done by evireg.extraction (imported inside the commands, with pydantic and the
 models, so that `evireg --help` stays fast); this module parses options and renders.
 """
 
@@ -19,7 +19,7 @@ from evireg.cli.app import Fmt, FormatOpt, RegistryOpt, app, emit, err, handled
 from evireg.errors import UserError
 
 if TYPE_CHECKING:
-    from evireg.extraction.core import Comparison, FieldComparison, Resolution
+    from evireg.extraction import Comparison, FieldComparison, Resolution
 
 ExtractorOpt = Annotated[
     list[str] | None,
@@ -44,7 +44,7 @@ def _summary(c: Comparison) -> str:
 
 
 def _rows(fields: list[FieldComparison]) -> list[tuple[str, str, str, str, str, str]]:
-    from evireg.extraction.core import show
+    from evireg.extraction import show
 
     return [
         (
@@ -122,7 +122,7 @@ def compare(
     registry: RegistryOpt = None,
 ) -> None:
     """Field-level agreement of two extractions of one study, values and provenance side by side."""
-    from evireg.extraction.core import compare_extractions, load_extraction, pick_pair, study_extractions
+    from evireg.extraction import compare_extractions, load_extraction, pick_pair, study_extractions
     from evireg.registry.files import resolve
 
     if len(targets) == 1:
@@ -164,7 +164,7 @@ def compare(
 
 def _prompt(c: Comparison, have: dict[str, Resolution]) -> dict[str, Resolution]:
     """Ask for each disagreement the resolution file does not settle."""
-    from evireg.extraction.core import Resolution, show
+    from evireg.extraction import Resolution, show
     from evireg.records.yamlio import ParseError, parse_text
 
     out = dict(have)
@@ -215,7 +215,7 @@ def adjudicate(
     registry: RegistryOpt = None,
 ) -> None:
     """Resolve each disagreement, write the study record and an adjudication log; keep both extractions."""
-    from evireg.extraction.core import (
+    from evireg.extraction import (
         RESOLUTIONS_NAME,
         ResolutionFile,
         adjudication_log,
@@ -226,7 +226,7 @@ def adjudicate(
         save_adjudication,
         study_extractions,
     )
-    from evireg.extraction.core import adjudicate as adjudicate_study
+    from evireg.extraction import adjudicate as adjudicate_study
     from evireg.registry.files import resolve
 
     reg = resolve(registry)

@@ -37,7 +37,7 @@ from evireg.errors import UserError  # noqa: E402
 from evireg.records.vocab import Measure, Method  # noqa: E402
 
 if TYPE_CHECKING:
-    from evireg.review.analysis import Answer
+    from evireg.review.question import Answer
 
 FIGURE_SUFFIXES = (".svg", ".png", ".pdf")
 
@@ -77,7 +77,8 @@ def _answer(
     hksj: bool = False,
 ) -> Answer:
     from evireg.registry.files import resolve
-    from evireg.review.analysis import Question, answer
+    from evireg.review.analysis import answer
+    from evireg.review.question import Question
 
     if method is Method.Peto and measure is not Measure.OR:
         raise UserError("--method Peto pools odds ratios only; use --measure OR")

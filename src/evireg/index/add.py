@@ -2,62 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from evireg.errors import Problem, UserError
 from evireg.index.store import incremental_update
-from evireg.records.models import Review, Study, json_schema
+from evireg.records.models import Review, Study
 from evireg.registry.files import (
     RECORD_SUFFIXES,
     Registry,
     Staging,
     lock,
     schema_ref,
-    write_files_atomically,
     yaml_from_json,
 )
 from evireg.registry.loading import Entry, entries
-
-README_STUB = """# Evidence registry
-
-One YAML file per study in `studies/` and per review in `reviews/`, validated by evireg
-(`evireg validate --registry .`). The DuckDB index in `.evireg/` is derived from the files and
-rebuilt on demand; never edit it. Record format: the JSON Schemas in `schemas/`.
-"""
-
-
-def schema_texts() -> dict[str, str]:
-    """Every record file's JSON Schema: study, review, and the double-extraction files."""
-    from evireg.extraction.core import file_schemas
-
-    schemas = {f"{k}.schema.json": json_schema(k) for k in ("study", "review")}
-    schemas.update(file_schemas())
-    return {name: json.dumps(schema, indent=2) + "\n" for name, schema in schemas.items()}
-
-
-def write_schemas(out: Path) -> list[Path]:
-    files = {out / name: text for name, text in schema_texts().items()}
-    write_files_atomically(files)
-    return sorted(files)
-
-
-def init_registry(path: Path) -> Registry:
-    if (path / "studies").exists() or (path / "reviews").exists():
-        raise UserError(f"{path}: already holds a registry; nothing changed")
-    if path.exists() and not path.is_dir():
-        raise UserError(f"{path}: exists and is not a folder")
-    files = {
-        path / "README.md": README_STUB,
-        path / ".gitignore": ".evireg/\n",
-        path / "studies" / ".gitkeep": "",
-        path / "reviews" / ".gitkeep": "",
-    }
-    files.update({path / "schemas" / n: t for n, t in schema_texts().items()})
-    write_files_atomically(files)
-    return Registry(path)
 
 
 @dataclass(frozen=True)

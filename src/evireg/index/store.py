@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from evireg import __version__
 from evireg.errors import UserError
+from evireg.index.providers import table_providers
 from evireg.records.models import Review, Study
 from evireg.registry.files import Registry, content_hash, lock
 from evireg.registry.loading import Entry, Loaded, load_registry, require_valid
@@ -252,10 +253,9 @@ def _set_meta(con: duckdb.DuckDBPyConnection, registry_hash: str) -> None:
 
 
 def _extra_tables(con: duckdb.DuckDBPyConnection, reg: Registry) -> None:
-    """Tables from files beside the records (double extractions), if the module is present."""
-    from evireg.extraction import core as extraction
-
-    extraction.build_tables(con, reg)
+    """Tables from files beside the records (double extractions), added by their providers."""
+    for provide in table_providers():
+        provide(con, reg)
 
 
 def _stored_hash(path: Path) -> str | None:

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from matplotlib.font_manager import FontProperties
 
     from evireg.pooling import PoolResult
-    from evireg.review.analysis import Answer
+    from evireg.review.question import Answer
 
 __all__ = ["forest_figure", "funnel_figure", "require_matplotlib", "save"]
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from evireg.errors import Problem, UserError
 from evireg.records.models import Review, Study
 from evireg.records.yamlio import ParseError, decode
+from evireg.registry.extractions import extraction_problems
 from evireg.registry.files import (
     KIND_DIRS,
     Registry,
@@ -212,8 +213,6 @@ def validate_paths(paths: Sequence[Path]) -> ValidationReport:
             files += len(record_files(reg))
             records += loaded.records
             problems.extend(loaded.problems)
-            from evireg.extraction.core import extraction_problems
-
             problems.extend(extraction_problems(reg))
         elif path.is_file():
             files += 1

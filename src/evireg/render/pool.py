@@ -21,7 +21,7 @@ from evireg.render import revman_format as rf
 
 if TYPE_CHECKING:
     from evireg.pooling import PoolResult
-    from evireg.review.analysis import Answer, Input
+    from evireg.review.question import Answer, Input
 
 MEASURE_NAMES = {"OR": "Odds Ratio", "RR": "Risk Ratio", "RD": "Risk Difference"}
 METHOD_NAMES = {"MH": "M-H", "IV": "IV", "Peto": "Peto"}

@@ -12,7 +12,7 @@ from rich.text import Text
 from evireg.render import revman_format as rf
 from evireg.render.pool import fmt_est, rich_table
 from evireg.render.pool import markdown as pool_markdown
-from evireg.review.analysis import Answer
+from evireg.review.question import Answer
 
 if TYPE_CHECKING:
     from evireg.review.audit import AuditReport, ClaimAudit, Recomputed

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from evireg.errors import UserError
 from evireg.index.query import check_read_only
 from evireg.index.store import connect_readonly, records, sql_text
 from evireg.registry.files import Registry
+from evireg.review.csvinput import read_tables
+from evireg.review.question import Answer, Input, NoData, Question
 
 if TYPE_CHECKING:
     import duckdb
@@ -29,114 +31,6 @@ ENROLMENT = {
     "unknown": "RMC type of the women enrolled unknown; ",
     "other_condition": "enrolled women with another condition, not RMC; ",
 }
-
-
-@dataclass(frozen=True)
-class Question:
-    outcome: str
-    by: str | None = None
-    measure: str = "OR"
-    method: str = "MH"
-    model: str = "fixed"
-    tau2_method: str = "DL"
-    hksj: bool = False
-    where: str | None = None
-    review: str | None = None
-
-
-@dataclass(frozen=True)
-class Input:
-    """One contributing 2x2 and where each of its numbers was read."""
-
-    study: str
-    subgroup: str | None
-    events_treat: int
-    total_treat: int
-    events_ctrl: int
-    total_ctrl: int
-    source_id: str
-    locator: str
-    derivation: str | None
-    source_kind: str | None = None
-    pmid: str | None = None
-    doi: str | None = None
-    url: str | None = None
-    citation: str | None = None
-    note: str | None = None
-    year: int | None = None
-
-    def source(self) -> dict[str, Any]:
-        return {
-            k: v
-            for k, v in asdict(self).items()
-            if k
-            in {"source_id", "locator", "derivation", "source_kind", "pmid", "doi", "url", "citation", "note"}
-        }
-
-
-@dataclass(frozen=True)
-class NoData:
-    study: str
-    subgroup: str | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class Answer:
-    question: Question
-    registry_hash: str | None
-    inputs: list[Input]
-    no_data: list[NoData]
-    result: PoolResult | SubgroupResult | None
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def overall(self) -> PoolResult | None:
-        from evireg.pooling import SubgroupResult
-
-        return self.result.overall if isinstance(self.result, SubgroupResult) else self.result
-
-    def to_dict(self) -> dict[str, Any]:
-        from evireg.pooling import SubgroupResult
-
-        q = self.question
-        if self.result is None:
-            out: dict[str, Any] = {
-                "measure": q.measure,
-                "method": q.method,
-                "model": q.model,
-                "k": 0,
-                "estimate": None,
-                "ci_low": None,
-                "ci_high": None,
-                "log_estimate": None,
-                "se": None,
-                "z": None,
-                "p": None,
-                "heterogeneity": None,
-                "prediction_interval": None,
-                "studies": [],
-                "subgroups": [],
-                "subgroup_difference": None,
-            }
-        else:
-            out = self.result.to_dict()
-        by_label = {(i.study, i.subgroup): i for i in self.inputs}
-        groups = (
-            [(None, out)]
-            if not isinstance(self.result, SubgroupResult)
-            else [(None, out)] + [(sg["name"], sg) for sg in out["subgroups"]]
-        )
-        for name, block in groups:
-            names = [i.subgroup for i in self.inputs] if name is None else [name] * len(block["studies"])
-            for s, sg in zip(block["studies"], names, strict=False):
-                inp = by_label.get((s["study"], sg))
-                s["source"] = inp.source() if inp else None
-        out["question"] = asdict(q)
-        out["no_data"] = [asdict(n) for n in self.no_data]
-        out["notes"] = [*out.get("notes", []), *self.notes]
-        out["provenance"] = {"registry_hash": self.registry_hash, "inputs": [asdict(i) for i in self.inputs]}
-        return out
 
 
 def _scope(con: duckdb.DuckDBPyConnection, q: Question) -> list[dict[str, Any]]:
@@ -319,8 +213,6 @@ def variant(q: Question, **changes: Any) -> Question:
 
 def answer_from_csv(path: Any, q: Question) -> Answer:
     """Pool a CSV of 2x2 rows (see csvinput); the provenance is the file's hash and row numbers."""
-    from evireg.review.csvinput import read_tables
-
     inputs, digest = read_tables(path)
     if q.by is None and any(i.subgroup for i in inputs):
         q = replace(q, by="subgroup")

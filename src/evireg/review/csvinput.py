@@ -7,7 +7,7 @@ import hashlib
 from pathlib import Path
 
 from evireg.errors import Problem, UserError
-from evireg.review.analysis import Input
+from evireg.review.question import Input
 
 REQUIRED = ("study", "events_treat", "total_treat", "events_ctrl", "total_ctrl")
 COUNTS = REQUIRED[1:]
