@@ -75,6 +75,63 @@ class Answer:
 
         return self.result.overall if isinstance(self.result, SubgroupResult) else self.result
 
+    # The pooled numbers of the whole analysis, so that `answer.estimate` reads as it does in
+    # the JSON; NaN when no study could be pooled.
+    def _overall_value(self, name: str) -> float:
+        res = self.overall
+        return float("nan") if res is None else float(getattr(res, name))
+
+    @property
+    def estimate(self) -> float:
+        return self._overall_value("estimate")
+
+    @property
+    def ci_low(self) -> float:
+        return self._overall_value("ci_low")
+
+    @property
+    def ci_high(self) -> float:
+        return self._overall_value("ci_high")
+
+    @property
+    def se(self) -> float:
+        return self._overall_value("se")
+
+    @property
+    def z(self) -> float:
+        return self._overall_value("z")
+
+    @property
+    def p(self) -> float:
+        return self._overall_value("p")
+
+    @property
+    def k(self) -> int:
+        return 0 if self.overall is None else int(self.overall.k)
+
+    @property
+    def subgroups(self) -> list[tuple[str, PoolResult]]:
+        """(name, result) per subgroup; empty without `by`."""
+        from evireg.pooling import SubgroupResult
+
+        return list(self.result.subgroups) if isinstance(self.result, SubgroupResult) else []
+
+    def to_frame(self) -> Any:
+        """One row per study and subgroup (pandas DataFrame): its effect, CI, weight, input
+        counts and the source and locator of its numbers."""
+        import pandas as pd
+
+        d = self.to_dict()
+        blocks = [(sg["name"], sg["studies"]) for sg in d["subgroups"]] or [(None, d["studies"])]
+        rows = []
+        for name, studies in blocks:
+            for s in studies:
+                src = s.get("source") or {}
+                row = {k: v for k, v in s.items() if k != "source"}
+                rows.append({"subgroup": name, **row, "source_id": src.get("source_id"),
+                             "locator": src.get("locator")})
+        return pd.DataFrame(rows)
+
     def to_dict(self) -> dict[str, Any]:
         from evireg.pooling import SubgroupResult
 
