@@ -17,15 +17,23 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-@pytest.fixture
-def fixture_registry(tmp_path: Path) -> Iterator[Path]:
-    """A fresh registry holding the valid synthetic fixtures (two studies, one review)."""
+@pytest.fixture(scope="session")
+def _fixture_registry_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The valid fixtures filed once per session through the real `add` path; tests get copies."""
     from evireg.index.add import add_files
     from evireg.registry.layout import init_registry
 
+    root = tmp_path_factory.mktemp("template") / "reg"
+    add_files(init_registry(root), sorted((FIXTURES / "valid").iterdir()))
+    return root
+
+
+@pytest.fixture
+def fixture_registry(tmp_path: Path, _fixture_registry_template: Path) -> Iterator[Path]:
+    """A fresh registry holding the valid synthetic fixtures (two studies, one review): a copy of
+    the session's template files; its index is built on first use, from the copy's own files."""
     root = tmp_path / "reg"
-    reg = init_registry(root)
-    add_files(reg, sorted((FIXTURES / "valid").iterdir()))
+    shutil.copytree(_fixture_registry_template, root, symlinks=True, ignore=shutil.ignore_patterns(".evireg"))
     yield root
 
 

@@ -131,7 +131,7 @@ def root(
     if debug:
         _state["debug"] = True
     if version:
-        from evireg import __version__
+        from evireg._version import __version__
 
         out.print(f"evireg {__version__}")
         raise typer.Exit(0)

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evireg import __version__
+from evireg._version import __version__
 from evireg.errors import UserError
 from evireg.index.providers import table_providers
 from evireg.records.models import Review, Study
