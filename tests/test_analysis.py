@@ -11,8 +11,8 @@ from statsmodels.stats.contingency_tables import StratifiedTable
 
 from evireg.analysis import Question, answer, answer_from_csv
 from evireg.errors import UserError
-from evireg.pooling import SubgroupResult
 from evireg.registry import Registry, content_hash
+from evireg.stats import SubgroupResult
 
 from .conftest import copy_registry
 

@@ -9,7 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import special
 
-from evireg import distributions as d
+from evireg.stats import distributions as d
 
 REL = 1e-11
 

@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 from evireg import loading
 from evireg.cli import app
 from evireg.entry import add_files, init_registry
-from evireg.pooling import pool
 from evireg.query import run_query
 from evireg.registry import Registry
+from evireg.stats import pool
 
 from .conftest import ROOT
 

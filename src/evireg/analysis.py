@@ -21,7 +21,7 @@ from .store import connect_readonly, records, sql_text
 if TYPE_CHECKING:
     import duckdb
 
-    from .pooling import PoolResult, SubgroupResult
+    from evireg.stats import PoolResult, SubgroupResult
 
 RMC_ORDER = ("primary", "secondary")
 ENROLMENT = {
@@ -92,12 +92,12 @@ class Answer:
 
     @property
     def overall(self) -> PoolResult | None:
-        from .pooling import SubgroupResult
+        from evireg.stats import SubgroupResult
 
         return self.result.overall if isinstance(self.result, SubgroupResult) else self.result
 
     def to_dict(self) -> dict[str, Any]:
-        from .pooling import SubgroupResult
+        from evireg.stats import SubgroupResult
 
         q = self.question
         if self.result is None:
@@ -271,7 +271,7 @@ def default_review(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def pool_inputs(inputs: Sequence[Input], q: Question) -> PoolResult | SubgroupResult | None:
-    from . import pooling
+    from evireg import stats
 
     if not inputs:
         return None
@@ -291,8 +291,8 @@ def pool_inputs(inputs: Sequence[Input], q: Question) -> PoolResult | SubgroupRe
     }
     try:
         if q.by is None:
-            return pooling.pool(*cols, **opts)
-        return pooling.pool_subgroups(*cols, [i.subgroup for i in inputs], **opts)
+            return stats.pool(*cols, **opts)
+        return stats.pool_subgroups(*cols, [i.subgroup for i in inputs], **opts)
     except ValueError as e:
         raise UserError(f"cannot pool: {e}") from None
 

@@ -15,7 +15,7 @@ from .store import connect_readonly, records, sql_text
 if TYPE_CHECKING:
     import duckdb
 
-    from .pooling import PoolResult
+    from evireg.stats import PoolResult
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class AuditReport:
 
 
 def _pick(ans: Answer, subgroup: str | None) -> PoolResult | None:
-    from .pooling import SubgroupResult
+    from evireg.stats import SubgroupResult
 
     r = ans.result
     if r is None:

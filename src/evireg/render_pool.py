@@ -20,8 +20,9 @@ from rich.text import Text
 from . import revman_format as rf
 
 if TYPE_CHECKING:
+    from evireg.stats import PoolResult
+
     from .analysis import Answer, Input
-    from .pooling import PoolResult
 
 MEASURE_NAMES = {"OR": "Odds Ratio", "RR": "Risk Ratio", "RD": "Risk Difference"}
 METHOD_NAMES = {"MH": "M-H", "IV": "IV", "Peto": "Peto"}
@@ -49,7 +50,7 @@ def overall_text(res: PoolResult) -> str:
 
 
 def difference_text(answer: Answer) -> str | None:
-    from .pooling import SubgroupResult
+    from evireg.stats import SubgroupResult
 
     r = answer.result
     if not isinstance(r, SubgroupResult):
@@ -167,7 +168,7 @@ def _total_row(label: str, res: PoolResult) -> dict[str, Any]:
 
 def layout(answer: Answer) -> list[dict[str, Any]]:
     """RevMan's row order: subgroup heading, its studies, subtotal; then the total."""
-    from .pooling import SubgroupResult
+    from evireg.stats import SubgroupResult
 
     r = answer.result
     notes = footnote_numbers(answer)

@@ -14,8 +14,7 @@ from .store import connect_readonly, records, sql_text
 if TYPE_CHECKING:
     import duckdb
 
-    from .pooling import PoolResult
-    from .sensitivity import EggerResult
+    from evireg.stats import EggerResult, PoolResult
 
 SENSITIVITY_FILTERS = (
     ("Randomised studies only", "randomised"),
@@ -119,7 +118,7 @@ class Sensitivity:
 
 
 def sensitivity_with(con: duckdb.DuckDBPyConnection, q: Question, main: Answer) -> Sensitivity:
-    from . import sensitivity
+    from evireg.stats import sensitivity
 
     other = "random" if q.model == "fixed" else "fixed"
     lines = [
