@@ -2,15 +2,15 @@
 
 * :data:`SCALAR` evaluates them one number at a time with Python's ``math`` (the C library) and
   the pure-Python distributions of :mod:`.distributions`.  Single analyses use it: importing
-  scipy would cost a third of ``evireg report``'s start-up, and their numbers stay exactly
-  what they have always been.  numpy's SIMD ``log``, ``exp`` and ``x**2`` are not the C
-  library's (they differ in the last bit for a fraction of inputs, by CPU), and single-analysis
-  answers are compared byte for byte across releases.
+  scipy would cost a third of ``evireg report``'s start-up, and their answers, compared byte for
+  byte across releases, stay exactly what they were.  numpy's SIMD ``log`` and ``exp`` differ
+  from the C library's in the last bit for a fraction of inputs (which fraction depends on the
+  CPU), and numpy squares exactly where Python's ``x**2`` calls the C library's ``pow``.
 * :func:`vector` uses numpy and scipy's ufuncs (scipy imported when first asked for): the batch
   API, where a Python loop per number would cost more than all the arithmetic.
 
 Both take arrays and return arrays; ``df`` is one number per call because the kernel works on
-groups of analyses with the same number of studies.
+blocks of analyses with the same number of studies.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class ScalarMath:
         return _each(math.exp, x)
 
     def square(self, x: FloatArray) -> FloatArray:
-        return _each(lambda v: v**2, x)
+        return _each(lambda v: v**2, x)  # pow(), not v * v: see the module docstring
 
     def norm_ppf(self, p: float) -> float:
         return dist.norm_ppf(p)

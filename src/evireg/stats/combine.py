@@ -78,33 +78,23 @@ def combine(effects: Effects, opts: Options, m: Math) -> Pooled:
     rows_n, cols_n = inc.shape
     k = inc.sum(axis=1).astype(np.int64)
     out: dict[str, FloatArray] = {}
-    weight: FloatArray | None = None
+    weight = np.full((rows_n, cols_n), np.nan)
     t_df = np.zeros(rows_n, dtype=np.int64)
     fallback = np.zeros(rows_n, dtype=bool)
     z_crit = m.norm_ppf(opts.z_quantile)
     for size in sorted(set(k.tolist()) - {0}):
         rows = np.flatnonzero(k == size)
         every_row = len(rows) == rows_n
-        if every_row and size == cols_n:  # every study of every analysis: nothing to gather
-            # C order matters: numpy sums a contiguous row pairwise, exactly as the 1-D row
-            block = _pool_block(
-                *(np.ascontiguousarray(x) for x in (effects.yi, effects.vi)),
-                None if effects.cells is None else effects.cells.contiguous(),
-                size,
-                opts,
-                m,
-                z_crit,
-            )
-            weight = block.pop("weight")
-        else:
-            # the included columns of each row, in order: nonzero walks the rows one by one
-            cols = np.nonzero(inc[rows])[1].reshape(len(rows), size)
-            at = (rows[:, None], cols)
-            cells = None if effects.cells is None else effects.cells.take(*at)
-            block = _pool_block(effects.yi[at], effects.vi[at], cells, size, opts, m, z_crit)
-            if weight is None:
-                weight = np.full((rows_n, cols_n), np.nan)
-            weight[at] = block.pop("weight")
+        keep = inc if every_row else inc[rows]
+        picked = None if every_row else rows
+        yi, vi = (_gather(x, picked, keep, size) for x in (effects.yi, effects.vi))
+        cells = effects.cells
+        if cells is not None:
+            cells = Cells(*(_gather(x, picked, keep, size) for x in (cells.a, cells.b, cells.c, cells.d)))
+        block = _pool_block(yi, vi, cells, size, opts, m, z_crit)
+        scattered = np.full(keep.shape, np.nan)
+        scattered[keep] = block.pop("weight").ravel()
+        weight[rows] = scattered
         for name, values in block.items():
             if every_row:
                 out[name] = values
@@ -121,10 +111,19 @@ def combine(effects: Effects, opts: Options, m: Math) -> Pooled:
         k=k,
         t_df=t_df,
         df=np.maximum(k - 1, 0),
-        weight=np.full((rows_n, cols_n), np.nan) if weight is None else weight,
+        weight=weight,
         wald_fallback=fallback,
         **out,
     )
+
+
+def _gather(x: FloatArray, rows: IntArray | None, keep: BoolArray, size: int) -> FloatArray:
+    """The included studies of the chosen rows as a dense block, each row's studies in their
+    input order (boolean indexing walks the rows one by one).  The block is a fresh C-ordered
+    array, and that matters: numpy sums a contiguous row pairwise exactly as it sums the same
+    numbers as a 1-D array, so a row's sums are those of its single analysis."""
+    out: FloatArray = (x if rows is None else x[rows])[keep].reshape(keep.shape[0], size)
+    return out
 
 
 def _pool_block(

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .types import BoolArray, FloatArray
+from .types import BoolArray, FloatArray, Int8Array
 
 __all__ = [
     "ABSENT",
@@ -43,9 +43,8 @@ __all__ = [
     "study_tables",
 ]
 
-# per-study status codes
+# per-study status codes (Effects.status)
 ESTIMABLE, EMPTY_ARM, NO_EVENTS, ALL_EVENTS, ABSENT = 0, 1, 2, 3, 4
-StatusArray = np.ndarray[tuple[int, ...], np.dtype[np.int8]]
 
 
 @dataclass(frozen=True)
@@ -57,12 +56,6 @@ class Cells:
     c: FloatArray
     d: FloatArray
 
-    def take(self, rows: np.ndarray, cols: np.ndarray) -> Cells:
-        return Cells(self.a[rows, cols], self.b[rows, cols], self.c[rows, cols], self.d[rows, cols])
-
-    def contiguous(self) -> Cells:
-        return Cells(*(np.ascontiguousarray(x) for x in (self.a, self.b, self.c, self.d)))
-
 
 @dataclass(frozen=True)
 class Effects:
@@ -72,7 +65,7 @@ class Effects:
 
     yi: FloatArray
     vi: FloatArray
-    status: StatusArray
+    status: Int8Array
     corrected: BoolArray
     cells: Cells | None
 

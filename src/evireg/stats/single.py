@@ -29,6 +29,7 @@ __all__ = ["pool", "pool_rows", "pool_tables"]
 
 _NAN = math.nan
 
+# the events and totals of each arm, one entry per study
 Counts = tuple[FloatArray, FloatArray, FloatArray, FloatArray]
 
 
@@ -151,33 +152,8 @@ def _result(
     def at(name: str) -> float:
         return float(getattr(pooled, name)[row])
 
-    common: dict[str, Any] = {
-        "measure": opts.measure,
-        "method": opts.method,
-        "model": opts.model,
-        "tau2_method": opts.tau2_method,
-        "hksj": opts.hksj,
-        "level": opts.level,
-        "studies": studies,
-        "notes": notes,
-    }
-    if k == 0:
+    if k == 0:  # the kernel's row is NaN throughout, df 0
         notes.append("no estimable study: nothing to pool")
-        nan_het = Heterogeneity(q=_NAN, df=0, p=_NAN, i2=_NAN, tau2=_NAN, h=_NAN)
-        return PoolResult(
-            k=0,
-            estimate=_NAN,
-            ci_low=_NAN,
-            ci_high=_NAN,
-            log_estimate=_NAN,
-            se=_NAN,
-            z=_NAN,
-            p=_NAN,
-            heterogeneity=nan_het,
-            prediction_interval=None,
-            t_df=None,
-            **common,
-        )
     if bool(pooled.wald_fallback[row]):
         notes.append("HKSJ needs k >= 2: Wald (normal) interval reported for k = 1")
     if k == 1:
@@ -190,6 +166,12 @@ def _result(
         pi = (_back(opts.ratio, at("pi_low")), _back(opts.ratio, at("pi_high")))
     t_df = int(pooled.t_df[row])
     return PoolResult(
+        measure=opts.measure,
+        method=opts.method,
+        model=opts.model,
+        tau2_method=opts.tau2_method,
+        hksj=opts.hksj,
+        level=opts.level,
         k=k,
         estimate=_back(opts.ratio, at("theta")),
         ci_low=_back(opts.ratio, at("ci_low")),
@@ -200,6 +182,7 @@ def _result(
         p=at("p"),
         heterogeneity=het,
         prediction_interval=pi,
+        studies=studies,
         t_df=t_df or None,
-        **common,
+        notes=notes,
     )
