@@ -82,6 +82,7 @@ class Effects:
     def subsets(self, keep: BoolArray) -> Effects:
         """The analyses of one row's studies selected by each row of ``keep`` (shape ``(r, k)``):
         a batch of ``r`` analyses, the studies outside a subset marked absent."""
+        assert self.yi.shape[0] == 1, "subsets of a single analysis"
         shape = keep.shape
         if shape == self.yi.shape and keep.all():
             return self
