@@ -16,8 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from evireg.pooling import PoolResult, pool
-from evireg.pooling_batch import BatchResult, pool_batch
+from evireg.stats import BatchResult, PoolResult, pool, pool_batch
 
 
 def make_data(m: int, k: int, ragged: bool, seed: int = 20240601) -> tuple[np.ndarray, ...]:

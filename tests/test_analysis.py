@@ -10,10 +10,10 @@ import pytest
 from statsmodels.stats.contingency_tables import StratifiedTable
 
 from evireg.errors import UserError
-from evireg.pooling import SubgroupResult
 from evireg.registry.files import Registry, content_hash
 from evireg.review.analysis import answer, answer_from_csv
 from evireg.review.question import Question
+from evireg.stats import SubgroupResult
 
 from .conftest import copy_registry
 

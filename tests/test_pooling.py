@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 from statsmodels.stats.contingency_tables import StratifiedTable
 
-from evireg.pooling import pool, pool_subgroups
-from evireg.sensitivity import cumulative, egger_test, leave_one_out
+from evireg.stats import cumulative, egger_test, leave_one_out, pool, pool_subgroups
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pooling"
 

@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evireg.pooling import pool
-from evireg.pooling_batch import pool_batch
+from evireg.stats import pool, pool_batch
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pooling"
 NAMES = sorted(p.stem for p in FIXTURES.glob("*.csv"))

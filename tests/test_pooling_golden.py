@@ -20,8 +20,7 @@ from typing import Any
 
 import pytest
 
-from evireg.pooling import PoolResult, pool, pool_subgroups
-from evireg.sensitivity import cumulative, egger_test, leave_one_out
+from evireg.stats import PoolResult, cumulative, egger_test, leave_one_out, pool, pool_subgroups
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"

@@ -9,8 +9,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evireg.pooling import PoolResult, pool
-from evireg.pooling_batch import pool_batch
+from evireg.stats import PoolResult, pool, pool_batch
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

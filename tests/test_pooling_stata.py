@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from evireg.pooling import pool
+from evireg.stats import pool
 
 from .conftest import FIXTURES
 

@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 from evireg.cli.app import app
 from evireg.index.add import add_files
 from evireg.index.query import run_query
-from evireg.pooling import pool
 from evireg.registry import loading
 from evireg.registry.files import Registry
 from evireg.registry.layout import init_registry
+from evireg.stats import pool
 
 from .conftest import ROOT
 

@@ -210,7 +210,7 @@ class Registry:
         self.close()
 
 
-def open(path: PathLike | None = None) -> Registry:  # noqa: A001  (the API reads as evireg.open)
+def open(path: PathLike | None = None) -> Registry:
     """Open a registry folder; ``None`` opens ``$EVIREG_REGISTRY`` or else the bundled registry.
 
     Raises :class:`evireg.RegistryNotFound` when the folder is not a registry.

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import duckdb
 
 DB_NAME = "registry.duckdb"
-FORMAT_VERSION = "6"  # bump when tables.sql or views.sql change, to force a rebuild
+FORMAT_VERSION = "7"  # bump when tables.sql or views.sql change, to force a rebuild
 
 
 def sql_text(name: str) -> str:

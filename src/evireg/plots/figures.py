@@ -37,8 +37,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
 
-    from evireg.pooling import PoolResult
     from evireg.review.question import Answer
+    from evireg.stats import PoolResult
 
 __all__ = ["forest_figure", "funnel_figure", "require_matplotlib", "save"]
 
@@ -221,7 +221,7 @@ def _total_rows(label: str, res: PoolResult) -> list[_Row]:
 
 
 def _forest_rows(answer: Answer) -> list[_Row]:
-    from evireg.pooling import SubgroupResult
+    from evireg.stats import SubgroupResult
 
     r = answer.result
     if r is None:
@@ -587,8 +587,8 @@ def funnel_figure(answer: Answer, title: str | None = None) -> Figure:
 
 def _fixed_estimate(answer: Answer) -> float:
     """The pooled fixed-effect estimate (analysis scale) of all the answer's studies."""
-    from evireg.pooling import PoolResult
     from evireg.review.analysis import pool_inputs
+    from evireg.stats import PoolResult
 
     q = answer.question
     if q.model == "fixed" and not q.hksj and answer.overall is not None:
@@ -599,7 +599,7 @@ def _fixed_estimate(answer: Answer) -> float:
 
 
 def _egger_caption(answer: Answer) -> str:
-    from evireg.sensitivity import egger_test
+    from evireg.stats import egger_test
 
     ins = answer.inputs
     eg = egger_test(

@@ -20,8 +20,8 @@ from rich.text import Text
 from evireg.render import revman_format as rf
 
 if TYPE_CHECKING:
-    from evireg.pooling import PoolResult
     from evireg.review.question import Answer, Input
+    from evireg.stats import PoolResult
 
 MEASURE_NAMES = {"OR": "Odds Ratio", "RR": "Risk Ratio", "RD": "Risk Difference"}
 METHOD_NAMES = {"MH": "M-H", "IV": "IV", "Peto": "Peto"}
@@ -49,7 +49,7 @@ def overall_text(res: PoolResult) -> str:
 
 
 def difference_text(answer: Answer) -> str | None:
-    from evireg.pooling import SubgroupResult
+    from evireg.stats import SubgroupResult
 
     r = answer.result
     if not isinstance(r, SubgroupResult):
@@ -167,7 +167,7 @@ def _total_row(label: str, res: PoolResult) -> dict[str, Any]:
 
 def layout(answer: Answer) -> list[dict[str, Any]]:
     """RevMan's row order: subgroup heading, its studies, subtotal; then the total."""
-    from evireg.pooling import SubgroupResult
+    from evireg.stats import SubgroupResult
 
     r = answer.result
     notes = footnote_numbers(answer)

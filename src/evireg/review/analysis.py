@@ -23,7 +23,7 @@ from evireg.review.question import Answer, Input, NoData, Question
 if TYPE_CHECKING:
     import duckdb
 
-    from evireg.pooling import PoolResult, SubgroupResult
+    from evireg.stats import PoolResult, SubgroupResult
 
 RMC_ORDER = ("primary", "secondary")
 ENROLMENT = {
@@ -165,7 +165,7 @@ def default_review(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def pool_inputs(inputs: Sequence[Input], q: Question) -> PoolResult | SubgroupResult | None:
-    from evireg import pooling
+    from evireg import stats
 
     if not inputs:
         return None
@@ -185,8 +185,8 @@ def pool_inputs(inputs: Sequence[Input], q: Question) -> PoolResult | SubgroupRe
     }
     try:
         if q.by is None:
-            return pooling.pool(*cols, **opts)
-        return pooling.pool_subgroups(*cols, [i.subgroup for i in inputs], **opts)
+            return stats.pool(*cols, **opts)
+        return stats.pool_subgroups(*cols, [i.subgroup for i in inputs], **opts)
     except ValueError as e:
         raise UserError(f"cannot pool: {e}") from None
 

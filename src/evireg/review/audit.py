@@ -16,7 +16,7 @@ from evireg.review.question import Answer, Question
 if TYPE_CHECKING:
     import duckdb
 
-    from evireg.pooling import PoolResult
+    from evireg.stats import PoolResult
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ class AuditReport:
 
 
 def _pick(ans: Answer, subgroup: str | None) -> PoolResult | None:
-    from evireg.pooling import SubgroupResult
+    from evireg.stats import SubgroupResult
 
     r = ans.result
     if r is None:

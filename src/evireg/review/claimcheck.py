@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import product
 
-from evireg.distributions import norm_ppf, norm_two_sided_p
+from evireg.stats.distributions import norm_ppf, norm_two_sided_p
 
 Z95 = norm_ppf(0.975)
 

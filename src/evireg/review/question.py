@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from evireg.pooling import PoolResult, SubgroupResult
+    from evireg.stats import PoolResult, SubgroupResult
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class Answer:
 
     @property
     def overall(self) -> PoolResult | None:
-        from evireg.pooling import SubgroupResult
+        from evireg.stats import SubgroupResult
 
         return self.result.overall if isinstance(self.result, SubgroupResult) else self.result
 
@@ -112,7 +112,7 @@ class Answer:
     @property
     def subgroups(self) -> list[tuple[str, PoolResult]]:
         """(name, result) per subgroup; empty without `by`."""
-        from evireg.pooling import SubgroupResult
+        from evireg.stats import SubgroupResult
 
         return list(self.result.subgroups) if isinstance(self.result, SubgroupResult) else []
 
@@ -133,7 +133,7 @@ class Answer:
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict[str, Any]:
-        from evireg.pooling import SubgroupResult
+        from evireg.stats import SubgroupResult
 
         q = self.question
         if self.result is None:

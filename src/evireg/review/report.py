@@ -15,8 +15,7 @@ from evireg.review.question import Answer, Question
 if TYPE_CHECKING:
     import duckdb
 
-    from evireg.pooling import PoolResult
-    from evireg.sensitivity import EggerResult
+    from evireg.stats import EggerResult, PoolResult
 
 SENSITIVITY_FILTERS = (
     ("Randomised studies only", "randomised"),
@@ -120,7 +119,7 @@ class Sensitivity:
 
 
 def sensitivity_with(con: duckdb.DuckDBPyConnection, q: Question, main: Answer) -> Sensitivity:
-    from evireg import sensitivity
+    from evireg.stats import sensitivity
 
     other = "random" if q.model == "fixed" else "fixed"
     lines = [

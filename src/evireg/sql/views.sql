@@ -109,8 +109,10 @@ GROUP BY study_id, outcome
 HAVING count(*) FILTER (WHERE role = 'intervention') > 0 AND count(*) FILTER (WHERE role = 'control') > 0;
 
 -- Mantel-Haenszel odds ratio per outcome over the whole registry, as RevMan 5 computes it:
--- 0.5 added to every cell of a study with a zero cell, studies with no events (or only events)
--- in both arms left out, Robins-Breslow-Greenland variance of the log odds ratio.
+-- 0.5 added to every cell of a study with a zero cell, studies with an empty arm or with no
+-- events (or only events) in both arms left out, Robins-Breslow-Greenland variance of the log
+-- odds ratio, and Cochran's Q of the studies' log odds ratios around the MH estimate.
+-- tests/test_stats_kernel.py holds every column to evireg.stats.pool.
 CREATE VIEW pooled_mh_or AS
 WITH cells AS (
     SELECT outcome, study_id,
@@ -119,14 +121,15 @@ WITH cells AS (
     FROM study_outcome_2x2
 ), usable AS (
     SELECT * FROM cells
-    WHERE NOT ((a = 0 AND c = 0) OR (b = 0 AND d = 0))
+    WHERE a + b > 0 AND c + d > 0 AND NOT ((a = 0 AND c = 0) OR (b = 0 AND d = 0))
 ), corrected AS (
     SELECT outcome, study_id,
            a + cc AS a, b + cc AS b, c + cc AS c, d + cc AS d
     FROM (SELECT *, CASE WHEN least(a, b, c, d) = 0 THEN 0.5 ELSE 0.0 END AS cc FROM usable)
 ), terms AS (
     SELECT outcome, a * d / (a + b + c + d) AS r, b * c / (a + b + c + d) AS s,
-           (a + d) / (a + b + c + d) AS p, (b + c) / (a + b + c + d) AS q
+           (a + d) / (a + b + c + d) AS p, (b + c) / (a + b + c + d) AS q,
+           ln((a * d) / (b * c)) AS y, 1 / a + 1 / b + 1 / c + 1 / d AS v
     FROM corrected
 ), sums AS (
     SELECT outcome, count(*) AS k, sum(r) AS sr, sum(s) AS ss, sum(p * r) AS spr,
@@ -136,8 +139,12 @@ WITH cells AS (
     SELECT outcome, k, ln(sr / ss) AS log_or,
            sqrt(spr / (2 * sr * sr) + spsqr / (2 * sr * ss) + sqs / (2 * ss * ss)) AS se
     FROM sums WHERE sr > 0 AND ss > 0
+), het AS (
+    SELECT t.outcome, CASE WHEN e.k > 1 THEN sum((t.y - e.log_or) ^ 2 / t.v) ELSE 0.0 END AS q
+    FROM terms t JOIN est e USING (outcome) GROUP BY t.outcome, e.k
 )
 SELECT e.outcome, e.k, n.k_total, exp(e.log_or) AS odds_ratio, exp(e.log_or - 1.959963984540054 * e.se) AS ci_low,
-       exp(e.log_or + 1.959963984540054 * e.se) AS ci_high, e.log_or, e.se, e.log_or / e.se AS z
+       exp(e.log_or + 1.959963984540054 * e.se) AS ci_high, e.log_or, e.se, e.log_or / e.se AS z, h.q
 FROM est e JOIN (SELECT outcome, count(*) AS k_total FROM study_outcome_2x2 GROUP BY outcome) n USING (outcome)
+JOIN het h USING (outcome)
 ORDER BY e.outcome;

@@ -1,117 +1,36 @@
-"""Sensitivity analyses for binary-outcome meta-analysis: leave-one-out, cumulative, Egger.
+"""Sensitivity analyses: leave-one-out, cumulative, Egger's test.
 
-Pure functions over 2x2 counts, built on :mod:`evireg.pooling` (same options, same RevMan 5
-conventions for zero cells and heterogeneity).
+Leave-one-out and cumulative analyses are batches through the kernel (one row per step), with the
+same options and RevMan 5 conventions as :func:`.single.pool`.
 
-* :func:`leave_one_out` re-pools the studies with each study omitted in turn (every input
-  study gets a step, even a non-estimable one, whose omission changes nothing).
+* :func:`leave_one_out` re-pools the studies with each study omitted in turn (every input study
+  gets a step, even a non-estimable one, whose omission changes nothing).
 * :func:`cumulative` adds studies one at a time in a chosen order (Lau et al. 1992).
-* :func:`egger_test` is Egger's regression test for funnel-plot asymmetry (Egger, Davey
-  Smith, Schneider and Minder 1997): ordinary least squares of ``y_i / s_i`` on ``1 / s_i``;
-  the intercept measures asymmetry and is tested with a t statistic on k - 2 degrees of
-  freedom.  ``y_i``/``s_i`` are the per-study analysis-scale estimates and standard errors
-  (log OR / log RR / RD, with RevMan's 0.5 correction; non-estimable studies left out).
+* :func:`egger_test` is Egger's regression test for funnel-plot asymmetry (Egger, Davey Smith,
+  Schneider and Minder 1997): ordinary least squares of ``y_i / s_i`` on ``1 / s_i``; the
+  intercept measures asymmetry and is tested with a t statistic on k - 2 degrees of freedom.
+  ``y_i``/``s_i`` are the per-study analysis-scale estimates and standard errors (log OR / log
+  RR / RD, with RevMan's 0.5 correction; non-estimable studies left out).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from evireg import distributions as dist
-from evireg.pooling import (
-    PoolResult,
-    normalise_options,
-    pool_tables,
-    study_tables,
-    validate_tables,
-)
+from . import distributions as dist
+from .counts import validate_tables
+from .effects import binary_effects
+from .options import normalise_options
+from .results import CumulativeStep, EggerResult, LeaveOneOut
+from .single import pool_rows
 
-__all__ = [
-    "CumulativeStep",
-    "EggerResult",
-    "LeaveOneOut",
-    "cumulative",
-    "egger_test",
-    "leave_one_out",
-]
+__all__ = ["cumulative", "egger_test", "leave_one_out"]
 
-_NAN = float("nan")
-
-
-def _jf(x: float) -> float | None:
-    return float(x) if math.isfinite(x) else None
-
-
-@dataclass(frozen=True)
-class LeaveOneOut:
-    """The analysis with study ``omitted`` (input position ``index``) left out."""
-
-    omitted: str
-    index: int
-    result: PoolResult
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"omitted": self.omitted, "index": self.index, "result": self.result.to_dict()}
-
-
-@dataclass(frozen=True)
-class CumulativeStep:
-    """Step ``step`` (1-based) of a cumulative analysis: study ``added`` (input position
-    ``index``) joined the studies before it; ``result`` pools all of them."""
-
-    step: int
-    added: str
-    index: int
-    result: PoolResult
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "step": self.step,
-            "added": self.added,
-            "index": self.index,
-            "result": self.result.to_dict(),
-        }
-
-
-@dataclass(frozen=True)
-class EggerResult:
-    """Egger's regression test.  When the test cannot be run (k < 3, or all standard errors
-    equal) the numbers are NaN and ``reason`` says why; otherwise ``reason`` is None.
-
-    ``intercept`` is the asymmetry coefficient, ``se`` its standard error, ``t = intercept /
-    se`` with ``df = k - 2`` and ``p`` its two-sided P; ``slope`` estimates the effect
-    adjusted for small-study effects (analysis scale).
-    """
-
-    measure: str
-    k: int
-    intercept: float
-    se: float
-    t: float
-    df: int
-    p: float
-    slope: float
-    slope_se: float
-    reason: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "measure": self.measure,
-            "k": self.k,
-            "intercept": _jf(self.intercept),
-            "se": _jf(self.se),
-            "t": _jf(self.t),
-            "df": self.df,
-            "p": _jf(self.p),
-            "slope": _jf(self.slope),
-            "slope_se": _jf(self.slope_se),
-            "reason": self.reason,
-        }
+_NAN = math.nan
 
 
 def leave_one_out(
@@ -131,15 +50,11 @@ def leave_one_out(
     """One :class:`LeaveOneOut` per input study, in input order."""
     opts = normalise_options(measure, method, model, tau2_method, hksj, level)
     a, n1, c, n2, labs = validate_tables(events_t, total_t, events_c, total_c, labels)
-    out: list[LeaveOneOut] = []
     k = len(a)
-    for i in range(k):
-        keep = np.arange(k) != i
-        res = pool_tables(
-            a[keep], n1[keep], c[keep], n2[keep], [labs[j] for j in range(k) if j != i], opts
-        )
-        out.append(LeaveOneOut(omitted=labs[i], index=i, result=res))
-    return out
+    if k == 0:
+        return []
+    results = pool_rows((a, n1, c, n2), labs, opts, ~np.eye(k, dtype=bool))
+    return [LeaveOneOut(omitted=labs[i], index=i, result=r) for i, r in enumerate(results)]
 
 
 def cumulative(
@@ -176,13 +91,16 @@ def cumulative(
             perm = sorted(range(k), key=lambda i: keys[i])
         except TypeError as exc:
             raise ValueError(f"order keys are not mutually comparable ({exc})") from None
-    out: list[CumulativeStep] = []
-    for step in range(1, k + 1):
-        idx = np.array(perm[:step], dtype=np.intp)
-        res = pool_tables(a[idx], n1[idx], c[idx], n2[idx], [labs[j] for j in idx], opts)
-        j = perm[step - 1]
-        out.append(CumulativeStep(step=step, added=labs[j], index=j, result=res))
-    return out
+    if k == 0:
+        return []
+    # studies in the order they are added, so each step lists and sums them in that order
+    idx = np.array(perm, dtype=np.intp)
+    prefixes = np.tri(k, dtype=bool)
+    results = pool_rows((a[idx], n1[idx], c[idx], n2[idx]), [labs[j] for j in perm], opts, prefixes)
+    return [
+        CumulativeStep(step=step, added=labs[perm[step - 1]], index=perm[step - 1], result=r)
+        for step, r in enumerate(results, start=1)
+    ]
 
 
 def egger_test(
@@ -197,8 +115,9 @@ def egger_test(
     """Egger's regression test on the per-study estimates of ``measure``."""
     opts = normalise_options(measure, "IV", "fixed", "DL", False, 0.95)
     a, n1, c, n2, _ = validate_tables(events_t, total_t, events_c, total_c, labels)
-    t = study_tables(a, n1, c, n2, opts.measure, "IV")
-    yi, vi = t.yi[t.included], t.vi[t.included]
+    eff = binary_effects(a[None, :], n1[None, :], c[None, :], n2[None, :], opts.measure, "IV")
+    inc = eff.included[0]
+    yi, vi = eff.yi[0][inc], eff.vi[0][inc]
     k = len(yi)
 
     def fail(reason: str) -> EggerResult:

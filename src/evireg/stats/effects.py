@@ -1,0 +1,211 @@
+"""Per-study effects and variances, with RevMan 5's rules for zero cells.
+
+Every array has a leading batch axis: shape ``(m, k)`` holds ``m`` analyses of up to ``k``
+studies, and a study that is not part of an analysis (ragged batches, a study left out) has NaN
+counts, status ``ABSENT`` and NaN effects.  The functions are elementwise, so an analysis gets
+the same numbers whatever else shares its batch.
+
+Binary outcomes (``binary_effects``):
+
+* A study with a zero in any of its four cells gets 0.5 added to *every* cell; the corrected
+  table gives its estimate and variance and, for Mantel-Haenszel, enters the MH sums (RevMan 5
+  does this; parity with RevMan is the goal).  Peto needs and uses no correction.
+* No events in either arm, or events for everyone in both arms: not estimable for OR and RR (and
+  Peto), kept with the correction for RD.  No participants in an arm: excluded for every measure.
+* ``yi``/``vi``: log OR, log RR or RD and its variance; for Peto ``(O - E) / V`` and ``1 / V``
+  with the hypergeometric ``V`` (Yusuf et al. 1985).
+
+Other data types (MD, SMD with Hedges' g, generic inverse variance from an estimate and its SE,
+O - E and V for a Peto log hazard ratio) will be further functions returning :class:`Effects`
+without ``cells``: everything downstream except Mantel-Haenszel needs only ``yi`` and ``vi``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .types import BoolArray, FloatArray, Int8Array
+
+__all__ = [
+    "ABSENT",
+    "ALL_EVENTS",
+    "EMPTY_ARM",
+    "ESTIMABLE",
+    "NO_EVENTS",
+    "Cells",
+    "Effects",
+    "StudyTables",
+    "binary_effects",
+    "exclusion_reason",
+    "study_intervals",
+    "study_tables",
+]
+
+# per-study status codes (Effects.status)
+ESTIMABLE, EMPTY_ARM, NO_EVENTS, ALL_EVENTS, ABSENT = 0, 1, 2, 3, 4
+
+
+@dataclass(frozen=True)
+class Cells:
+    """The 2x2 cells used for each study (0.5 added where corrected), shape ``(m, k)``."""
+
+    a: FloatArray
+    b: FloatArray
+    c: FloatArray
+    d: FloatArray
+
+
+@dataclass(frozen=True)
+class Effects:
+    """Per-study analysis-scale estimates ``yi`` and variances ``vi`` (NaN unless estimable),
+    each study's status, whether 0.5 was added to its cells, and the cells themselves when the
+    data are 2x2 tables."""
+
+    yi: FloatArray
+    vi: FloatArray
+    status: Int8Array
+    corrected: BoolArray
+    cells: Cells | None
+
+    @property
+    def included(self) -> BoolArray:
+        out: BoolArray = self.status == ESTIMABLE
+        return out
+
+    @property
+    def present(self) -> BoolArray:
+        out: BoolArray = self.status != ABSENT
+        return out
+
+    def subsets(self, keep: BoolArray) -> Effects:
+        """The analyses of one row's studies selected by each row of ``keep`` (shape ``(r, k)``):
+        a batch of ``r`` analyses, the studies outside a subset marked absent."""
+        assert self.yi.shape[0] == 1, "subsets of a single analysis"
+        shape = keep.shape
+        if shape == self.yi.shape and keep.all():
+            return self
+        cells = self.cells
+        if cells is not None:
+            cells = Cells(*(np.broadcast_to(x, shape) for x in (cells.a, cells.b, cells.c, cells.d)))
+        return Effects(
+            yi=np.where(keep, self.yi, np.nan),
+            vi=np.where(keep, self.vi, np.nan),
+            status=np.where(keep, self.status, np.int8(ABSENT)).astype(np.int8),
+            corrected=keep & self.corrected,
+            cells=cells,
+        )
+
+
+def binary_effects(
+    a_raw: FloatArray,
+    n1_raw: FloatArray,
+    c_raw: FloatArray,
+    n2_raw: FloatArray,
+    measure: str,
+    method: str,
+) -> Effects:
+    """Effects of validated 2x2 counts (events and totals per arm, NaN where absent)."""
+    b_raw = n1_raw - a_raw
+    d_raw = n2_raw - c_raw
+    present = ~np.isnan(a_raw)
+    status = np.full(a_raw.shape, ABSENT, dtype=np.int8)
+    status[present] = ESTIMABLE
+    if measure != "RD":
+        status[present & (b_raw == 0) & (d_raw == 0)] = ALL_EVENTS
+        status[present & (a_raw == 0) & (c_raw == 0)] = NO_EVENTS
+    status[present & ((n1_raw == 0) | (n2_raw == 0))] = EMPTY_ARM
+    included = status == ESTIMABLE
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "Peto":
+            corrected = np.zeros(a_raw.shape, dtype=bool)
+            a, b, c, d = a_raw.copy(), b_raw.copy(), c_raw.copy(), d_raw.copy()
+            n1, n2 = a + b, c + d
+            n = n1 + n2
+            e = n1 * (a + c) / n
+            v = n1 * n2 * (a + c) * (b + d) / (n * n * (n - 1.0))
+            yi = (a - e) / v
+            vi = 1.0 / v
+        else:
+            zero = (a_raw == 0) | (b_raw == 0) | (c_raw == 0) | (d_raw == 0)
+            corrected = included & zero
+            add = np.where(corrected, 0.5, 0.0)
+            a, b, c, d = a_raw + add, b_raw + add, c_raw + add, d_raw + add
+            n1, n2 = a + b, c + d
+            if measure == "OR":
+                yi = np.log((a * d) / (b * c))
+                vi = 1.0 / a + 1.0 / b + 1.0 / c + 1.0 / d
+            elif measure == "RR":
+                yi = np.log((a / n1) / (c / n2))
+                vi = 1.0 / a - 1.0 / n1 + 1.0 / c - 1.0 / n2
+            else:
+                yi = a / n1 - c / n2
+                vi = a * b / n1**3 + c * d / n2**3
+    return Effects(
+        yi=np.where(included, yi, np.nan),
+        vi=np.where(included, vi, np.nan),
+        status=status,
+        corrected=corrected,
+        cells=Cells(a, b, c, d),
+    )
+
+
+def exclusion_reason(status: int, label: str) -> str | None:
+    """Why a study is left out of the pooled estimate (``label`` names the effect: "OR",
+    "Peto OR"), or None when it is estimable."""
+    if status == EMPTY_ARM:
+        return "no participants in one arm: not estimable"
+    if status == NO_EVENTS:
+        return f"no events in either arm: {label} not estimable"
+    if status == ALL_EVENTS:
+        return f"all participants had events in both arms: {label} not estimable"
+    return None
+
+
+def study_intervals(yi: FloatArray, vi: FloatArray, z: float) -> tuple[FloatArray, FloatArray]:
+    """Each study's Wald interval on the analysis scale, ``yi -/+ z sqrt(vi)``."""
+    half = z * np.sqrt(vi)
+    return yi - half, yi + half
+
+
+@dataclass(frozen=True)
+class StudyTables:
+    """One analysis's per-study arrays (length k, excluded studies included): the cells used,
+    which studies are estimable and corrected, why the others are not, and ``yi``/``vi``."""
+
+    a: FloatArray
+    b: FloatArray
+    c: FloatArray
+    d: FloatArray
+    included: BoolArray
+    corrected: BoolArray
+    reasons: list[str | None]
+    yi: FloatArray
+    vi: FloatArray
+
+
+def study_tables(
+    a_raw: FloatArray,
+    n1_raw: FloatArray,
+    c_raw: FloatArray,
+    n2_raw: FloatArray,
+    measure: str,
+    method: str,
+) -> StudyTables:
+    """:func:`binary_effects` for one analysis (validated 1-D counts)."""
+    eff = binary_effects(a_raw[None, :], n1_raw[None, :], c_raw[None, :], n2_raw[None, :], measure, method)
+    assert eff.cells is not None
+    label = "Peto OR" if method == "Peto" else measure
+    return StudyTables(
+        a=eff.cells.a[0],
+        b=eff.cells.b[0],
+        c=eff.cells.c[0],
+        d=eff.cells.d[0],
+        included=eff.included[0],
+        corrected=eff.corrected[0],
+        reasons=[exclusion_reason(int(s), label) for s in eff.status[0]],
+        yi=eff.yi[0],
+        vi=eff.vi[0],
+    )

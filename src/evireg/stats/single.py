@@ -1,0 +1,188 @@
+"""One meta-analysis of 2x2 tables: :func:`pool` is a batch of one through the kernel.
+
+A pure module: counts in, frozen result objects out, no I/O.  The formulas, RevMan 5's zero-cell
+rules and the degenerate cases are described in :mod:`.effects`, :mod:`.fixed`, :mod:`.tau2`,
+:mod:`.random_effects`, :mod:`.heterogeneity` and :mod:`.combine`.  Single analyses evaluate
+logarithms, exponentials and tail areas with :data:`.backends.SCALAR` (no scipy).
+
+Invalid input (mismatched lengths, non-finite, non-integer or negative counts, events above the
+total) and invalid options raise ``ValueError`` naming the study or the option.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .backends import SCALAR
+from .combine import Pooled, combine
+from .counts import validate_tables
+from .effects import Effects, binary_effects, exclusion_reason, study_intervals
+from .options import Options, normalise_options
+from .results import Heterogeneity, PoolResult, StudyResult
+from .types import BoolArray, FloatArray
+
+__all__ = ["pool", "pool_rows", "pool_tables"]
+
+_NAN = math.nan
+
+# the events and totals of each arm, one entry per study
+Counts = tuple[FloatArray, FloatArray, FloatArray, FloatArray]
+
+
+def pool(
+    events_t: Any,
+    total_t: Any,
+    events_c: Any,
+    total_c: Any,
+    *,
+    measure: str = "OR",
+    method: str = "MH",
+    model: str = "fixed",
+    tau2_method: str = "DL",
+    hksj: bool = False,
+    labels: Sequence[str] | None = None,
+    level: float = 0.95,
+) -> PoolResult:
+    """Pool k 2x2 tables (treatment events/total, control events/total)."""
+    opts = normalise_options(measure, method, model, tau2_method, hksj, level)
+    a, n1, c, n2, labs = validate_tables(events_t, total_t, events_c, total_c, labels)
+    return pool_tables(a, n1, c, n2, labs, opts)
+
+
+def pool_tables(
+    a_raw: FloatArray,
+    n1_raw: FloatArray,
+    c_raw: FloatArray,
+    n2_raw: FloatArray,
+    labels: list[str],
+    opts: Options,
+) -> PoolResult:
+    """Pool already-validated tables with normalised options."""
+    return pool_rows((a_raw, n1_raw, c_raw, n2_raw), labels, opts, np.ones((1, len(a_raw)), dtype=bool))[0]
+
+
+def pool_rows(counts: Counts, labels: list[str], opts: Options, keep: BoolArray) -> list[PoolResult]:
+    """One analysis per row of ``keep`` (shape ``(r, k)``) over the studies it selects, pooled in
+    one kernel call: subgroups, leave-one-out and cumulative analyses."""
+    a, n1, c, n2 = (x[None, :] for x in counts)
+    effects = binary_effects(a, n1, c, n2, opts.measure, opts.method).subsets(keep)
+    pooled = combine(effects, opts, SCALAR)
+    return [_result(effects, pooled, i, counts, labels, opts) for i in range(keep.shape[0])]
+
+
+def _back(ratio: bool, x: float) -> float:
+    # math.exp, as SCALAR does: single analyses keep the C library's exponential
+    return math.exp(x) if ratio and math.isfinite(x) else x
+
+
+def _studies(
+    effects: Effects,
+    pooled: Pooled,
+    row: int,
+    cols: list[int],
+    counts: Counts,
+    labels: list[str],
+    opts: Options,
+) -> list[StudyResult]:
+    label = "Peto OR" if opts.method == "Peto" else opts.measure
+    yi, vi = effects.yi[row, cols], effects.vi[row, cols]
+    lo, hi = study_intervals(yi, vi, SCALAR.norm_ppf(opts.z_quantile))
+    columns = zip(
+        cols,
+        effects.status[row, cols].tolist(),
+        effects.corrected[row, cols].tolist(),
+        *(x.tolist() for x in (yi, vi, lo, hi, pooled.weight[row, cols])),
+        *(x[cols].astype(np.int64).tolist() for x in counts),
+        strict=True,
+    )
+    out: list[StudyResult] = []
+    for col, status, corrected, y, v, low, high, w, a, n1, c, n2 in columns:
+        reason = exclusion_reason(status, label)
+        if reason is None:
+            est, low, high = _back(opts.ratio, y), _back(opts.ratio, low), _back(opts.ratio, high)
+        else:
+            est = low = high = _NAN
+        out.append(
+            StudyResult(
+                label=labels[col],
+                estimate=est,
+                ci_low=low,
+                ci_high=high,
+                weight=None if math.isnan(w) else w,
+                yi=y,
+                vi=v,
+                events_t=a,
+                total_t=n1,
+                events_c=c,
+                total_c=n2,
+                excluded=reason,
+                corrected=corrected,
+            )
+        )
+    return out
+
+
+def _result(
+    effects: Effects,
+    pooled: Pooled,
+    row: int,
+    counts: Counts,
+    labels: list[str],
+    opts: Options,
+) -> PoolResult:
+    cols = np.flatnonzero(effects.present[row]).tolist()
+    studies = _studies(effects, pooled, row, cols, counts, labels, opts)
+    notes: list[str] = []
+    corrected = [s.label for s in studies if s.corrected]
+    if corrected:
+        where = "their estimates and weights"
+        if opts.method == "MH":
+            where += " and inside the Mantel-Haenszel sums"
+        notes.append(
+            "0.5 added to every cell of studies with a zero cell (RevMan 5), used for "
+            f"{where}: {', '.join(corrected)}"
+        )
+    notes += [f"{s.label} excluded: {s.excluded}" for s in studies if s.excluded is not None]
+    k = int(pooled.k[row])
+
+    def at(name: str) -> float:
+        return float(getattr(pooled, name)[row])
+
+    if k == 0:  # the kernel's row is NaN throughout, df 0
+        notes.append("no estimable study: nothing to pool")
+    if bool(pooled.wald_fallback[row]):
+        notes.append("HKSJ needs k >= 2: Wald (normal) interval reported for k = 1")
+    if k == 1:
+        notes.append("k = 1: heterogeneity not applicable (Q = 0, df = 0)")
+    het = Heterogeneity(
+        q=at("q"), df=int(pooled.df[row]), p=at("q_p"), i2=at("i2"), tau2=at("tau2"), h=at("h")
+    )
+    pi = None
+    if opts.model == "random" and k >= 3:
+        pi = (_back(opts.ratio, at("pi_low")), _back(opts.ratio, at("pi_high")))
+    t_df = int(pooled.t_df[row])
+    return PoolResult(
+        measure=opts.measure,
+        method=opts.method,
+        model=opts.model,
+        tau2_method=opts.tau2_method,
+        hksj=opts.hksj,
+        level=opts.level,
+        k=k,
+        estimate=_back(opts.ratio, at("theta")),
+        ci_low=_back(opts.ratio, at("ci_low")),
+        ci_high=_back(opts.ratio, at("ci_high")),
+        log_estimate=at("theta"),
+        se=at("se"),
+        z=at("z"),
+        p=at("p"),
+        heterogeneity=het,
+        prediction_interval=pi,
+        studies=studies,
+        t_df=t_df or None,
+        notes=notes,
+    )
