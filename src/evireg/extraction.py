@@ -28,7 +28,7 @@ from pydantic import ConfigDict, Field, StringConstraints, ValidationError
 from .errors import Problem, UserError
 from .models import Record, ShortText, Slug, Study, Text
 from .registry import Registry, extraction_files, validate_data
-from .yamlio import Parsed, ParseError, decode, dump_yaml, parse_text
+from .yamlio import Parsed, ParseError, dump_yaml, parse_file
 
 if TYPE_CHECKING:
     import duckdb
@@ -152,7 +152,7 @@ def _pydantic_problems(e: ValidationError, file: str, parsed: Parsed | None, wha
 
 def _parse(path: Path) -> tuple[Parsed | None, list[Problem]]:
     try:
-        return parse_text(decode(path.read_bytes()), json_syntax=path.suffix == ".json"), []
+        return parse_file(path), []
     except OSError as e:
         return None, [Problem(str(path), "", f"cannot read: {e.strerror}")]
     except ParseError as e:
