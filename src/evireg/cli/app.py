@@ -19,6 +19,7 @@ from rich.console import Console
 
 from evireg.errors import UserError
 from evireg.records.vocab import Measure, Method
+from evireg.registry import interrupts
 
 app = typer.Typer(
     name="evireg",
@@ -32,28 +33,38 @@ app = typer.Typer(
 out = Console()  # wraps rich renderables to the terminal; plain text goes through emit()
 err = Console(stderr=True, soft_wrap=True)
 _state = {"debug": bool(os.environ.get("EVIREG_DEBUG"))}
+_interrupt = {"reported": False}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def handled(fn: F) -> F:
-    """User errors: the message (and each problem) on stderr, exit 1, no traceback."""
+    """User errors: the message (and each problem) on stderr, exit 1, no traceback. Ctrl-C:
+    one line saying whether anything was changed, exit 130, however a library reported it."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        interrupts.reset()
+        _interrupt["reported"] = False
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
         except UserError as e:
+            if interrupts.received():  # e.g. a query cancelled by the Ctrl-C, not by its cap
+                _report_interrupt()
+                raise typer.Exit(130) from None
             for p in e.problems:
                 err.print(str(p), markup=False, highlight=False)
             err.print(f"error: {e.message}", style="bold red", markup=False, highlight=False)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
-            err.print("interrupted; nothing was changed", markup=False)
+            _report_interrupt()
             raise typer.Exit(130) from None
         except Exception as e:
+            if interrupts.received():  # a Ctrl-C that a library turned into its own error
+                _report_interrupt()
+                raise typer.Exit(130) from None
             if _state["debug"]:
                 raise
             err.print(
@@ -63,8 +74,18 @@ def handled(fn: F) -> F:
             )
             err.print("rerun with `evireg --debug ...` for the traceback, and report it", markup=False)
             raise typer.Exit(1) from None
+        if interrupts.received():  # a library swallowed the Ctrl-C and the command ran to its end
+            _report_interrupt()
+            raise typer.Exit(130)
+        return result
 
     return wrapper  # type: ignore[return-value]
+
+
+def _report_interrupt() -> None:
+    if not _interrupt["reported"]:
+        _interrupt["reported"] = True
+        err.print(interrupts.message(), markup=False, highlight=False)
 
 
 def command(name: str | None = None, **kw: Any) -> Callable[[F], F]:
@@ -123,18 +144,25 @@ def emit_document(
         emit(markdown() if fmt is Fmt.markdown else table())
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from evireg._version import __version__
+
+        sys.stdout.write(f"evireg {__version__}\n")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        # eager: handled while parsing, before click asks for a command
+        typer.Option("--version", help="Print the version and exit.", is_eager=True, callback=_print_version),
+    ] = False,
 ) -> None:
     if debug:
         _state["debug"] = True
-    if version:
-        from evireg._version import __version__
-
-        out.print(f"evireg {__version__}")
-        raise typer.Exit(0)
 
 
 @command()

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from evireg.errors import Problem, UserError
 from evireg.records.extraction_files import AdjudicationLog, ExtractionFile
 from evireg.records.models import Study
-from evireg.records.yamlio import Parsed, ParseError, decode, parse_text
+from evireg.records.yamlio import Parsed, ParseError, parse_file
 from evireg.registry.files import Registry, extraction_files, validate_data
 
 LOG_NAME = "adjudication"  # extractions/<study>/adjudication.yaml: the adjudication log
@@ -52,7 +52,7 @@ def _pydantic_problems(e: ValidationError, file: str, parsed: Parsed | None, wha
 
 def _parse(path: Path) -> tuple[Parsed | None, list[Problem]]:
     try:
-        return parse_text(decode(path.read_bytes()), json_syntax=path.suffix == ".json"), []
+        return parse_file(path), []
     except OSError as e:
         return None, [Problem(str(path), "", f"cannot read: {e.strerror}")]
     except ParseError as e:

@@ -22,7 +22,8 @@ from pydantic import BaseModel, ValidationError
 
 from evireg.errors import Problem, UserError
 from evireg.records.models import MODELS, Review, Study, id_from_filename, review_errors, study_errors
-from evireg.records.yamlio import Parsed, ParseError, decode, dump_yaml, parse_text
+from evireg.records.yamlio import Parsed, ParseError, dump_yaml, parse_file
+from evireg.registry.interrupts import committing
 
 ENV_VAR = "EVIREG_REGISTRY"
 RECORD_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")  # .jsonl: many studies, one per line
@@ -105,7 +106,8 @@ def content_hash(reg: Registry) -> str:
     for p in record_files(reg) + extraction_files(reg):
         h.update(str(p.relative_to(reg.root)).encode())
         h.update(b"\0")
-        h.update(hashlib.sha256(p.read_bytes()).digest())
+        with p.open("rb") as fh:  # streamed: a huge file is refused by validation, not loaded here
+            h.update(hashlib.file_digest(fh, "sha256").digest())
     return h.hexdigest()
 
 
@@ -203,11 +205,9 @@ def validate_data(
 def load_file(path: Path, *, kind: str | None = None) -> tuple[Study | Review | None, list[Problem]]:
     file = str(path)
     try:
-        raw = path.read_bytes()
+        parsed = parse_file(path)
     except OSError as e:
         return None, [Problem(file, "", f"cannot read: {e.strerror}")]
-    try:
-        parsed = parse_text(decode(raw), json_syntax=path.suffix == ".json")
     except ParseError as e:
         return None, [Problem(file, "", e.message, e.line)]
     return validate_data(parsed.data, file, parsed, kind=kind, expect_id=id_from_filename(path.name))
@@ -370,6 +370,7 @@ class Staging:
     def delete(self, path: Path) -> None:
         self.deletes.append(path)
 
+    @committing
     def commit(self, reg: Registry) -> None:
         for fh in self.shards.values():
             fh.flush()

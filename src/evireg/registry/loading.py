@@ -9,7 +9,6 @@ whole for cross-checks, are always validated here.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -19,7 +18,7 @@ from pathlib import Path
 
 from evireg.errors import Problem, UserError
 from evireg.records.models import Review, Study
-from evireg.records.yamlio import ParseError, decode
+from evireg.records.yamlio import ParseError, decode, loads_json, read_lines
 from evireg.registry.extractions import extraction_problems
 from evireg.registry.files import (
     KIND_DIRS,
@@ -28,6 +27,7 @@ from evireg.registry.files import (
     record_files,
     validate_data,
 )
+from evireg.registry.interrupts import ignore_in_worker
 
 PARALLEL_FROM = 2000  # records; below this a process pool costs more than it saves
 CHUNK = 1000
@@ -60,11 +60,9 @@ def _entry(file: str, rec: Study | Review | None, problems: list[Problem], line:
 
 def _jsonl_line(file: str, n: int, raw: bytes, keep: bool) -> Entry:
     try:
-        data = json.loads(decode(raw))
+        data = loads_json(decode(raw.rstrip(b"\r\n"), what="line"))
     except ParseError as e:
         return Entry(file, "study", None, None, None, [Problem(file, "", e.message, n)], n)
-    except json.JSONDecodeError as e:
-        return Entry(file, "study", None, None, None, [Problem(file, "", f"invalid JSON: {e.msg}", n)], n)
     rec, probs = validate_data(data, file, kind="study")
     return _entry(file, rec, [Problem(p.file, p.path, p.message, n) for p in probs], n, keep)
 
@@ -96,7 +94,8 @@ def _tasks(paths: Sequence[Path]) -> Iterator[Task]:
             continue
         with p.open("rb") as fh:
             first = 1
-            while chunk := list(islice(fh, CHUNK)):
+            lines = read_lines(fh)
+            while chunk := list(islice(lines, CHUNK)):
                 yield _check_lines, (str(p), first, chunk)
                 first += len(chunk)
     if singles:
@@ -119,14 +118,14 @@ def entries(paths: Sequence[Path], *, keep_records: bool = False) -> Iterator[En
         for p in paths:
             if p.suffix == ".jsonl":
                 with p.open("rb") as fh:
-                    for n, raw in enumerate(fh, start=1):
+                    for n, raw in enumerate(read_lines(fh), start=1):
                         if raw.strip():
                             yield _jsonl_line(str(p), n, raw, keep=True)
             else:
                 rec, probs = load_file(p)
                 yield _entry(str(p), rec, probs)
         return
-    with ProcessPoolExecutor(_workers()) as pool:
+    with ProcessPoolExecutor(_workers(), initializer=ignore_in_worker) as pool:
         pending: list[Future[list[Entry]]] = []
         for fn, args in _tasks(paths):
             pending.append(pool.submit(fn, *args))

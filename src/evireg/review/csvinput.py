@@ -1,9 +1,19 @@
-"""2x2 tables from a CSV file (`evireg pool --csv`): each bad row refused with its number and reason."""
+"""2x2 tables from a CSV file (`evireg pool --csv`): each bad row refused with its number and reason.
+
+`study` (within a subgroup) is the key of a row: its provenance (file and row) is looked up by it,
+so a label used twice, or two labels that differ only by an invisible character, are refused
+rather than credited to one row. Rows are numbered by the line where they start, as a text
+editor shows them, so a quoted cell spanning lines does not shift the numbers after it.
+"""
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import io
+import os
+import re
+import unicodedata
 from pathlib import Path
 
 from evireg.errors import Problem, UserError
@@ -11,6 +21,19 @@ from evireg.review.question import Input
 
 REQUIRED = ("study", "events_treat", "total_treat", "events_ctrl", "total_ctrl")
 COUNTS = REQUIRED[1:]
+MAX_FILE_BYTES = 50_000_000  # checked before reading; a table of 2x2 rows is far smaller
+MAX_CELL_CHARS = 1_000
+MAX_COUNT = 10_000_000  # as a registry record allows (models.Count)
+# ASCII digits only: int() and float() also take "1_000", "٣" and "nan", which no table means.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_YEAR = re.compile(r"[0-9]{4}")
+# Line breaks, tabs and the like, and invisible format characters (zero-width spaces,
+# direction overrides) that make two labels look the same or break a table.
+_HIDDEN = {"Cc", "Cf", "Zl", "Zp"}
+
+
+def _show(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:40] + "...")
 
 
 def _count(raw: str | None) -> int | str:
@@ -18,29 +41,72 @@ def _count(raw: str | None) -> int | str:
     text = (raw or "").strip()
     if not text:
         return "is missing"
+    if not _NUMBER.fullmatch(text):
+        return f"is not a number ({_show(text)})"
+    value = float(text)  # finite or inf (1e400): never nan, which the pattern excludes
+    if value < 0:
+        return "is negative"
+    if value > MAX_COUNT:
+        return f"is larger than {MAX_COUNT:,} ({_show(text)})"
+    if value != int(value):
+        return f"is not a whole number ({_show(text)})"
+    return int(value)
+
+
+def _hidden_char(label: str) -> str | None:
+    for c in label:
+        if unicodedata.category(c) in _HIDDEN:
+            return f"U+{ord(c):04X}"
+    return None
+
+
+def _read(path: Path) -> bytes:
+    """The file's bytes, its size checked before reading (a 3 GB file is refused, not loaded)."""
+    too_big = f"{path}: larger than {MAX_FILE_BYTES:,} bytes; a table of 2x2 rows is far smaller"
     try:
-        value = int(text)
-    except ValueError:
-        try:
-            f = float(text)
-        except ValueError:
-            return f"is not a number ({text!r})"
-        return f"is not a whole number ({text!r})" if f != int(f) else int(f)
-    return "is negative" if value < 0 else value
+        with path.open("rb") as fh:
+            if os.fstat(fh.fileno()).st_size > MAX_FILE_BYTES:
+                raise UserError(too_big)
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as e:
+        raise UserError(f"{path}: cannot read ({e.strerror})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise UserError(too_big)
+    if b"\x00" in raw:
+        raise UserError(f"{path}: file is binary (contains NUL bytes), not CSV text")
+    return raw
+
+
+def _records(path: Path, text: str) -> list[tuple[int, list[str]]]:
+    """Every record with the line it starts on (blank lines skipped)."""
+    out: list[tuple[int, list[str]]] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    # A cell is let through whole, however long, so that it is reported with its row and column
+    # below instead of failing the parse; the file size bounds it. The limit is process-wide,
+    # hence restored at once.
+    old = csv.field_size_limit(max(len(text), csv.field_size_limit()))
+    start = 1
+    try:
+        for cells in reader:
+            if cells:
+                out.append((start, cells))
+            start = reader.line_num + 1
+    except csv.Error as e:
+        raise UserError(f"{path}: row {start}: not valid CSV ({e})") from None
+    finally:
+        csv.field_size_limit(old)
+    return out
 
 
 def read_tables(path: Path) -> tuple[list[Input], str]:
     """Inputs (source = the file and row) and the file's sha256; all problems at once."""
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise UserError(f"{path}: cannot read ({e.strerror})") from None
+    raw = _read(path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UserError(f"{path}: not UTF-8 text; re-save the CSV as UTF-8") from None
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in reader.fieldnames or []]
+    records = _records(path, text)
+    header = [h.strip() for h in records[0][1]] if records else []
     absent = [c for c in REQUIRED if c not in header]
     if absent:
         raise UserError(
@@ -48,31 +114,58 @@ def read_tables(path: Path) -> tuple[list[Input], str]:
         )
     problems: list[Problem] = []
     inputs: list[Input] = []
-    for n, row in enumerate(reader, start=2):  # row 1 is the header
-        row = {(k or "").strip(): v for k, v in row.items()}
+    first_row: dict[tuple[str, str | None], int] = {}
+    for n, cells in records[1:]:
         where = f"row {n}"
+
+        def bad(message: str, where: str = where) -> None:
+            problems.append(Problem(str(path), where, message))
+
+        long = [(i, c) for i, c in enumerate(cells) if len(c) > MAX_CELL_CHARS]
+        for i, c in long:
+            column = header[i] if i < len(header) and header[i] else f"column {i + 1}"
+            bad(f"{column} is {len(c):,} characters long; a cell holds at most {MAX_CELL_CHARS:,}")
+        if long:
+            continue
+        row = dict(zip(header, cells, strict=False))  # a short row leaves the rest missing
+        before = len(problems)
         study = (row.get("study") or "").strip()
+        subgroup = (row.get("subgroup") or "").strip() or None
         if not study:
-            problems.append(Problem(str(path), where, "study is missing"))
+            bad("study is missing")
+        for column, label in (("study", study), ("subgroup", subgroup or "")):
+            if code := _hidden_char(label):
+                bad(
+                    f"{column} contains a control or invisible character ({code}); "
+                    "a label is one line of visible text"
+                )
         counts: dict[str, int] = {}
         for c in COUNTS:
             v = _count(row.get(c))
             if isinstance(v, str):
-                problems.append(Problem(str(path), where, f"{c} {v}"))
+                bad(f"{c} {v}")
             else:
                 counts[c] = v
         if len(counts) == 4:
             for arm in ("treat", "ctrl"):
                 ev, t = counts[f"events_{arm}"], counts[f"total_{arm}"]
                 if t == 0:
-                    problems.append(Problem(str(path), where, f"total_{arm} is 0"))
+                    bad(f"total_{arm} is 0")
                 elif ev > t:
-                    problems.append(
-                        Problem(str(path), where, f"events_{arm} ({ev}) exceeds total_{arm} ({t})")
-                    )
-        if problems and problems[-1].path == where:
+                    bad(f"events_{arm} ({ev}) exceeds total_{arm} ({t})")
+        year_text = (row.get("year") or "").strip()
+        if year_text and not _YEAR.fullmatch(year_text):
+            bad(f"year is not a four-digit year ({_show(year_text)})")
+        if study and (study, subgroup) in first_row:
+            within = f" in subgroup {subgroup!r}" if subgroup else ""
+            bad(
+                f"study {study!r} is also on row {first_row[(study, subgroup)]}{within}; "
+                "give each row its own study label (e.g. add the year)"
+            )
+        elif study:
+            first_row[(study, subgroup)] = n
+        if len(problems) > before:
             continue
-        subgroup = (row.get("subgroup") or "").strip() or None
         inputs.append(
             Input(
                 study=study,
@@ -85,7 +178,7 @@ def read_tables(path: Path) -> tuple[list[Input], str]:
                 locator=f"{path.name}, row {n}",
                 derivation=None,
                 citation=str(path),
-                year=int(row["year"]) if (row.get("year") or "").strip().isdigit() else None,
+                year=int(year_text) if year_text else None,
             )
         )
     if problems:
