@@ -216,6 +216,16 @@ def build(registry: RegistryOpt = None) -> None:
     err.print(f"built {info.path}: {info.studies} studies, {info.reviews} review(s)", markup=False)
 
 
+def _timeout_option(value: float) -> float:
+    """A usage error (exit 2), before any work, for a cap that is no cap or none at all."""
+    from evireg.sqlguard import check_timeout
+
+    try:
+        return check_timeout(value)
+    except UserError as e:
+        raise typer.BadParameter(e.message.removeprefix(f"--timeout {value!r}: ")) from None
+
+
 @command()
 def query(
     sql: Annotated[str, typer.Argument(help="One read-only SQL statement over the views.")],
@@ -224,7 +234,15 @@ def query(
         list[str] | None, typer.Option("--param", "-p", help="name=value, used as $name.")
     ] = None,
     max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="Row cap.")] = 10_000,
-    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds before giving up.")] = 30.0,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout",
+            envvar="EVIREG_QUERY_TIMEOUT",
+            callback=_timeout_option,
+            help="Seconds before giving up (0.1 to 3600; also caps --where filters).",
+        ),
+    ] = 30.0,
     registry: RegistryOpt = None,
 ) -> None:
     """Run read-only SQL over the registry views (see `evireg views`)."""

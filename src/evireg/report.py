@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from evireg.sqlguard import combine
+
 from .analysis import Answer, Question, answer_with, default_review, stated_method
 from .errors import UserError
 from .registry import Registry
@@ -130,8 +132,7 @@ def sensitivity_with(con: duckdb.DuckDBPyConnection, q: Question, main: Answer) 
         ),
     ]
     for label, where in SENSITIVITY_FILTERS:
-        combined = f"({q.where}) and ({where})" if q.where else where
-        lines.append(Line.of(label, answer_with(con, replace(q, where=combined)).overall))
+        lines.append(Line.of(label, answer_with(con, replace(q, where=combine(q.where, where))).overall))
     inputs = main.inputs
     if len(inputs) < 2:
         return Sensitivity(lines, [], [], None)
