@@ -243,31 +243,48 @@ def test_export_still_writes_every_view(fixture_registry: Path, tmp_path: Path) 
 
 
 @pytest.fixture
-def sigint_after() -> Iterator[None]:
-    """Deliver SIGINT to this process after one second, as Ctrl-C in a terminal would."""
+def sigint_during_query() -> Iterator[None]:
+    """Deliver SIGINT to this process, as Ctrl-C in a terminal would, once a statement runs.
+
+    It waits (up to 5 s, then sends it anyway) for a thread besides the main one and itself:
+    evireg's query worker (or, before it, the timeout timer), so that the signal lands while
+    DuckDB works rather than while Python sets up.
+    """
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
+    stop = threading.Event()
+
+    def send() -> None:
+        me = threading.current_thread()
+        for _ in range(100):
+            others = [t for t in threading.enumerate() if t is not me and t is not threading.main_thread()]
+            if stop.wait(0.05) or others:
+                break
+        if not stop.wait(0.2):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
     try:
         yield
     finally:
-        timer.cancel()
+        stop.set()
+        sender.join()
         signal.signal(signal.SIGINT, previous)
 
 
-@pytest.mark.usefixtures("sigint_after")
+@pytest.mark.usefixtures("sigint_during_query")
 def test_ctrl_c_interrupts_a_query(fixture_registry: Path) -> None:
     with pytest.raises(KeyboardInterrupt):
         run_query(Registry(fixture_registry), SLOW_SQL, timeout_s=120)
 
 
-@pytest.mark.usefixtures("sigint_after")
+@pytest.mark.usefixtures("sigint_during_query")
 def test_ctrl_c_interrupts_a_filter(fixture_registry: Path) -> None:
     with pytest.raises(KeyboardInterrupt):
         answer(Registry(fixture_registry), Question("live_birth", where=SLOW_FILTER))
 
 
-@pytest.mark.usefixtures("sigint_after")
+@pytest.mark.usefixtures("sigint_during_query")
 def test_ctrl_c_during_query_exits_130(fixture_registry: Path) -> None:
     r = CliRunner().invoke(app, ["query", SLOW_SQL, "--timeout", "120", "-r", str(fixture_registry)])
     assert r.exit_code == 130, r.stderr

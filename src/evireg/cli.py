@@ -240,7 +240,7 @@ def query(
             "--timeout",
             envvar="EVIREG_QUERY_TIMEOUT",
             callback=_timeout_option,
-            help="Seconds before giving up (0.1 to 3600; also caps --where filters).",
+            help="Seconds before giving up (0.1 to 3600).",
         ),
     ] = 30.0,
     registry: RegistryOpt = None,
@@ -300,7 +300,13 @@ _OUTCOME = typer.Option("--outcome", "-o", help="Outcome id, e.g. live_birth.")
 OutcomeOpt = Annotated[str, _OUTCOME]
 ByOpt = Annotated[str | None, typer.Option("--by", help="Subgroup variable, e.g. rmc_type or design.")]
 StudiesOfOpt = Annotated[str | None, typer.Option("--review", help="Only this review's included studies.")]
-WhereOpt = Annotated[str | None, typer.Option("--where", help="SQL filter on `studies` columns.")]
+WhereOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--where",
+        help="SQL condition on `studies` columns (stopped after $EVIREG_QUERY_TIMEOUT s, default 30).",
+    ),
+]
 MeasureOpt = Annotated[Measure, typer.Option("--measure")]
 MethodOpt = Annotated[Method, typer.Option("--method")]
 ModelOptT = Annotated[ModelOpt, typer.Option("--model")]

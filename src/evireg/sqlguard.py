@@ -14,7 +14,7 @@ import math
 import os
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from evireg.errors import UserError
 
@@ -32,6 +32,7 @@ MIN_TIMEOUT_S = 0.1
 # Far above what any query over a registry needs, far below what a runaway cross join takes.
 QUERY_MEMORY_LIMIT = "2GB"
 _FILE_HINTS = ("external access", "file system", "Permission Error", "disabled by configuration")
+WORKER_NAME = "evireg-query"
 _LOCATION_KEYS = frozenset({"query_location", "query_location_length"})
 
 
@@ -60,11 +61,12 @@ def run_capped(
 ) -> T:
     """Run `work` (statements on `con`) with a time cap; Ctrl-C interrupts it at once.
 
-    DuckDB runs a statement in C++ without returning to the interpreter, so neither a signal
-    handler nor a timer can stop it from the thread it runs in. The work therefore runs in a
-    worker thread while this (the main) thread waits: a timeout or a KeyboardInterrupt here
-    interrupts the connection, waits for the worker to let go of it, and then raises
-    UserError(`stopped`) or the KeyboardInterrupt.
+    DuckDB runs a statement in C++ in the calling thread: Python's SIGINT handler cannot run
+    until it returns, and a Ctrl-C that DuckDB notices itself comes back as a bare RuntimeError.
+    The work therefore runs in a worker thread while this (the main) thread waits, where a
+    signal is delivered at once: a timeout or a KeyboardInterrupt here interrupts the
+    connection, waits for the worker to let go of it, and then raises UserError(`stopped`) or
+    the KeyboardInterrupt.
     """
     check_timeout(timeout_s)
     outcome: dict[str, Any] = {}
@@ -78,9 +80,9 @@ def run_capped(
         finally:
             done.set()
 
-    worker = threading.Thread(target=target, name="evireg-query", daemon=True)
-    worker.start()
+    worker = threading.Thread(target=target, name=WORKER_NAME, daemon=True)
     try:
+        worker.start()
         finished = done.wait(timeout_s)
     except KeyboardInterrupt:
         _stop(con, worker)
@@ -91,7 +93,7 @@ def run_capped(
             raise UserError(stopped)
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["value"]  # type: ignore[no-any-return]
+    return cast(T, outcome["value"])
 
 
 def _stop(con: duckdb.DuckDBPyConnection, worker: threading.Thread) -> None:
