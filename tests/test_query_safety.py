@@ -74,12 +74,21 @@ def test_time_cap(fixture_registry: Path) -> None:
     assert "stopped after" in e.value.message
 
 
-def test_configuration_cannot_be_reopened(fixture_registry: Path) -> None:
-    with pytest.raises(UserError):
-        run_query(
-            Registry(fixture_registry),
-            "select * from duckdb_settings() where name = 'x'; set enable_external_access = true",
-        )
+@pytest.mark.parametrize(
+    "sql", ["set autoload_known_extensions = true", "set memory_limit = '64GB'", "set threads = 1"]
+)
+def test_configuration_cannot_be_reopened(
+    sql: str, monkeypatch: pytest.MonkeyPatch, fixture_registry: Path
+) -> None:
+    """Were the statement check bypassed, the locked configuration would still refuse a SET.
+
+    (This test used to send two statements, which the statement count refuses before any
+    configuration is involved, so it could not fail.)"""
+    import sys
+
+    monkeypatch.setattr(sys.modules[run_query.__module__], "check_read_only", lambda _sql: None)
+    with pytest.raises(UserError, match="configuration has been locked"):
+        run_query(Registry(fixture_registry), sql)
 
 
 def test_params_are_bound_not_interpolated(fixture_registry: Path) -> None:

@@ -244,6 +244,16 @@ def build(registry: RegistryOpt = None) -> None:
     err.print(f"built {info.path}: {info.studies} studies, {info.reviews} review(s)", markup=False)
 
 
+def _timeout_option(value: float) -> float:
+    """A usage error (exit 2), before any work, for a cap that is no cap or none at all."""
+    from evireg.index.sqlguard import check_timeout
+
+    try:
+        return check_timeout(value)
+    except UserError as e:
+        raise typer.BadParameter(e.message.removeprefix(f"--timeout {value!r}: ")) from None
+
+
 @command()
 def query(
     sql: Annotated[str, typer.Argument(help="One read-only SQL statement over the views.")],
@@ -252,7 +262,15 @@ def query(
         list[str] | None, typer.Option("--param", "-p", help="name=value, used as $name.")
     ] = None,
     max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="Row cap.")] = 10_000,
-    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds before giving up.")] = 30.0,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout",
+            envvar="EVIREG_QUERY_TIMEOUT",
+            callback=_timeout_option,
+            help="Seconds before giving up (0.1 to 3600).",
+        ),
+    ] = 30.0,
     registry: RegistryOpt = None,
 ) -> None:
     """Run read-only SQL over the registry views (see `evireg views`)."""
@@ -311,7 +329,13 @@ _OUTCOME = typer.Option("--outcome", "-o", help="Outcome id, e.g. live_birth.")
 OutcomeOpt = Annotated[str, _OUTCOME]
 ByOpt = Annotated[str | None, typer.Option("--by", help="Subgroup variable, e.g. rmc_type or design.")]
 StudiesOfOpt = Annotated[str | None, typer.Option("--review", help="Only this review's included studies.")]
-WhereOpt = Annotated[str | None, typer.Option("--where", help="SQL filter on `studies` columns.")]
+WhereOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--where",
+        help="SQL condition on `studies` columns (stopped after $EVIREG_QUERY_TIMEOUT s, default 30).",
+    ),
+]
 MeasureOpt = Annotated[Measure, typer.Option("--measure")]
 MethodOpt = Annotated[Method, typer.Option("--method")]
 ModelOptT = Annotated[ModelOpt, typer.Option("--model")]

@@ -404,14 +404,38 @@ SAFE_CONFIG = {
 
 @contextlib.contextmanager
 def connect_readonly(reg: Registry) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The index, fresh, on a connection that user SQL cannot use to leave it (see open_locked)."""
+    with open_locked(ensure(reg)) as con:
+        yield con
+
+
+@contextlib.contextmanager
+def open_locked(path: Path, write_dir: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the index at `path` that can reach no file, network or
+    extension (only `write_dir`, if given, for export), has a memory cap and no spilling to
+    disk, and whose configuration is locked so no statement can undo any of that.
+
+    The index may have come with a registry from someone else, so its views are not trusted:
+    this is how every command reads it.
+    """
     import duckdb
 
-    path = ensure(reg)
+    from evireg.index import sqlguard
+
+    # the limit is read at call time (not imported by value) so that a test can lower it
+    limits = {"memory_limit": sqlguard.QUERY_MEMORY_LIMIT, "temp_directory": ""}
+    config: dict[str, Any] = {**SAFE_CONFIG, **limits}
+    if write_dir is not None:
+        # DuckDB takes allowed_directories only on a running database, before access is cut.
+        del config["enable_external_access"]
     try:
-        con = duckdb.connect(str(path), read_only=True, config=dict(SAFE_CONFIG))
+        con = duckdb.connect(str(path), read_only=True, config=config)
     except duckdb.Error as e:
         raise UserError(f"{path}: cannot open the registry index ({e}); run `evireg build`") from None
     try:
+        if write_dir is not None:
+            con.execute("SET allowed_directories = $dirs", {"dirs": [f"{write_dir}{os.sep}"]})
+            con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
         yield con
     finally:
@@ -481,45 +505,74 @@ class Exported:
 
 def export_views(reg: Registry, out: Path, fmt: str) -> Exported:
     """Write every public view to `out` as Parquet or CSV files, or as a Frictionless data package
-    (CSV files plus datapackage.json with Table Schemas). Files appear complete or not at all."""
+    (CSV files plus datapackage.json with Table Schemas). Files appear complete or not at all.
+
+    The index is read as `query` reads it (open_locked): a view that reads a file fails rather
+    than copying that file into the export. DuckDB may write only into a fresh staging folder
+    inside `out`; the finished files are renamed out of it once every view has been written.
+    """
     import duckdb
+
+    from evireg.index.targets import check_export_target
 
     if fmt not in EXPORT_FORMATS:
         raise UserError(f"--format {fmt!r}: choose one of {', '.join(EXPORT_FORMATS)}")
+    check_export_target(reg.root, out)
     path = ensure(reg)
-    out.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(dir=out.resolve(), prefix=".export-"))
+    except OSError as e:
+        raise UserError(f"{out}: cannot write the export here ({e.strerror or e})") from None
     suffix = "parquet" if fmt == "parquet" else "csv"
-    written: list[Path] = []
+    options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
+    staged: list[Path] = []
     rows: dict[str, int] = {}
     resources_: list[dict[str, Any]] = []
     try:
-        views = view_columns(con)
-        for view, cols in views.items():
-            target = out / f"{view}.{suffix}"
-            tmp = out / f".{view}.{suffix}.tmp"
-            options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
-            con.execute(f"COPY (SELECT * FROM \"{view}\") TO '{_sql_str(tmp)}' ({options})")
-            os.replace(tmp, target)
-            written.append(target)
-            count = con.execute(f'SELECT count(*) FROM "{view}"').fetchone()
-            rows[view] = int(count[0]) if count else 0
-            resources_.append(_resource(view, target.name, cols))
-        meta = dict(con.execute(sql_text("meta.sql")).fetchall())
+        with open_locked(path, write_dir=stage) as con:
+            view = ""
+            try:
+                for view, cols in view_columns(con).items():
+                    target = stage / f"{view}.{suffix}"
+                    con.execute(f"COPY (SELECT * FROM \"{view}\") TO '{_sql_str(target)}' ({options})")
+                    staged.append(target)
+                    count = con.execute(f'SELECT count(*) FROM "{view}"').fetchone()
+                    rows[view] = int(count[0]) if count else 0
+                    resources_.append(_resource(view, target.name, cols))
+                meta = dict(con.execute(sql_text("meta.sql")).fetchall())
+            except duckdb.Error as e:
+                raise UserError(_export_problem(path, reg, view, e)) from None
+        if fmt == "datapackage":
+            package = {"name": "evireg-registry", "title": f"evireg registry {reg.root.name}",
+                       "profile": "tabular-data-package", "version": meta.get("registry_hash", "")[:12],
+                       "description": "Every view of an evireg evidence registry. Each number names its "
+                                      "source and locator (see the provenance columns).",
+                       "resources": resources_}
+            target = stage / "datapackage.json"
+            target.write_text(json.dumps(package, indent=2) + "\n")
+            staged.append(target)
+        written = []
+        for f in staged:
+            os.replace(f, out / f.name)
+            written.append(out / f.name)
+    except OSError as e:
+        raise UserError(f"{out}: cannot write the export here ({e.strerror or e})") from None
     finally:
-        con.close()
-    if fmt == "datapackage":
-        package = {"name": "evireg-registry", "title": f"evireg registry {reg.root.name}",
-                   "profile": "tabular-data-package", "version": meta.get("registry_hash", "")[:12],
-                   "description": "Every view of an evireg evidence registry. Each number names its "
-                                  "source and locator (see the provenance columns).",
-                   "resources": resources_}
-        target = out / "datapackage.json"
-        tmp = out / ".datapackage.json.tmp"
-        tmp.write_text(json.dumps(package, indent=2) + "\n")
-        os.replace(tmp, target)
-        written.append(target)
+        shutil.rmtree(stage, ignore_errors=True)
     return Exported(out, written, rows)
+
+
+def _export_problem(path: Path, reg: Registry, view: str, e: BaseException) -> str:
+    from evireg.index.sqlguard import describe_error, first_line
+
+    if "not allowed" in describe_error(e):
+        return (
+            f"{path}: view {view!r} of the registry index reads files outside the registry "
+            f"({first_line(e)}); evireg's own views never do, so the index did not come from these "
+            f"files. Rebuild it with `evireg build -r {reg.root}`, then export again"
+        )
+    return f"export: view {view!r}: {describe_error(e)}"
 
 
 def _sql_str(p: Path) -> str:

@@ -14,7 +14,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from evireg.errors import UserError
-from evireg.index.query import check_read_only
 from evireg.index.store import connect_readonly, records, sql_text
 from evireg.registry.files import Registry
 from evireg.review.csvinput import read_tables
@@ -34,16 +33,31 @@ ENROLMENT = {
 
 
 def _scope(con: duckdb.DuckDBPyConnection, q: Question) -> list[dict[str, Any]]:
+    """The studies in scope; a --where filter runs capped in time and memory (see sqlguard)."""
     import duckdb
 
+    from evireg.index.sqlguard import ENV_TIMEOUT, describe_error, filtered_sql, run_capped, timeout_from_env
+
     sql = sql_text("analysis_scope.sql").rstrip().rstrip(";")
-    if q.where:
-        sql = f"SELECT * FROM ({sql}) AS scope WHERE ({q.where})"
-        check_read_only(sql)
+    params = {"review": q.review}
+    if q.where is None:
+        return records(con, sql, params)
+    where, label = q.where, f"--where {q.where!r}"
+    timeout = timeout_from_env()
     try:
-        return records(con, sql, {"review": q.review})
+        return run_capped(
+            con,
+            lambda: records(con, filtered_sql(con, sql, where), params),
+            timeout,
+            stopped=f"{label}: stopped after {timeout:g} s; narrow the filter or raise {ENV_TIMEOUT}",
+        )
+    except duckdb.BinderException as e:
+        raise UserError(
+            f"{label}: {describe_error(e)}; a filter may use the columns of the studies view "
+            "(see `evireg views`)"
+        ) from None
     except duckdb.Error as e:
-        raise UserError(f"--where {q.where!r}: {str(e).splitlines()[0]}") from None
+        raise UserError(f"{label}: {describe_error(e)}") from None
 
 
 def _combine(study: str, subgroup: str | None, rows: list[dict[str, Any]]) -> Input:

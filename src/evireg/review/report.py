@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from evireg.errors import UserError
+from evireg.index.sqlguard import combine
 from evireg.index.store import connect_readonly, records, sql_text
 from evireg.registry.files import Registry
 from evireg.review.analysis import answer_with, default_review, stated_method
@@ -130,8 +131,7 @@ def sensitivity_with(con: duckdb.DuckDBPyConnection, q: Question, main: Answer) 
         ),
     ]
     for label, where in SENSITIVITY_FILTERS:
-        combined = f"({q.where}) and ({where})" if q.where else where
-        lines.append(Line.of(label, answer_with(con, replace(q, where=combined)).overall))
+        lines.append(Line.of(label, answer_with(con, replace(q, where=combine(q.where, where))).overall))
     inputs = main.inputs
     if len(inputs) < 2:
         return Sensitivity(lines, [], [], None)
