@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import UserError
+from .fileio import file_mode, reported
 from .loading import Entry, Loaded, load_registry, require_valid
 from .models import Review, Study
-from .registry import Registry, content_hash, lock
+from .registry import Registry, content_hash, lock, settle
 
 if TYPE_CHECKING:
     import duckdb
@@ -94,7 +95,8 @@ class RecordLoader:
                  before_flush: Callable[[], None] | None = None) -> None:
         self.con = con
         self.before_flush = before_flush
-        fd, name = tempfile.mkstemp(dir=stage_dir, prefix=".build-stage-", suffix=".jsonl")
+        with reported(stage_dir, "create a file in the folder"):
+            fd, name = tempfile.mkstemp(dir=stage_dir, prefix=".build-stage-", suffix=".jsonl")
         self.stage = Path(name)
         self.fh = os.fdopen(fd, "w", encoding="utf-8")
         self.tables = empty_tables()
@@ -103,7 +105,8 @@ class RecordLoader:
     def add(self, entry: Entry, file: str | None = None) -> None:
         """Queue a valid record (stored in `file`, by default the file it was read from)."""
         if entry.kind == "study":
-            self.fh.write(f'{{"file":{json.dumps(file or entry.file)},"s":{entry.as_json}}}\n')
+            with reported(self.stage.parent, "write the index's working files"):
+                self.fh.write(f'{{"file":{json.dumps(file or entry.file)},"s":{entry.as_json}}}\n')
         elif isinstance(entry.record, Review):
             _review_rows(self.tables, entry.record, file or entry.file)
         self.pending += 1
@@ -113,7 +116,8 @@ class RecordLoader:
     def flush(self) -> None:
         if self.before_flush is not None:
             self.before_flush()
-        self.fh.flush()
+        with reported(self.stage.parent, "write the index's working files"):
+            self.fh.flush()
         if self.fh.tell():
             self.con.execute(sql_text("stage_studies.sql"), {"path": str(self.stage)})
             self.con.execute(sql_text("load_studies.sql"))
@@ -125,7 +129,8 @@ class RecordLoader:
         self.pending = 0
 
     def close(self) -> None:
-        self.fh.close()
+        with contextlib.suppress(OSError):  # closing flushes, which fails again on a full disk
+            self.fh.close()
         self.stage.unlink(missing_ok=True)
 
 
@@ -231,8 +236,15 @@ def build_into(path: Path, reg: Registry, registry_hash: str) -> Loaded:
         con.execute("BEGIN")
         con.execute(sql_text("tables.sql"))
         loader = RecordLoader(con, path.parent)
+        rel: dict[str, str] = {}  # file as read -> as stored: relative to the registry root
+
+        def add(e: Entry) -> None:
+            if e.file not in rel:
+                rel[e.file] = reg.rel(e.file)
+            loader.add(e, rel[e.file])
+
         try:
-            loaded = require_valid(load_registry(reg, loader.add))
+            loaded = require_valid(load_registry(reg, add))
             loader.flush()
         finally:
             loader.close()
@@ -299,24 +311,42 @@ def build_locked(reg: Registry, *, force: bool = True) -> BuildInfo:
     path = db_path(reg)
     if not force and _stored_hash(path) == h:
         return BuildInfo(path, h, False, -1, -1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _temp_db(path) as tmp:
+    with reported(path.parent, "create the folder"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    with _temp_db(path) as tmp, _index_errors(path):
         loaded = build_into(tmp, reg, h)
         os.replace(tmp, path)
     return BuildInfo(path, h, True, len(loaded.study_ids), len(loaded.reviews))
 
 
 @contextlib.contextmanager
+def _index_errors(path: Path, note: str = "The registry files are unchanged.") -> Iterator[None]:
+    """A full disk or a read-only folder while writing the index: one message naming it."""
+    import duckdb
+
+    try:
+        yield
+    except OSError as e:
+        raise UserError(f"{path}: cannot write the index: {e.strerror or e}. {note}") from None
+    except (duckdb.IOException, duckdb.FatalException) as e:  # a failed checkpoint is "fatal"
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise UserError(f"{path}: cannot write the index: {first}. {note}") from None
+
+
+@contextlib.contextmanager
 def _temp_db(path: Path, copy_of: Path | None = None) -> Iterator[Path]:
     """A temp index beside `path` (a copy of `copy_of`, or absent), removed unless renamed."""
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=".build-", suffix=".duckdb")
-    os.close(fd)
+    with reported(path.parent, "create a file in the folder"):
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=".build-", suffix=".duckdb")
+        os.close(fd)
     tmp = Path(name)
-    if copy_of is not None:
-        shutil.copyfile(copy_of, tmp)
-    else:
-        tmp.unlink()  # duckdb creates the file itself
     try:
+        if copy_of is not None:
+            with reported(path):
+                os.chmod(tmp, file_mode())  # mkstemp's 0600 would stick to the index
+                shutil.copyfile(copy_of, tmp)
+        else:
+            tmp.unlink()  # duckdb creates the file itself, with the umask's mode
         yield tmp
     finally:
         tmp.unlink(missing_ok=True)
@@ -362,22 +392,27 @@ def incremental_update(reg: Registry) -> Iterator[Update]:
     build_locked(reg, force=False)
     path = db_path(reg)
     with _temp_db(path, copy_of=path) as tmp:
-        con = duckdb.connect(str(tmp))
+        with _index_errors(path):
+            con = duckdb.connect(str(tmp))
+        after = "The records were written; the index is rebuilt on next use."
         try:
             con.execute("BEGIN")
             upd = Update(con, path.parent)
             try:
                 yield upd
-                upd.loader.flush()
+                with _index_errors(path, after):
+                    upd.loader.flush()
             finally:
                 upd.loader.close()
-            _extra_tables(con, reg)
-            _set_meta(con, content_hash(reg))
-            con.execute("COMMIT")
-            con.execute("CHECKPOINT")
+            with _index_errors(path, after):
+                _extra_tables(con, reg)
+                _set_meta(con, content_hash(reg))
+                con.execute("COMMIT")
+                con.execute("CHECKPOINT")
         finally:
             con.close()
-        os.replace(tmp, path)
+        with _index_errors(path, after):
+            os.replace(tmp, path)
 
 
 def _chunks(items: list[str], n: int) -> Iterator[list[str]]:
@@ -386,7 +421,11 @@ def _chunks(items: list[str], n: int) -> Iterator[list[str]]:
 
 
 def ensure(reg: Registry) -> Path:
-    """The index path, rebuilt first if the registry files changed since it was built."""
+    """The index path, rebuilt first if the registry files changed since it was built.
+
+    A commit a killed writer left half done is finished first, so no reader works from it.
+    """
+    settle(reg)
     path = db_path(reg)
     if _stored_hash(path) != content_hash(reg):
         build(reg, force=False)
