@@ -197,11 +197,9 @@ def outside_link_problems(reg: Registry, files: Iterable[Path]) -> list[Problem]
 
 
 def content_hash(reg: Registry) -> str:
-    """Hash of the registry's location and every record file's name and bytes: the DB is
-    rebuilt when either changes (a copied or moved registry must not trust the old index)."""
+    """Hash of every record file's name and bytes: the DB is rebuilt when it changes (and when
+    the registry's location changes: see store._stored_hash)."""
     h = hashlib.sha256()
-    h.update(str(reg.root.resolve()).encode())
-    h.update(b"\0")
     files = record_files(reg) + extraction_candidates(reg)
     outside = links_outside(reg, files)
     for p in files:

@@ -250,7 +250,7 @@ def build_into(path: Path, reg: Registry, registry_hash: str) -> Loaded:
             loader.close()
         con.execute(sql_text("views.sql"))
         _extra_tables(con, reg)
-        _set_meta(con, registry_hash)
+        _set_meta(con, registry_hash, reg)
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
         return loaded
@@ -258,8 +258,9 @@ def build_into(path: Path, reg: Registry, registry_hash: str) -> Loaded:
         con.close()
 
 
-def _set_meta(con: duckdb.DuckDBPyConnection, registry_hash: str) -> None:
-    meta = {"registry_hash": registry_hash, "format": FORMAT_VERSION, "version": __version__}
+def _set_meta(con: duckdb.DuckDBPyConnection, registry_hash: str, reg: Registry) -> None:
+    meta = {"registry_hash": registry_hash, "format": FORMAT_VERSION, "version": __version__,
+            "root": _root_key(reg)}
     execute_script(con, "set_meta.sql", meta)
 
 
@@ -270,7 +271,14 @@ def _extra_tables(con: duckdb.DuckDBPyConnection, reg: Registry) -> None:
     extraction.build_tables(con, reg)
 
 
-def _stored_hash(path: Path) -> str | None:
+def _root_key(reg: Registry) -> str:
+    """Where the registry is: an index built elsewhere (a copied or moved registry, with its
+    `.evireg/` in tow) is rebuilt rather than trusted."""
+    return str(reg.root.resolve())
+
+
+def _stored_hash(path: Path, reg: Registry) -> str | None:
+    """The content hash the index at `path` was built from, or None if it must be rebuilt."""
     import duckdb
 
     if not path.exists():
@@ -286,6 +294,8 @@ def _stored_hash(path: Path) -> str | None:
     finally:
         con.close()
     if rows.get("format") != FORMAT_VERSION or rows.get("evireg") != __version__:
+        return None
+    if rows.get("root") != _root_key(reg):
         return None
     return rows.get("registry_hash")
 
@@ -309,7 +319,7 @@ def build_locked(reg: Registry, *, force: bool = True) -> BuildInfo:
     """`build` for a caller that already holds the registry lock."""
     h = content_hash(reg)
     path = db_path(reg)
-    if not force and _stored_hash(path) == h:
+    if not force and _stored_hash(path, reg) == h:
         return BuildInfo(path, h, False, -1, -1)
     with reported(path.parent, "create the folder"):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -406,7 +416,7 @@ def incremental_update(reg: Registry) -> Iterator[Update]:
                 upd.loader.close()
             with _index_errors(path, after):
                 _extra_tables(con, reg)
-                _set_meta(con, content_hash(reg))
+                _set_meta(con, content_hash(reg), reg)
                 con.execute("COMMIT")
                 con.execute("CHECKPOINT")
         finally:
@@ -427,7 +437,7 @@ def ensure(reg: Registry) -> Path:
     """
     settle(reg)
     path = db_path(reg)
-    if _stored_hash(path) != content_hash(reg):
+    if _stored_hash(path, reg) != content_hash(reg):
         build(reg, force=False)
     return path
 
