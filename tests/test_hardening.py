@@ -201,7 +201,8 @@ def test_a_crash_after_the_journal_is_rolled_forward(fixture_registry: Path) -> 
     reg = Registry(fixture_registry)
     target = fixture_registry / "studies" / "journal-2020.yaml"
     tmp = _stage(target, yaml.safe_dump({**copy.deepcopy(BASE), "id": "journal-2020"}))
-    (reg.state_dir / JOURNAL).write_text(json.dumps({"renames": [[str(tmp), str(target)]]}))
+    plan = {"renames": [[reg.rel(tmp), reg.rel(target)]]}  # relative to the registry root
+    (reg.state_dir / JOURNAL).write_text(json.dumps(plan))
     assert not target.exists()
     with lock(reg):  # the next writer finishes the commit
         pass

@@ -37,7 +37,7 @@ def build_tables(con: duckdb.DuckDBPyConnection, reg: Registry) -> None:
         "adjudicated_on"
     )
     for e in found.extractions:
-        _append(ext, e.study.id, e.extractor, e.extracted_on, str(e.file))
+        _append(ext, e.study.id, e.extractor, e.extracted_on, reg.rel(e.file))
         for no, (path, fv) in enumerate(flatten(e.study).items()):
             src, loc = fv.provenance or (None, None)
             shown = None if fv.value is None else show(fv.value)

@@ -65,6 +65,14 @@ def add_files(
     whole call out of the registry, unless skip_invalid, which reports and skips the invalid.
     """
     files, problems = input_files(paths)
+    for f in files:
+        if f.suffix == ".jsonl" and f.name.startswith("."):
+            msg = (
+                f"a JSON Lines file named {f.name!r} would be hidden in the registry (evireg skips "
+                f"names that start with '.'), so its studies would be lost; rename it, e.g. to "
+                f"{f.name.lstrip('.')!r}, and add it again"
+            )
+            problems.append(Problem(str(f), "", msg))
     if problems:
         raise UserError(f"nothing added: {len(problems)} problem(s) in the input", problems)
     return _add(reg, entries(files), replace=replace, skip_invalid=skip_invalid)
@@ -128,19 +136,20 @@ def _add(
             seen[key] = label
             shard = e.file.endswith(".jsonl")
             target = reg.studies_dir / Path(e.file).name if shard else reg.dir_for(e.kind) / f"{e.id}.yaml"
+            stored = reg.rel(target)  # the index names files relative to the registry root
             old = existing.get(key)
             if old is not None:
                 if not replace:
                     msg = f"{e.id!r} is already in the registry ({old}); pass --replace to overwrite it"
                     problems.append(Problem(e.file, "id", msg, e.line))
                     continue
-                if old != str(target) and old.endswith(".jsonl"):
+                if old != stored and old.endswith(".jsonl"):
                     msg = f"{e.id!r} lives in the shard {old}; edit that file instead"
                     problems.append(Problem(e.file, "id", msg, e.line))
                     continue
                 upd.replace(e.id)
-                if old != str(target):
-                    staging.delete(Path(old))
+                if old != stored:
+                    staging.delete(reg.inside(old))
             if problems:
                 continue  # keep checking the rest for the report; nothing will be written
             if shard:
@@ -153,12 +162,12 @@ def _add(
                         problems.append(Problem(e.file, "", msg))
                         continue
                     for k, f in existing.items():  # the new shard replaces every record of the old
-                        if f == str(target):
+                        if f == stored:
                             upd.replace(k.split(":", 1)[1])
                 staging.append_line(target, e.as_json or "")
             else:
                 staging.write(target, yaml_from_json(e.as_json or "{}", schema_ref(reg, e.kind)))
-            upd.add(e, str(target))
+            upd.add(e, stored)
             if isinstance(e.record, Review):
                 reviews.append((label, e.record))
             elif e.kind == "study":

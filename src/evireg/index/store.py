@@ -23,7 +23,8 @@ from evireg._version import __version__
 from evireg.errors import UserError
 from evireg.index.providers import table_providers
 from evireg.records.models import Review, Study
-from evireg.registry.files import Registry, content_hash, lock
+from evireg.registry.fileio import file_mode, reported
+from evireg.registry.files import Registry, content_hash, lock, settle
 from evireg.registry.loading import Entry, Loaded, load_registry, require_valid
 
 if TYPE_CHECKING:
@@ -95,7 +96,8 @@ class RecordLoader:
                  before_flush: Callable[[], None] | None = None) -> None:
         self.con = con
         self.before_flush = before_flush
-        fd, name = tempfile.mkstemp(dir=stage_dir, prefix=".build-stage-", suffix=".jsonl")
+        with reported(stage_dir, "create a file in the folder"):
+            fd, name = tempfile.mkstemp(dir=stage_dir, prefix=".build-stage-", suffix=".jsonl")
         self.stage = Path(name)
         self.fh = os.fdopen(fd, "w", encoding="utf-8")
         self.tables = empty_tables()
@@ -104,7 +106,8 @@ class RecordLoader:
     def add(self, entry: Entry, file: str | None = None) -> None:
         """Queue a valid record (stored in `file`, by default the file it was read from)."""
         if entry.kind == "study":
-            self.fh.write(f'{{"file":{json.dumps(file or entry.file)},"s":{entry.as_json}}}\n')
+            with reported(self.stage.parent, "write the index's working files"):
+                self.fh.write(f'{{"file":{json.dumps(file or entry.file)},"s":{entry.as_json}}}\n')
         elif isinstance(entry.record, Review):
             _review_rows(self.tables, entry.record, file or entry.file)
         self.pending += 1
@@ -114,7 +117,8 @@ class RecordLoader:
     def flush(self) -> None:
         if self.before_flush is not None:
             self.before_flush()
-        self.fh.flush()
+        with reported(self.stage.parent, "write the index's working files"):
+            self.fh.flush()
         if self.fh.tell():
             self.con.execute(sql_text("stage_studies.sql"), {"path": str(self.stage)})
             self.con.execute(sql_text("load_studies.sql"))
@@ -126,7 +130,8 @@ class RecordLoader:
         self.pending = 0
 
     def close(self) -> None:
-        self.fh.close()
+        with contextlib.suppress(OSError):  # closing flushes, which fails again on a full disk
+            self.fh.close()
         self.stage.unlink(missing_ok=True)
 
 
@@ -232,14 +237,21 @@ def build_into(path: Path, reg: Registry, registry_hash: str) -> Loaded:
         con.execute("BEGIN")
         con.execute(sql_text("tables.sql"))
         loader = RecordLoader(con, path.parent)
+        rel: dict[str, str] = {}  # file as read -> as stored: relative to the registry root
+
+        def add(e: Entry) -> None:
+            if e.file not in rel:
+                rel[e.file] = reg.rel(e.file)
+            loader.add(e, rel[e.file])
+
         try:
-            loaded = require_valid(load_registry(reg, loader.add))
+            loaded = require_valid(load_registry(reg, add))
             loader.flush()
         finally:
             loader.close()
         con.execute(sql_text("views.sql"))
         _extra_tables(con, reg)
-        _set_meta(con, registry_hash)
+        _set_meta(con, registry_hash, reg)
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
         return loaded
@@ -247,8 +259,9 @@ def build_into(path: Path, reg: Registry, registry_hash: str) -> Loaded:
         con.close()
 
 
-def _set_meta(con: duckdb.DuckDBPyConnection, registry_hash: str) -> None:
-    meta = {"registry_hash": registry_hash, "format": FORMAT_VERSION, "version": __version__}
+def _set_meta(con: duckdb.DuckDBPyConnection, registry_hash: str, reg: Registry) -> None:
+    meta = {"registry_hash": registry_hash, "format": FORMAT_VERSION, "version": __version__,
+            "root": _root_key(reg)}
     execute_script(con, "set_meta.sql", meta)
 
 
@@ -258,7 +271,14 @@ def _extra_tables(con: duckdb.DuckDBPyConnection, reg: Registry) -> None:
         provide(con, reg)
 
 
-def _stored_hash(path: Path) -> str | None:
+def _root_key(reg: Registry) -> str:
+    """Where the registry is: an index built elsewhere (a copied or moved registry, with its
+    `.evireg/` in tow) is rebuilt rather than trusted."""
+    return str(reg.root.resolve())
+
+
+def _stored_hash(path: Path, reg: Registry) -> str | None:
+    """The content hash the index at `path` was built from, or None if it must be rebuilt."""
     import duckdb
 
     if not path.exists():
@@ -274,6 +294,8 @@ def _stored_hash(path: Path) -> str | None:
     finally:
         con.close()
     if rows.get("format") != FORMAT_VERSION or rows.get("evireg") != __version__:
+        return None
+    if rows.get("root") != _root_key(reg):
         return None
     return rows.get("registry_hash")
 
@@ -297,26 +319,44 @@ def build_locked(reg: Registry, *, force: bool = True) -> BuildInfo:
     """`build` for a caller that already holds the registry lock."""
     h = content_hash(reg)
     path = db_path(reg)
-    if not force and _stored_hash(path) == h:
+    if not force and _stored_hash(path, reg) == h:
         return BuildInfo(path, h, False, -1, -1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _temp_db(path) as tmp:
+    with reported(path.parent, "create the folder"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    with _temp_db(path) as tmp, _index_errors(path):
         loaded = build_into(tmp, reg, h)
         os.replace(tmp, path)
     return BuildInfo(path, h, True, len(loaded.study_ids), len(loaded.reviews))
 
 
 @contextlib.contextmanager
+def _index_errors(path: Path, note: str = "The registry files are unchanged.") -> Iterator[None]:
+    """A full disk or a read-only folder while writing the index: one message naming it."""
+    import duckdb
+
+    try:
+        yield
+    except OSError as e:
+        raise UserError(f"{path}: cannot write the index: {e.strerror or e}. {note}") from None
+    except (duckdb.IOException, duckdb.FatalException) as e:  # a failed checkpoint is "fatal"
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise UserError(f"{path}: cannot write the index: {first}. {note}") from None
+
+
+@contextlib.contextmanager
 def _temp_db(path: Path, copy_of: Path | None = None) -> Iterator[Path]:
     """A temp index beside `path` (a copy of `copy_of`, or absent), removed unless renamed."""
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=".build-", suffix=".duckdb")
-    os.close(fd)
+    with reported(path.parent, "create a file in the folder"):
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=".build-", suffix=".duckdb")
+        os.close(fd)
     tmp = Path(name)
-    if copy_of is not None:
-        shutil.copyfile(copy_of, tmp)
-    else:
-        tmp.unlink()  # duckdb creates the file itself
     try:
+        if copy_of is not None:
+            with reported(path):
+                os.chmod(tmp, file_mode())  # mkstemp's 0600 would stick to the index
+                shutil.copyfile(copy_of, tmp)
+        else:
+            tmp.unlink()  # duckdb creates the file itself, with the umask's mode
         yield tmp
     finally:
         tmp.unlink(missing_ok=True)
@@ -362,22 +402,27 @@ def incremental_update(reg: Registry) -> Iterator[Update]:
     build_locked(reg, force=False)
     path = db_path(reg)
     with _temp_db(path, copy_of=path) as tmp:
-        con = duckdb.connect(str(tmp))
+        with _index_errors(path):
+            con = duckdb.connect(str(tmp))
+        after = "The records were written; the index is rebuilt on next use."
         try:
             con.execute("BEGIN")
             upd = Update(con, path.parent)
             try:
                 yield upd
-                upd.loader.flush()
+                with _index_errors(path, after):
+                    upd.loader.flush()
             finally:
                 upd.loader.close()
-            _extra_tables(con, reg)
-            _set_meta(con, content_hash(reg))
-            con.execute("COMMIT")
-            con.execute("CHECKPOINT")
+            with _index_errors(path, after):
+                _extra_tables(con, reg)
+                _set_meta(con, content_hash(reg), reg)
+                con.execute("COMMIT")
+                con.execute("CHECKPOINT")
         finally:
             con.close()
-        os.replace(tmp, path)
+        with _index_errors(path, after):
+            os.replace(tmp, path)
 
 
 def _chunks(items: list[str], n: int) -> Iterator[list[str]]:
@@ -386,9 +431,13 @@ def _chunks(items: list[str], n: int) -> Iterator[list[str]]:
 
 
 def ensure(reg: Registry) -> Path:
-    """The index path, rebuilt first if the registry files changed since it was built."""
+    """The index path, rebuilt first if the registry files changed since it was built.
+
+    A commit a killed writer left half done is finished first, so no reader works from it.
+    """
+    settle(reg)
     path = db_path(reg)
-    if _stored_hash(path) != content_hash(reg):
+    if _stored_hash(path, reg) != content_hash(reg):
         build(reg, force=False)
     return path
 

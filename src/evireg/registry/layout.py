@@ -7,7 +7,8 @@ from pathlib import Path
 
 from evireg.errors import UserError
 from evireg.records.schemas import schema_texts
-from evireg.registry.files import Registry, write_files_atomically
+from evireg.registry.fileio import write_atomically
+from evireg.registry.files import Registry
 
 README_STUB = """# Evidence registry
 
@@ -19,7 +20,7 @@ rebuilt on demand; never edit it. Record format: the JSON Schemas in `schemas/`.
 
 def write_schemas(out: Path) -> list[Path]:
     files = {out / name: text for name, text in schema_texts().items()}
-    write_files_atomically(files)
+    write_atomically(files)
     return sorted(files)
 
 
@@ -35,5 +36,5 @@ def init_registry(path: Path) -> Registry:
         path / "reviews" / ".gitkeep": "",
     }
     files.update({path / "schemas" / n: t for n, t in schema_texts().items()})
-    write_files_atomically(files)
+    write_atomically(files)
     return Registry(path)

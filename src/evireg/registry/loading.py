@@ -9,7 +9,12 @@ whole for cross-checks, are always validated here.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -23,8 +28,12 @@ from evireg.registry.extractions import extraction_problems
 from evireg.registry.files import (
     KIND_DIRS,
     Registry,
+    extraction_candidates,
+    links_outside,
     load_file,
+    outside_link_problems,
     record_files,
+    settle,
     validate_data,
 )
 from evireg.registry.interrupts import ignore_in_worker
@@ -102,8 +111,49 @@ def _tasks(paths: Sequence[Path]) -> Iterator[Task]:
         yield _check_files, (singles,)
 
 
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on macOS or Windows
+        return os.cpu_count() or 1
+
+
 def _workers() -> int:
-    return max(1, min(len(os.sched_getaffinity(0)), int(os.environ.get("EVIREG_WORKERS", "8"))))
+    return max(1, min(_cores(), int(os.environ.get("EVIREG_WORKERS", "8"))))
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _worker_init(parent: int) -> None:
+    """Pool worker start-up: leave Ctrl-C to the parent, and die with it."""
+    ignore_in_worker()
+    _die_with_parent(parent)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Pool worker start-up: exit as soon as the process that started the pool is gone.
+
+    A worker waits on a task queue whose write end it holds itself, so it never sees its
+    parent die; killed with `kill -9 <main pid>` the parent leaves it running for good, and
+    (forked while the parent held the registry lock) holding that lock. On Linux the kernel
+    kills it with the parent; elsewhere a thread notices the new parent within a fraction of a
+    second.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="evireg-parent").start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.1)
+    os._exit(1)
 
 
 def _estimate(paths: Sequence[Path]) -> int:
@@ -125,7 +175,9 @@ def entries(paths: Sequence[Path], *, keep_records: bool = False) -> Iterator[En
                 rec, probs = load_file(p)
                 yield _entry(str(p), rec, probs)
         return
-    with ProcessPoolExecutor(_workers(), initializer=ignore_in_worker) as pool:
+    # PR_SET_PDEATHSIG follows the thread that forks the workers: the executor starts them from
+    # the thread that submits, this one, which outlives them.
+    with ProcessPoolExecutor(_workers(), initializer=_worker_init, initargs=(os.getpid(),)) as pool:
         pending: list[Future[list[Entry]]] = []
         for fn, args in _tasks(paths):
             pending.append(pool.submit(fn, *args))
@@ -157,6 +209,9 @@ def load_registry(reg: Registry, sink: Sink | None = None) -> Loaded:
     """Validate every record file (with cross-file checks); pass each valid entry to `sink`."""
     out = Loaded()
     files = record_files(reg)
+    outside = links_outside(reg, files)
+    out.problems.extend(outside_link_problems(reg, outside))
+    files = [p for p in files if p not in outside]
     reviews_dir = reg.dir_for("review")
     study_files = [p for p in files if p.parent != reviews_dir]
     review_files = [p for p in files if p.parent == reviews_dir]
@@ -208,10 +263,12 @@ def validate_paths(paths: Sequence[Path]) -> ValidationReport:
         if path.is_dir():
             root = path.parent if path.name in KIND_DIRS.values() else path
             reg = Registry(root)
+            settle(reg)  # a commit a killed writer left half done is finished first
             loaded = load_registry(reg)
             files += len(record_files(reg))
             records += loaded.records
             problems.extend(loaded.problems)
+            problems.extend(outside_link_problems(reg, extraction_candidates(reg)))
             problems.extend(extraction_problems(reg))
         elif path.is_file():
             files += 1
