@@ -556,7 +556,7 @@ def test_an_interrupt_before_the_commit_changes_nothing(
     import evireg.registry.files as registry
 
     before = snapshot(fixture_registry)
-    real: Callable[..., Any] = registry._stage
+    real: Callable[..., Any] = registry.stage  # what Staging.write stages each record with
     calls: list[Path] = []
 
     def stage(target: Path, text: str) -> Path:
@@ -565,7 +565,7 @@ def test_an_interrupt_before_the_commit_changes_nothing(
             raise KeyboardInterrupt
         return real(target, text)
 
-    monkeypatch.setattr(registry, "_stage", stage)
+    monkeypatch.setattr(registry, "stage", stage)
     new = tmp_path / "new"
     new.mkdir()
     for i in ("kim-2001", "kim-2002", "kim-2003"):

@@ -68,6 +68,8 @@ class Registry:
     Open one with :func:`evireg.open`. Reading methods open the index read-only, with no file,
     network or extension access, and rebuild it first when the files changed. A registry holds
     one read-only connection for :meth:`query`; close it with :meth:`close` or a ``with`` block.
+    A relation returned by :meth:`query` is read from that connection, so fetch it (``.df()``,
+    ``.fetchall()``) before calling another method, which closes it to see the files as they are.
     """
 
     paths: Paths
@@ -140,6 +142,7 @@ class Registry:
         Answer : the pooled result with every input's source and locator; ``.to_dict()`` is
             the JSON of ``evireg pool --format json``.
         """
+        self.close()  # see the class notes: another method may rebuild the index
         from evireg.review.analysis import answer
 
         opts = Options(measure, method, model, tau2, hksj)
@@ -150,6 +153,7 @@ class Registry:
         measure: str = "OR", method: str = "MH", model: str = "fixed", tau2: str = "DL",
     ) -> tuple[Answer, Sensitivity]:
         """The answer and how it moves: other model, study filters, leave-one-out, cumulative, Egger."""
+        self.close()  # see the class notes: another method may rebuild the index
         from evireg.review.report import sensitivity_report
 
         opts = Options(measure, method, model, tau2, False)
@@ -158,18 +162,21 @@ class Registry:
 
     def report(self, review: str | None = None) -> Report:
         """Every analysis of a review, recomputed from the registry (``evireg report``)."""
+        self.close()  # see the class notes: another method may rebuild the index
         from evireg.review.report import build_report
 
         return build_report(self.paths, review)
 
     def audit(self, review: str | None = None) -> AuditReport:
         """A review's published claims held against the registry and against themselves."""
+        self.close()  # see the class notes: another method may rebuild the index
         from evireg.review.audit import audit
 
         return audit(self.paths, review)
 
     def validate(self) -> ValidationReport:
         """Every problem of every file (``.problems``); an empty list means the registry is valid."""
+        self.close()  # see the class notes: another method may rebuild the index
         from evireg.registry.loading import validate_paths
 
         return validate_paths([self.root])
@@ -178,6 +185,7 @@ class Registry:
 
     def add(self, *paths: PathLike, replace: bool = False, skip_invalid: bool = False) -> AddReport:
         """Validate record files (YAML, JSON, JSON Lines, folders) and file them, all or none."""
+        self.close()  # see the class notes: another method may rebuild the index
         from evireg.index.add import add_files
 
         return add_files(self.paths, [Path(p) for p in paths], replace=replace, skip_invalid=skip_invalid)
@@ -191,6 +199,7 @@ class Registry:
 
     def export(self, out: PathLike, format: str = "parquet") -> Exported:
         """Every view as Parquet or CSV files, or a Frictionless data package."""
+        self.close()  # see the class notes: another method may rebuild the index
         from evireg.index.store import export_views
 
         return export_views(self.paths, Path(out), format)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evireg.errors import UserError
+from evireg.errors import QueryRefused, UserError
 from evireg.index.sqlguard import DEFAULT_TIMEOUT_S, check_timeout, describe_error, first_line, run_capped
 from evireg.index.store import QueryResult, connect_readonly, fetch, view_columns
 from evireg.registry.files import Registry
@@ -19,12 +19,12 @@ def check_read_only(sql: str) -> None:
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as e:
-        raise UserError(f"query: {first_line(e)}") from None
+        raise QueryRefused(f"query: {first_line(e)}") from None
     if len(statements) != 1:
-        raise UserError(f"query: give exactly one statement (got {len(statements)})")
+        raise QueryRefused(f"query: give exactly one statement (got {len(statements)})")
     kind = str(statements[0].type).rsplit(".", 1)[-1]
     if kind not in READ_STATEMENTS:
-        raise UserError(
+        raise QueryRefused(
             f"query: {kind} statements are not allowed; evireg query is read-only "
             "(SELECT, WITH, EXPLAIN, DESCRIBE, SHOW, SUMMARIZE). Edit the registry files to change data."
         )
@@ -69,7 +69,7 @@ def run_query(
                 stopped=f"query: stopped after {timeout_s:g} s; narrow it or raise --timeout",
             )
         except duckdb.Error as e:
-            raise UserError(f"query: {describe_error(e)}") from None
+            raise QueryRefused(f"query: {describe_error(e)}") from None
 
 
 def list_views(reg: Registry) -> dict[str, list[tuple[str, str]]]:

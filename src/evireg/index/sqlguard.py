@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from evireg.errors import UserError
+from evireg.errors import QueryRefused
 
 if TYPE_CHECKING:
     import duckdb
@@ -38,7 +38,7 @@ _LOCATION_KEYS = frozenset({"query_location", "query_location_length"})
 
 def check_timeout(value: float, name: str = "--timeout") -> float:
     if not (math.isfinite(value) and MIN_TIMEOUT_S <= value <= MAX_TIMEOUT_S):
-        raise UserError(
+        raise QueryRefused(
             f"{name} {value!r}: give a number of seconds from {MIN_TIMEOUT_S:g} to {MAX_TIMEOUT_S:g}"
         )
     return value
@@ -90,7 +90,7 @@ def run_capped(
     if not finished:
         _stop(con, worker)
         if "value" not in outcome:
-            raise UserError(stopped)
+            raise QueryRefused(stopped)
     if "error" in outcome:
         raise outcome["error"]
     return cast(T, outcome["value"])
@@ -156,14 +156,14 @@ def filtered_sql(con: duckdb.DuckDBPyConnection, scope_sql: str, where: str) -> 
     """
     label = f"--where {where!r}"
     if not where.strip():
-        raise UserError(f'{label}: the filter is empty; give a condition such as "year >= 2000"')
+        raise QueryRefused(f'{label}: the filter is empty; give a condition such as "year >= 2000"')
     prefix = "SELECT "
     alone = _parse(con, prefix + where)
     if alone.get("error"):
-        raise UserError(f"{label}: {_parse_problem(alone, len(prefix))}")
+        raise QueryRefused(f"{label}: {_parse_problem(alone, len(prefix))}")
     expression = _single_expression(con, alone)
     if expression is None:
-        raise UserError(
+        raise QueryRefused(
             f"{label}: give one condition on the study columns, such as "
             "\"year >= 2000 and randomised\"; a filter cannot hold clauses such as FROM, UNION or "
             "ORDER BY, a second statement, an alias or a $parameter"
@@ -173,11 +173,11 @@ def filtered_sql(con: duckdb.DuckDBPyConnection, scope_sql: str, where: str) -> 
     whole = _parse(con, sql)
     base = _parse(con, unfiltered)
     if not (whole.get("error") is False and len(whole["statements"]) == 1 and base.get("error") is False):
-        raise UserError(f"{label}: not a condition evireg can apply; simplify it")
+        raise QueryRefused(f"{label}: not a condition evireg can apply; simplify it")
     node = whole["statements"][0]["node"]
     rest = {**node, "where_clause": None}
     if _bare(node.get("where_clause")) != expression or _bare(rest) != _bare(base["statements"][0]["node"]):
-        raise UserError(f"{label}: not a condition evireg can apply on its own; simplify it")
+        raise QueryRefused(f"{label}: not a condition evireg can apply on its own; simplify it")
     return sql
 
 

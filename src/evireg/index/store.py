@@ -485,7 +485,11 @@ def open_locked(path: Path, write_dir: Path | None = None) -> Iterator[duckdb.Du
         if write_dir is not None:
             con.execute("SET allowed_directories = $dirs", {"dirs": [f"{write_dir}{os.sep}"]})
             con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
+        # A second connection to an index this process already has open shares that database,
+        # whose configuration is already safe and locked; setting the lock again would fail.
+        locked = con.execute("SELECT current_setting('lock_configuration')").fetchone()
+        if not (locked and locked[0]):
+            con.execute("SET lock_configuration = true")
         yield con
     finally:
         con.close()

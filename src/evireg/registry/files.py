@@ -17,7 +17,7 @@ from typing import IO, Any
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ValidationError
 
-from evireg.errors import Problem, UserError
+from evireg.errors import LockTimeout, Problem, RegistryNotFound, UserError
 from evireg.records.models import MODELS, Review, Study, id_from_filename, review_errors, study_errors
 from evireg.records.yamlio import Parsed, ParseError, dump_yaml, parse_file
 from evireg.registry.fileio import (
@@ -134,9 +134,9 @@ def resolve(path: str | os.PathLike[str] | None = None) -> Registry:
     root = Path(chosen) if chosen else bundled_root()
     if not root.is_dir():
         hint = f"run `evireg init {root}` to start one" if chosen else "reinstall evireg"
-        raise UserError(f"{root}: no registry folder here; {hint}")
+        raise RegistryNotFound(f"{root}: no registry folder here; {hint}")
     if not (root / "studies").is_dir():
-        raise UserError(f"{root}: not a registry (no studies/ folder); run `evireg init {root}`")
+        raise RegistryNotFound(f"{root}: not a registry (no studies/ folder); run `evireg init {root}`")
     return Registry(root)
 
 
@@ -363,7 +363,7 @@ def lock(reg: Registry, timeout: float | None = None) -> Iterator[None]:
     try:
         held.acquire(poll_interval=0.02)
     except Timeout:
-        raise UserError(
+        raise LockTimeout(
             f"{reg.root}: another evireg process has held the registry lock for "
             f"{timeout:g} s; wait for it to finish, or raise EVIREG_LOCK_TIMEOUT"
         ) from None

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from evireg.errors import Problem, UserError
+from evireg.errors import InvalidRecords, Problem
 from evireg.records.models import Review, Study
 from evireg.records.yamlio import ParseError, decode, loads_json, read_lines
 from evireg.registry.extractions import extraction_problems
@@ -244,7 +244,7 @@ def load_registry(reg: Registry, sink: Sink | None = None) -> Loaded:
 def require_valid(loaded: Loaded) -> Loaded:
     if loaded.problems:
         n = len(loaded.problems)
-        raise UserError(f"the registry has {n} problem(s); run `evireg validate`", loaded.problems)
+        raise InvalidRecords(f"the registry has {n} problem(s); run `evireg validate`", loaded.problems)
     return loaded
 
 

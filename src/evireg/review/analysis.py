@@ -8,15 +8,17 @@ content hash of the registry it was computed from.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evireg.errors import UserError
 from evireg.index.store import connect_readonly, records, sql_text
 from evireg.registry.files import Registry
-from evireg.review.csvinput import read_tables
+from evireg.review.csvinput import read_columns, read_tables
 from evireg.review.question import Answer, Input, NoData, Question
 
 if TYPE_CHECKING:
@@ -225,16 +227,27 @@ def variant(q: Question, **changes: Any) -> Question:
     return replace(q, **changes)
 
 
-def answer_from_csv(path: Any, q: Question) -> Answer:
+def answer_from_csv(path: str | os.PathLike[str], q: Question) -> Answer:
     """Pool a CSV of 2x2 rows (see csvinput); the provenance is the file's hash and row numbers."""
+    path = Path(path)
     inputs, digest = read_tables(path)
+    return _answer_from_inputs(inputs, digest, q, str(path))
+
+
+def answer_from_rows(columns: dict[str, list[Any]], q: Question) -> Answer:
+    """Pool 2x2 rows given as columns (see csvinput.read_columns); provenance is the row number."""
+    inputs, digest = read_columns(columns)
+    return _answer_from_inputs(inputs, digest, q, "data")
+
+
+def _answer_from_inputs(inputs: list[Input], digest: str, q: Question, label: str) -> Answer:
     if q.by is None and any(i.subgroup for i in inputs):
         q = replace(q, by="subgroup")
     if q.by is not None:
         unnamed = [i.study for i in inputs if not i.subgroup]
         if unnamed:
             raise UserError(
-                f"{path}: rows without a subgroup ({', '.join(unnamed)}); "
+                f"{label}: rows without a subgroup ({', '.join(unnamed)}); "
                 "fill the subgroup column for every row or for none"
             )
     return Answer(q, f"sha256:{digest}", inputs, [], pool_inputs(inputs, q))

@@ -14,7 +14,9 @@ import io
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from evireg.errors import Problem, UserError
 from evireg.review.question import Input
@@ -107,19 +109,55 @@ def read_tables(path: Path) -> tuple[list[Input], str]:
         raise UserError(f"{path}: not UTF-8 text; re-save the CSV as UTF-8") from None
     records = _records(path, text)
     header = [h.strip() for h in records[0][1]] if records else []
+    inputs = _inputs(str(path), header, records[1:], lambda n: f"{path.name}, row {n}", str(path))
+    return inputs, hashlib.sha256(raw).hexdigest()
+
+
+def read_columns(columns: dict[str, list[Any]]) -> tuple[list[Input], str]:
+    """Inputs from columns given in Python (a DataFrame's, or lists): the same checks as a CSV
+    file's rows, row n being the n-th value (from 1); the digest is of the values as read."""
+    header = list(columns)
+    n_rows = max((len(v) for v in columns.values()), default=0)
+    lengths = {k: len(v) for k, v in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise UserError(f"columns of different lengths: {lengths}; give every column one value per study")
+    records = [(i + 1, [_cell(columns[h][i]) for h in header]) for i in range(n_rows)]
+    inputs = _inputs("data", header, records, lambda n: f"row {n}", None)
+    digest = hashlib.sha256(repr(records).encode()).hexdigest()
+    return inputs, digest
+
+
+def _cell(value: Any) -> str:
+    """A value as the CSV reader would have seen it: whole floats as integers, None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "item"):  # numpy scalars
+        return _cell(value.item())
+    return str(value)
+
+
+def _inputs(
+    source: str,
+    header: list[str],
+    records: list[tuple[int, list[str]]],
+    locator: Callable[[int], str],
+    citation: str | None,
+) -> list[Input]:
     absent = [c for c in REQUIRED if c not in header]
     if absent:
         raise UserError(
-            f"{path}: header lacks {', '.join(absent)}; expected columns {','.join(REQUIRED)}[,subgroup]"
+            f"{source}: header lacks {', '.join(absent)}; expected columns {','.join(REQUIRED)}[,subgroup]"
         )
     problems: list[Problem] = []
     inputs: list[Input] = []
     first_row: dict[tuple[str, str | None], int] = {}
-    for n, cells in records[1:]:
+    for n, cells in records:
         where = f"row {n}"
 
         def bad(message: str, where: str = where) -> None:
-            problems.append(Problem(str(path), where, message))
+            problems.append(Problem(source, where, message))
 
         long = [(i, c) for i, c in enumerate(cells) if len(c) > MAX_CELL_CHARS]
         for i, c in long:
@@ -175,14 +213,14 @@ def read_tables(path: Path) -> tuple[list[Input], str]:
                 events_ctrl=counts["events_ctrl"],
                 total_ctrl=counts["total_ctrl"],
                 source_id="csv",
-                locator=f"{path.name}, row {n}",
+                locator=locator(n),
                 derivation=None,
-                citation=str(path),
+                citation=citation,
                 year=int(year_text) if year_text else None,
             )
         )
     if problems:
-        raise UserError(f"{path}: {len(problems)} bad row(s); fix them and rerun", problems)
+        raise UserError(f"{source}: {len(problems)} bad row(s); fix them and rerun", problems)
     if not inputs:
-        raise UserError(f"{path}: no data rows under the header")
-    return inputs, hashlib.sha256(raw).hexdigest()
+        raise UserError(f"{source}: no data rows under the header")
+    return inputs
