@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -61,11 +62,25 @@ def test_at_least_fifty_malformed_inputs(bad_inputs: dict[str, tuple[Path, str]]
     assert len(bad_inputs) >= 50
 
 
+@pytest.fixture(scope="module")
+def refusing_registry(tmp_path_factory: pytest.TempPathFactory, _fixture_registry_template: Path) -> Path:
+    """One registry for every refusal below: each test checks that its own refusal changed no
+    byte of it, so sharing it cannot hide a change (and saves a copy and a build per case)."""
+    from evireg.index.store import build
+    from evireg.registry.files import Registry
+
+    root = tmp_path_factory.mktemp("refusing") / "reg"
+    shutil.copytree(_fixture_registry_template, root, ignore=shutil.ignore_patterns(".evireg"))
+    build(Registry(root))
+    return root
+
+
 @pytest.mark.parametrize("name", [*sorted(MANIFEST), "oversize.yaml"])
 @pytest.mark.parametrize("command", ["validate", "add"])
 def test_bad_input_is_refused_cleanly(
-    name: str, command: str, fixture_registry: Path, bad_inputs: dict[str, tuple[Path, str]]
+    name: str, command: str, refusing_registry: Path, bad_inputs: dict[str, tuple[Path, str]]
 ) -> None:
+    fixture_registry = refusing_registry
     path, field = bad_inputs[name]
     before = snapshot(fixture_registry)
     args = (

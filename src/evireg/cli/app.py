@@ -30,7 +30,12 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-out = Console()  # wraps rich renderables to the terminal; plain text goes through emit()
+def console() -> Console:
+    """The console rich renderables are printed to, made per use: its width follows COLUMNS and
+    the terminal as they are when a command runs, not when the CLI was imported."""
+    return Console()
+
+
 err = Console(stderr=True, soft_wrap=True)
 _state = {"debug": bool(os.environ.get("EVIREG_DEBUG"))}
 _interrupt = {"reported": False}
@@ -127,7 +132,7 @@ def emit(rendered: Any) -> None:
     if isinstance(rendered, str):
         sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
     else:
-        out.print(rendered)
+        console().print(rendered)
 
 
 def emit_document(
@@ -389,7 +394,7 @@ def emit_answer(ans: Any, fmt: Fmt, title: str) -> None:
     elif fmt is Fmt.markdown:
         emit(rp.markdown(ans, title))
     else:
-        emit(rp.rich_table(ans, title, width=out.width))
+        emit(rp.rich_table(ans, title, width=console().width))
 
 
 @command()
@@ -452,7 +457,7 @@ def report(review: ReviewOpt = None, fmt: FormatOpt = Fmt.table, registry: Regis
         "report",
         as_json=rep.to_dict,
         markdown=lambda: rr.report_markdown(rep),
-        table=lambda: rr.report_rich(rep, out.width),
+        table=lambda: rr.report_rich(rep, console().width),
     )
 
 
