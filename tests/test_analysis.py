@@ -62,7 +62,8 @@ def test_mixed_study_without_subgroups_is_listed_not_dropped(fixture_registry: P
     assert {i.study for i in ans.inputs} == {"smith-2001", "lee-2010"}
     ans = answer(Registry(fixture_registry), Question("miscarriage"))
     assert [n.study for n in ans.no_data] == ["smith-2001"]
-    assert "not recorded" in ans.no_data[0].reason or ans.no_data[0].reason
+    # smith-2001 reports no miscarriage counts at all: the reason must say so, not be empty
+    assert ans.no_data[0].reason == "no complete 2x2 for miscarriage in the study file"
 
 
 def test_no_data_uses_the_registry_reason(tmp_path: Path) -> None:

@@ -307,5 +307,16 @@ def test_user_errors_never_show_a_traceback(fixture_registry: Path) -> None:
     assert code == 1 and "Traceback" not in err and err.startswith("error: --where")
 
 
-def test_user_error_type_is_exported() -> None:
-    assert issubclass(UserError, Exception)
+def test_every_user_error_kind_exits_1_with_its_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    import evireg.errors as errors
+    import evireg.index.query
+
+    kinds = [errors.UserError, errors.RegistryNotFound, errors.InvalidRecords, errors.QueryRefused,
+             errors.LockTimeout]
+    for kind in kinds:
+        def boom(*a: object, _k: type[errors.UserError] = kind, **k: object) -> None:
+            raise _k(f"{_k.__name__} happened")
+
+        monkeypatch.setattr(evireg.index.query, "run_query", boom)
+        code, _, err = invoke("query", "select 1")
+        assert code == 1 and f"error: {kind.__name__} happened" in err and "Traceback" not in err
