@@ -21,7 +21,7 @@ from evireg.extraction import (
     unflatten,
 )
 from evireg.index.query import run_query
-from evireg.records.models import Study
+from evireg.records.study import Study
 from evireg.registry.files import Registry, load_file
 from evireg.registry.layout import init_registry
 

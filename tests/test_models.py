@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evireg.records.models import Study
+from evireg.records.study import Study
 from evireg.registry.files import load_file, validate_data
 
 from .conftest import FIXTURES, REGISTRY

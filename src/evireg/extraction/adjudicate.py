@@ -23,7 +23,7 @@ from evireg.records.extraction_files import (
     Resolution,
     ResolutionFile,
 )
-from evireg.records.models import Study
+from evireg.records.study import Study
 from evireg.records.yamlio import dump_yaml
 from evireg.registry.extractions import Extraction, _parse, _pydantic_problems, log_path
 from evireg.registry.files import Registry, validate_data

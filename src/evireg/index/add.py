@@ -8,7 +8,8 @@ from pathlib import Path
 
 from evireg.errors import Problem, UserError
 from evireg.index.store import incremental_update
-from evireg.records.models import Review, Study
+from evireg.records.review import Review
+from evireg.records.study import Study
 from evireg.registry.files import (
     RECORD_SUFFIXES,
     Registry,

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 from evireg._version import __version__
 from evireg.errors import UserError
 from evireg.index.providers import table_providers
-from evireg.records.models import Review, Study
+from evireg.records.review import Review
+from evireg.records.study import Study
 from evireg.registry.fileio import file_mode, reported
 from evireg.registry.files import Registry, content_hash, lock, settle
 from evireg.registry.loading import Entry, Loaded, load_registry, require_valid

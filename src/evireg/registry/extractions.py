@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from evireg.errors import Problem, UserError
 from evireg.records.extraction_files import AdjudicationLog, ExtractionFile
-from evireg.records.models import Study
+from evireg.records.study import Study
 from evireg.records.yamlio import Parsed, ParseError, parse_file
 from evireg.registry.files import Registry, extraction_files, validate_data
 

@@ -18,7 +18,9 @@ from filelock import FileLock, Timeout
 from pydantic import BaseModel, ValidationError
 
 from evireg.errors import LockTimeout, Problem, RegistryNotFound, UserError
-from evireg.records.models import MODELS, Review, Study, id_from_filename, review_errors, study_errors
+from evireg.records.kinds import MODELS, id_from_filename
+from evireg.records.review import Review, review_errors
+from evireg.records.study import Study, study_errors
 from evireg.records.yamlio import Parsed, ParseError, dump_yaml, parse_file
 from evireg.registry.fileio import (
     discard,

@@ -22,7 +22,8 @@ from itertools import islice
 from pathlib import Path
 
 from evireg.errors import InvalidRecords, Problem
-from evireg.records.models import Review, Study
+from evireg.records.review import Review
+from evireg.records.study import Study
 from evireg.records.yamlio import ParseError, decode, loads_json, read_lines
 from evireg.registry.extractions import extraction_problems
 from evireg.registry.files import (
