@@ -22,8 +22,9 @@ from evireg.extraction import (
 )
 from evireg.index.query import run_query
 from evireg.records.study import Study
-from evireg.registry.files import Registry, load_file
 from evireg.registry.layout import init_registry
+from evireg.registry.paths import Registry
+from evireg.registry.validate import load_file
 
 from .conftest import FIXTURES
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evireg.records.study import Study
-from evireg.registry.files import load_file, validate_data
+from evireg.registry.validate import load_file, validate_data
 
 from .conftest import FIXTURES, REGISTRY
 

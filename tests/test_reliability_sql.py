@@ -23,7 +23,7 @@ from evireg.cli.app import app
 from evireg.errors import UserError
 from evireg.index.query import run_query
 from evireg.index.store import connect_readonly, db_path, ensure, export_views
-from evireg.registry.files import Registry
+from evireg.registry.paths import Registry
 from evireg.review.analysis import answer
 from evireg.review.question import Question
 

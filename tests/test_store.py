@@ -9,7 +9,7 @@ import pytest
 
 from evireg.index.query import list_views, run_query
 from evireg.index.store import build, db_path, ensure
-from evireg.registry.files import Registry, content_hash
+from evireg.registry.paths import Registry, content_hash
 
 from .conftest import FIXTURES
 

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
     from evireg.index.add import AddReport
     from evireg.index.store import BuildInfo, Exported
-    from evireg.registry.files import Registry as Paths
     from evireg.registry.loading import ValidationReport
+    from evireg.registry.paths import Registry as Paths
     from evireg.review.audit import AuditReport
     from evireg.review.question import Answer, Question
     from evireg.review.report import Report, Sensitivity
@@ -224,7 +224,7 @@ def open(path: PathLike | None = None) -> Registry:
 
     Raises :class:`evireg.RegistryNotFound` when the folder is not a registry.
     """
-    from evireg.registry.files import resolve
+    from evireg.registry.paths import resolve
 
     return Registry(resolve(path))
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from evireg.extraction.compare import flatten, match_key, show
 from evireg.index.store import insert_columns, sql_text
 from evireg.registry.extractions import scan
-from evireg.registry.files import Registry
+from evireg.registry.paths import Registry
 
 if TYPE_CHECKING:
     import duckdb

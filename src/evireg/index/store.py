@@ -25,8 +25,9 @@ from evireg.index.providers import table_providers
 from evireg.records.review import Review
 from evireg.records.study import Study
 from evireg.registry.fileio import file_mode, reported
-from evireg.registry.files import Registry, content_hash, lock, settle
 from evireg.registry.loading import Entry, Loaded, load_registry, require_valid
+from evireg.registry.lock import lock, settle
+from evireg.registry.paths import Registry, content_hash
 
 if TYPE_CHECKING:
     import duckdb

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from evireg.errors import UserError
 from evireg.index.store import connect_readonly, records, sql_text
-from evireg.registry.files import Registry
+from evireg.registry.paths import Registry
 from evireg.review.csvinput import read_columns, read_tables
 from evireg.review.question import Answer, Input, NoData, Question
 
