@@ -23,7 +23,8 @@ from typer.testing import CliRunner
 
 from evireg.cli.app import app
 from evireg.errors import UserError
-from evireg.index.store import connect_readonly, db_path
+from evireg.index.build import db_path
+from evireg.index.fresh import connect_readonly
 from evireg.registry.loading import validate_paths
 from evireg.registry.lock import lock
 from evireg.registry.paths import Registry
@@ -68,7 +69,7 @@ def test_at_least_fifty_malformed_inputs(bad_inputs: dict[str, tuple[Path, str]]
 def refusing_registry(tmp_path_factory: pytest.TempPathFactory, _fixture_registry_template: Path) -> Path:
     """One registry for every refusal below: each test checks that its own refusal changed no
     byte of it, so sharing it cannot hide a change (and saves a copy and a build per case)."""
-    from evireg.index.store import build
+    from evireg.index.build import build
     from evireg.registry.paths import Registry
 
     root = tmp_path_factory.mktemp("refusing") / "reg"

@@ -121,7 +121,8 @@ def test_the_index_names_files_relative_to_the_registry(fixture_registry: Path) 
 
 
 def test_a_copied_or_moved_registry_rebuilds_its_index(fixture_registry: Path, tmp_path: Path) -> None:
-    from evireg.index.store import db_path, ensure
+    from evireg.index.build import db_path
+    from evireg.index.fresh import ensure
 
     original = Registry(fixture_registry)
     ensure(original)
@@ -139,7 +140,8 @@ def test_an_index_naming_a_file_outside_is_not_acted_on(fixture_registry: Path, 
     """A crafted index whose hash matches cannot make --replace delete a file elsewhere."""
     import duckdb
 
-    from evireg.index.store import db_path, ensure
+    from evireg.index.build import db_path
+    from evireg.index.fresh import ensure
 
     victim = tmp_path / "victim.yaml"
     victim.write_text("keep me\n")

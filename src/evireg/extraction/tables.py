@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from evireg.extraction.compare import flatten, match_key, show
-from evireg.index.store import insert_columns, sql_text
+from evireg.index.connection import sql_text
+from evireg.index.loader import insert_columns
 from evireg.registry.extractions import scan
 from evireg.registry.paths import Registry
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evireg.errors import Problem, UserError
-from evireg.index.store import incremental_update
+from evireg.index.build import incremental_update
 from evireg.records.review import Review
 from evireg.records.study import Study
 from evireg.registry.canonical import schema_ref, yaml_from_json
