@@ -32,8 +32,8 @@ def _fixture_registry_template(tmp_path_factory: pytest.TempPathFactory) -> Path
 def fixture_registry(tmp_path: Path, _fixture_registry_template: Path) -> Iterator[Path]:
     """A fresh registry holding the valid synthetic fixtures (two studies, one review): a copy of
     the session's template files, with an index built from the copy's own files."""
-    from evireg.index.store import build
-    from evireg.registry.files import Registry
+    from evireg.index.build import build
+    from evireg.registry.paths import Registry
 
     root = tmp_path / "reg"
     shutil.copytree(_fixture_registry_template, root, symlinks=True, ignore=shutil.ignore_patterns(".evireg"))

@@ -10,7 +10,7 @@ import pytest
 from statsmodels.stats.contingency_tables import StratifiedTable
 
 from evireg.errors import UserError
-from evireg.registry.files import Registry, content_hash
+from evireg.registry.paths import Registry, content_hash
 from evireg.review.analysis import answer, answer_from_csv
 from evireg.review.question import Question
 from evireg.stats import SubgroupResult

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from evireg.cli.app import app
-from evireg.registry.files import Registry
+from evireg.registry.paths import Registry
 from evireg.review.audit import audit
 from evireg.review.claimcheck import check_ratio_claim, matches_printed, p_interval
 

@@ -21,9 +21,10 @@ from evireg.extraction import (
     unflatten,
 )
 from evireg.index.query import run_query
-from evireg.records.models import Study
-from evireg.registry.files import Registry, load_file
+from evireg.records.study import Study
 from evireg.registry.layout import init_registry
+from evireg.registry.paths import Registry
+from evireg.registry.validate import load_file
 
 from .conftest import FIXTURES
 

@@ -15,9 +15,10 @@ from evireg.cli.guided import propose_id, run_guided
 from evireg.errors import UserError
 from evireg.index.add import Added
 from evireg.index.query import run_query
-from evireg.records.models import Study
-from evireg.registry.files import Registry, load_file
+from evireg.records.study import Study
 from evireg.registry.layout import init_registry
+from evireg.registry.paths import Registry
+from evireg.registry.validate import load_file
 
 INTERRUPT = "\x03"  # a scripted Ctrl-C: reading it raises KeyboardInterrupt
 

@@ -23,9 +23,12 @@ from typer.testing import CliRunner
 
 from evireg.cli.app import app
 from evireg.errors import UserError
-from evireg.index.store import connect_readonly, db_path
-from evireg.registry.files import Registry, lock, validate_data
+from evireg.index.build import db_path
+from evireg.index.fresh import connect_readonly
 from evireg.registry.loading import validate_paths
+from evireg.registry.lock import lock
+from evireg.registry.paths import Registry
+from evireg.registry.validate import validate_data
 
 from .conftest import FIXTURES
 
@@ -66,8 +69,8 @@ def test_at_least_fifty_malformed_inputs(bad_inputs: dict[str, tuple[Path, str]]
 def refusing_registry(tmp_path_factory: pytest.TempPathFactory, _fixture_registry_template: Path) -> Path:
     """One registry for every refusal below: each test checks that its own refusal changed no
     byte of it, so sharing it cannot hide a change (and saves a copy and a build per case)."""
-    from evireg.index.store import build
-    from evireg.registry.files import Registry
+    from evireg.index.build import build
+    from evireg.registry.paths import Registry
 
     root = tmp_path_factory.mktemp("refusing") / "reg"
     shutil.copytree(_fixture_registry_template, root, ignore=shutil.ignore_patterns(".evireg"))
@@ -211,7 +214,7 @@ def test_sigkill_during_add_and_build_never_corrupts(fixture_registry: Path, tmp
 
 
 def test_a_crash_after_the_journal_is_rolled_forward(fixture_registry: Path) -> None:
-    from evireg.registry.files import JOURNAL, _stage
+    from evireg.registry.journal import JOURNAL, _stage
 
     reg = Registry(fixture_registry)
     target = fixture_registry / "studies" / "journal-2020.yaml"
@@ -226,7 +229,7 @@ def test_a_crash_after_the_journal_is_rolled_forward(fixture_registry: Path) -> 
 
 
 def test_a_crash_before_the_journal_leaves_nothing(fixture_registry: Path) -> None:
-    from evireg.registry.files import _stage
+    from evireg.registry.journal import _stage
 
     reg = Registry(fixture_registry)
     tmp = _stage(fixture_registry / "studies" / "orphan-2020.yaml", "id: orphan-2020\n")

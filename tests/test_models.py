@@ -12,8 +12,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evireg.records.models import Study
-from evireg.registry.files import load_file, validate_data
+from evireg.records.study import Study
+from evireg.registry.validate import load_file, validate_data
 
 from .conftest import FIXTURES, REGISTRY
 

@@ -37,7 +37,7 @@ def plot(registry: Path, *args: str) -> tuple[int, str]:
 
 
 def live_birth_studies(registry: Path, **q: str) -> list[str]:
-    from evireg.registry.files import resolve
+    from evireg.registry.paths import resolve
     from evireg.review.analysis import answer
     from evireg.review.question import Question
 

@@ -8,7 +8,7 @@ import pytest
 
 from evireg.errors import UserError
 from evireg.index.query import parse_params, run_query
-from evireg.registry.files import Registry
+from evireg.registry.paths import Registry
 
 REFUSED = {
     "create": "create table x (a int)",

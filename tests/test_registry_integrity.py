@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from evireg.index.query import run_query
-from evireg.registry.files import Registry
+from evireg.registry.paths import Registry
 
 from .conftest import REGISTRY
 

@@ -22,7 +22,9 @@ import pytest
 import yaml
 
 from evireg.errors import UserError
-from evireg.registry.files import JOURNAL, Registry, lock
+from evireg.registry.journal import JOURNAL
+from evireg.registry.lock import lock
+from evireg.registry.paths import Registry
 
 from .conftest import FIXTURES
 
@@ -119,7 +121,8 @@ def test_the_index_names_files_relative_to_the_registry(fixture_registry: Path) 
 
 
 def test_a_copied_or_moved_registry_rebuilds_its_index(fixture_registry: Path, tmp_path: Path) -> None:
-    from evireg.index.store import db_path, ensure
+    from evireg.index.build import db_path
+    from evireg.index.fresh import ensure
 
     original = Registry(fixture_registry)
     ensure(original)
@@ -137,7 +140,8 @@ def test_an_index_naming_a_file_outside_is_not_acted_on(fixture_registry: Path, 
     """A crafted index whose hash matches cannot make --replace delete a file elsewhere."""
     import duckdb
 
-    from evireg.index.store import db_path, ensure
+    from evireg.index.build import db_path
+    from evireg.index.fresh import ensure
 
     victim = tmp_path / "victim.yaml"
     victim.write_text("keep me\n")
@@ -204,7 +208,7 @@ def test_a_journal_naming_files_outside_is_refused(case: str, fixture_registry: 
 
 
 def test_a_journal_of_relative_paths_is_rolled_forward(fixture_registry: Path) -> None:
-    from evireg.registry.files import _stage as stage
+    from evireg.registry.journal import _stage as stage
 
     reg = Registry(fixture_registry)
     target = fixture_registry / "studies" / "journal-2020.yaml"
@@ -223,7 +227,7 @@ def test_a_journal_of_relative_paths_is_rolled_forward(fixture_registry: Path) -
 
 @pytest.mark.parametrize("how", ["-r", "path"])
 def test_validate_finishes_a_half_applied_commit_first(how: str, fixture_registry: Path) -> None:
-    from evireg.registry.files import _stage as stage
+    from evireg.registry.journal import _stage as stage
 
     reg = Registry(fixture_registry)
     review = yaml.safe_load((V / "test-2020.yaml").read_text())
@@ -407,7 +411,8 @@ def test_a_lock_is_exclusive_and_a_killed_holder_frees_it(fixture_registry: Path
             "-c",
             "import sys, time\n"
             "from pathlib import Path\n"
-            "from evireg.registry.files import Registry, lock\n"
+            "from evireg.registry.lock import lock\n"
+            "from evireg.registry.paths import Registry\n"
             "with lock(Registry(Path(sys.argv[1]))):\n"
             "    print('held', flush=True)\n"
             "    time.sleep(60)\n",

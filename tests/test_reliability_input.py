@@ -25,8 +25,8 @@ from evireg.cli.main import main as cli_main
 from evireg.errors import Problem, UserError
 from evireg.extraction import load_extraction
 from evireg.records.yamlio import MAX_FILE_BYTES, MAX_NESTING
-from evireg.registry.files import load_file
 from evireg.registry.loading import validate_paths
+from evireg.registry.validate import load_file
 from evireg.review.analysis import answer_from_csv
 from evireg.review.question import Question
 
@@ -553,7 +553,7 @@ def test_an_interrupt_during_the_commit_leaves_all_files_or_none(
 def test_an_interrupt_before_the_commit_changes_nothing(
     fixture_registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import evireg.registry.files as registry
+    import evireg.registry.journal as registry
 
     before = snapshot(fixture_registry)
     real: Callable[..., Any] = registry.stage  # what Staging.write stages each record with

@@ -21,9 +21,11 @@ from typer.testing import CliRunner
 
 from evireg.cli.app import app
 from evireg.errors import UserError
+from evireg.index.build import db_path
+from evireg.index.fresh import connect_readonly, ensure
 from evireg.index.query import run_query
-from evireg.index.store import connect_readonly, db_path, ensure, export_views
-from evireg.registry.files import Registry
+from evireg.interop.export import export_views
+from evireg.registry.paths import Registry
 from evireg.review.analysis import answer
 from evireg.review.question import Question
 

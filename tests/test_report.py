@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from evireg.cli.app import app
-from evireg.registry.files import Registry
+from evireg.registry.paths import Registry
 from evireg.render.pool import axis_range, forest_bar
 from evireg.review.report import build_report
 

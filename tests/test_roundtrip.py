@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from evireg.records.yamlio import parse_text
-from evireg.registry.files import load_file, to_yaml
+from evireg.registry.canonical import to_yaml
+from evireg.registry.validate import load_file
 
 from .conftest import FIXTURES, REGISTRY
 

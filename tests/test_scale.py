@@ -17,8 +17,8 @@ from evireg.cli.app import app
 from evireg.index.add import add_files
 from evireg.index.query import run_query
 from evireg.registry import loading
-from evireg.registry.files import Registry
 from evireg.registry.layout import init_registry
+from evireg.registry.paths import Registry
 from evireg.stats import pool
 
 from .conftest import ROOT

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from evireg import stats
 from evireg.index.add import add_files
 from evireg.index.query import run_query
-from evireg.registry.files import Registry
 from evireg.registry.layout import init_registry
+from evireg.registry.paths import Registry
 from evireg.stats import pool, pool_batch, pool_subgroups
 from evireg.stats.backends import SCALAR
 from evireg.stats.combine import combine

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from evireg.index.build import build, db_path
+from evireg.index.fresh import ensure
 from evireg.index.query import list_views, run_query
-from evireg.index.store import build, db_path, ensure
-from evireg.registry.files import Registry, content_hash
+from evireg.registry.paths import Registry, content_hash
 
 from .conftest import FIXTURES
 

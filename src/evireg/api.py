@@ -25,9 +25,10 @@ if TYPE_CHECKING:
     import duckdb
 
     from evireg.index.add import AddReport
-    from evireg.index.store import BuildInfo, Exported
-    from evireg.registry.files import Registry as Paths
+    from evireg.index.build import BuildInfo
+    from evireg.interop.export import Exported
     from evireg.registry.loading import ValidationReport
+    from evireg.registry.paths import Registry as Paths
     from evireg.review.audit import AuditReport
     from evireg.review.question import Answer, Question
     from evireg.review.report import Report, Sensitivity
@@ -85,7 +86,7 @@ class Registry:
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
-            from evireg.index.store import connect_readonly
+            from evireg.index.fresh import connect_readonly
 
             stack = contextlib.ExitStack()
             self._con = stack.enter_context(connect_readonly(self.paths))
@@ -109,7 +110,7 @@ class Registry:
 
     def views(self) -> dict[str, list[tuple[str, str]]]:
         """Every view and its columns with their SQL types."""
-        from evireg.index.store import view_columns
+        from evireg.index.connection import view_columns
 
         return view_columns(self._connection())
 
@@ -192,7 +193,7 @@ class Registry:
 
     def build(self) -> BuildInfo:
         """Rebuild the index from the files."""
-        from evireg.index.store import build
+        from evireg.index.build import build
 
         self.close()
         return build(self.paths)
@@ -200,7 +201,7 @@ class Registry:
     def export(self, out: PathLike, format: str = "parquet") -> Exported:
         """Every view as Parquet or CSV files, or a Frictionless data package."""
         self.close()  # see the class notes: another method may rebuild the index
-        from evireg.index.store import export_views
+        from evireg.interop.export import export_views
 
         return export_views(self.paths, Path(out), format)
 
@@ -224,7 +225,7 @@ def open(path: PathLike | None = None) -> Registry:
 
     Raises :class:`evireg.RegistryNotFound` when the folder is not a registry.
     """
-    from evireg.registry.files import resolve
+    from evireg.registry.paths import resolve
 
     return Registry(resolve(path))
 

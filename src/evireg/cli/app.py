@@ -404,7 +404,7 @@ def export(
     registry: RegistryOpt = None,
 ) -> None:
     """Write every view as Parquet or CSV files, or a Frictionless data package."""
-    from evireg.index.store import export_views
+    from evireg.interop.export import export_views
 
     res = export_views(_registry(registry), out_dir, fmt)
     err.print(

@@ -23,10 +23,11 @@ from evireg.records.extraction_files import (
     Resolution,
     ResolutionFile,
 )
-from evireg.records.models import Study
+from evireg.records.study import Study
 from evireg.records.yamlio import dump_yaml
 from evireg.registry.extractions import Extraction, _parse, _pydantic_problems, log_path
-from evireg.registry.files import Registry, validate_data
+from evireg.registry.paths import Registry
+from evireg.registry.validate import validate_data
 
 
 def load_resolutions(path: Path) -> ResolutionFile:

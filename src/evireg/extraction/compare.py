@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evireg.errors import UserError
-from evireg.records.models import Study
+from evireg.records.study import Study
 from evireg.registry.extractions import Extraction
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from evireg.extraction.compare import flatten, match_key, show
-from evireg.index.store import insert_columns, sql_text
+from evireg.index.connection import sql_text
+from evireg.index.loader import insert_columns
 from evireg.registry.extractions import scan
-from evireg.registry.files import Registry
+from evireg.registry.paths import Registry
 
 if TYPE_CHECKING:
     import duckdb

@@ -7,17 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evireg.errors import Problem, UserError
-from evireg.index.store import incremental_update
-from evireg.records.models import Review, Study
-from evireg.registry.files import (
-    RECORD_SUFFIXES,
-    Registry,
-    Staging,
-    lock,
-    schema_ref,
-    yaml_from_json,
-)
+from evireg.index.build import incremental_update
+from evireg.records.review import Review
+from evireg.records.study import Study
+from evireg.registry.canonical import schema_ref, yaml_from_json
+from evireg.registry.journal import Staging
 from evireg.registry.loading import Entry, entries
+from evireg.registry.lock import lock
+from evireg.registry.paths import RECORD_SUFFIXES, Registry
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import duckdb
 
-    from evireg.registry.files import Registry
+    from evireg.registry.paths import Registry
 
 TableProvider = Callable[["duckdb.DuckDBPyConnection", "Registry"], Any]
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from evireg.errors import QueryRefused, UserError
+from evireg.index.connection import QueryResult, fetch, view_columns
+from evireg.index.fresh import connect_readonly
 from evireg.index.sqlguard import DEFAULT_TIMEOUT_S, check_timeout, describe_error, first_line, run_capped
-from evireg.index.store import QueryResult, connect_readonly, fetch, view_columns
-from evireg.registry.files import Registry
+from evireg.registry.paths import Registry
 
 READ_STATEMENTS = {"SELECT", "EXPLAIN"}  # DESCRIBE, SHOW, SUMMARIZE and WITH parse as SELECT
 DEFAULT_MAX_ROWS = 10_000

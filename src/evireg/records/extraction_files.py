@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from evireg.records.models import Record, ShortText, Slug, Text
+from evireg.records.base import Record, ShortText, Slug, Text
 
 
 class ExtractionFile(Record):
@@ -27,7 +27,7 @@ class ExtractionFile(Record):
 def file_schemas() -> dict[str, dict[str, Any]]:
     """JSON Schemas of the extraction, resolution and adjudication-log files; an extraction's
     `study` refers to the study schema, so editors check the record inside too."""
-    from evireg.records.models import SCHEMA_BASE
+    from evireg.records.base import SCHEMA_BASE
 
     out: dict[str, dict[str, Any]] = {}
     for name, model in (

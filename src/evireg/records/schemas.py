@@ -4,9 +4,18 @@ and `evireg init` puts in a new registry, so editors can check files as they are
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from evireg.records.base import SCHEMA_BASE
 from evireg.records.extraction_files import file_schemas
-from evireg.records.models import json_schema
+from evireg.records.kinds import MODELS, RecordKind
+
+
+def json_schema(kind: RecordKind) -> dict[str, Any]:
+    schema = MODELS[kind].model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = SCHEMA_BASE + f"{kind}.schema.json"
+    return schema
 
 
 def schema_texts() -> dict[str, str]:

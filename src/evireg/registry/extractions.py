@@ -13,9 +13,10 @@ from pydantic import ValidationError
 
 from evireg.errors import Problem, UserError
 from evireg.records.extraction_files import AdjudicationLog, ExtractionFile
-from evireg.records.models import Study
+from evireg.records.study import Study
 from evireg.records.yamlio import Parsed, ParseError, parse_file
-from evireg.registry.files import Registry, extraction_files, validate_data
+from evireg.registry.paths import Registry, extraction_files
+from evireg.registry.validate import validate_data
 
 LOG_NAME = "adjudication"  # extractions/<study>/adjudication.yaml: the adjudication log
 RESOLUTIONS_NAME = "resolutions"  # extractions/<study>/resolutions.yaml: default resolution file

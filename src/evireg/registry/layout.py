@@ -8,7 +8,7 @@ from pathlib import Path
 from evireg.errors import UserError
 from evireg.records.schemas import schema_texts
 from evireg.registry.fileio import write_atomically
-from evireg.registry.files import Registry
+from evireg.registry.paths import Registry
 
 README_STUB = """# Evidence registry
 

@@ -22,21 +22,21 @@ from itertools import islice
 from pathlib import Path
 
 from evireg.errors import InvalidRecords, Problem
-from evireg.records.models import Review, Study
+from evireg.records.review import Review
+from evireg.records.study import Study
 from evireg.records.yamlio import ParseError, decode, loads_json, read_lines
 from evireg.registry.extractions import extraction_problems
-from evireg.registry.files import (
+from evireg.registry.interrupts import ignore_in_worker
+from evireg.registry.lock import settle
+from evireg.registry.paths import (
     KIND_DIRS,
     Registry,
     extraction_candidates,
     links_outside,
-    load_file,
     outside_link_problems,
     record_files,
-    settle,
-    validate_data,
 )
-from evireg.registry.interrupts import ignore_in_worker
+from evireg.registry.validate import load_file, validate_data
 
 PARALLEL_FROM = 2000  # records; below this a process pool costs more than it saves
 CHUNK = 1000

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evireg.errors import UserError
-from evireg.index.store import connect_readonly, records, sql_text
-from evireg.registry.files import Registry
+from evireg.index.connection import records, sql_text
+from evireg.index.fresh import connect_readonly
+from evireg.registry.paths import Registry
 from evireg.review.csvinput import read_columns, read_tables
 from evireg.review.question import Answer, Input, NoData, Question
 

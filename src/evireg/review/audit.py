@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from evireg.errors import UserError
-from evireg.index.store import connect_readonly, records, sql_text
-from evireg.registry.files import Registry
+from evireg.index.connection import records, sql_text
+from evireg.index.fresh import connect_readonly
+from evireg.registry.paths import Registry
 from evireg.review.analysis import answer_with, default_review, stated_method
 from evireg.review.claimcheck import Consistency, check_ratio_claim, matches_printed, p_interval
 from evireg.review.question import Answer, Question

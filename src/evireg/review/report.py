@@ -7,9 +7,10 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from evireg.errors import UserError
+from evireg.index.connection import records, sql_text
+from evireg.index.fresh import connect_readonly
 from evireg.index.sqlguard import combine
-from evireg.index.store import connect_readonly, records, sql_text
-from evireg.registry.files import Registry
+from evireg.registry.paths import Registry
 from evireg.review.analysis import answer_with, default_review, stated_method
 from evireg.review.question import Answer, Question
 

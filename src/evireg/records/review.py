@@ -1,0 +1,122 @@
+"""The review record: a published meta-analysis's citation, included studies, analyses and its
+claims exactly as printed, and the cross-field checks (analysis and source references) that
+run as the model's own validator.
+"""
+
+from __future__ import annotations
+
+from pydantic import ConfigDict, Field, ValidationInfo, model_validator
+
+from evireg.records.base import (
+    SCHEMA_BASE,
+    Citation,
+    Ident,
+    Printed,
+    Provenance,
+    Record,
+    ShortText,
+    Slug,
+    SmallInt,
+    Source,
+    Text,
+    duplicates,
+)
+from evireg.records.vocab import Measure, Method, Model, Outcome
+
+
+class Analysis(Record):
+    id: Slug
+    outcome: Outcome
+    subgroup_variable: Ident | None = None
+    measure: Measure
+    method: Method | None = Field(default=None, description="null when the review does not state it")
+    model: Model
+    software: ShortText | None = None
+    provenance: Provenance
+    notes: Text | None = None
+
+
+class Claim(Record):
+    """A published result, exactly as printed."""
+
+    id: Slug
+    analysis: Slug
+    subgroup_value: Ident | None = None
+    estimate: Printed
+    ci_low: Printed
+    ci_high: Printed
+    z: Printed | None = None
+    p_text: ShortText | None = Field(default=None, description='as printed, e.g. "P<0.00001"')
+    k: SmallInt | None = None
+    participants: SmallInt | None = None
+    provenance: Provenance
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Claim:
+        if not float(self.ci_low) <= float(self.estimate) <= float(self.ci_high):
+            raise ValueError("estimate must lie within [ci_low, ci_high]")
+        return self
+
+
+class ReviewTotals(Record):
+    studies: SmallInt | None = None
+    participants: SmallInt | None = None
+    intervention: SmallInt | None = None
+    control: SmallInt | None = None
+    provenance: Provenance
+
+
+class Review(Record):
+    schema_: str = Field(alias="$schema", default=SCHEMA_BASE + "review.schema.json")
+    id: Slug
+    citation: Citation
+    sources: list[Source] = Field(min_length=1)
+    included_studies: list[Slug] = Field(min_length=1)
+    totals: ReviewTotals | None = None
+    analyses: list[Analysis] = Field(min_length=1)
+    claims: list[Claim] = Field(default_factory=list)
+    notes: Text | None = None
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> Review:
+        if info.context and info.context.get("defer_semantic"):
+            return self  # the caller runs review_errors itself to report each path separately
+        errors = review_errors(self)
+        if errors:
+            raise ValueError("; ".join(f"{path}: {msg}" for path, msg in errors))
+        return self
+
+
+def review_errors(r: Review) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    known = {s.id for s in r.sources}
+    for d in sorted(duplicates([s.id for s in r.sources])):
+        out.append(("sources", f"duplicate source id {d!r}"))
+    for d in sorted(duplicates(list(r.included_studies))):
+        out.append(("included_studies", f"study {d!r} listed twice"))
+    for d in sorted(duplicates([a.id for a in r.analyses])):
+        out.append(("analyses", f"duplicate analysis id {d!r}"))
+    for d in sorted(duplicates([c.id for c in r.claims])):
+        out.append(("claims", f"duplicate claim id {d!r}"))
+    analyses = {a.id: a for a in r.analyses}
+    if r.totals and r.totals.provenance.source not in known:
+        out.append(("totals.provenance.source", f"unknown source {r.totals.provenance.source!r}"))
+    for i, a in enumerate(r.analyses):
+        if a.provenance.source not in known:
+            out.append((f"analyses.{i}.provenance.source", f"unknown source {a.provenance.source!r}"))
+    for i, c in enumerate(r.claims):
+        if c.provenance.source not in known:
+            out.append((f"claims.{i}.provenance.source", f"unknown source {c.provenance.source!r}"))
+        an = analyses.get(c.analysis)
+        if an is None:
+            out.append((f"claims.{i}.analysis", f"unknown analysis {c.analysis!r}"))
+        elif (an.subgroup_variable is None) != (c.subgroup_value is None):
+            out.append(
+                (
+                    f"claims.{i}.subgroup_value",
+                    "give subgroup_value exactly when the analysis has a subgroup_variable",
+                )
+            )
+    return out

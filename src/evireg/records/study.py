@@ -1,0 +1,292 @@
+"""The study record: one trial's design, population, arms and outcome results, each number with
+its source and locator, and the cross-field checks (events <= total, arm and source references)
+that every entry path shares because they run as the model's own validator.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated
+
+from pydantic import ConfigDict, Field, Strict, StringConstraints, ValidationInfo, model_validator
+
+from evireg.records.base import (
+    SCHEMA_BASE,
+    Citation,
+    Count,
+    Flag,
+    Ident,
+    Printed,
+    Provenance,
+    Record,
+    ShortText,
+    Slug,
+    Source,
+    Text,
+    duplicates,
+)
+from evireg.records.vocab import Blinding, ControlType, DesignKind, Outcome, RmcType, Role, Timing
+
+Formula = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9]+( *[-+] *[0-9]+)+$")]
+
+
+def percent_matches(events: int, total: int, percent: str) -> bool:
+    """Does events/total print as `percent` (half-up at the printed decimals)?"""
+    places = len(percent.partition(".")[2])
+    q = Decimal(1).scaleb(-places)
+    value = (Decimal(100) * events / Decimal(total)).quantize(q, rounding=ROUND_HALF_UP)
+    return value == Decimal(percent)
+
+
+def formula_value(formula: str) -> int:
+    """The value of a sum or difference of whole numbers, e.g. `"32 - 20"`."""
+    terms = re.findall(r"([-+]?) *([0-9]+)", formula)
+    return sum(int(n) * (-1 if sign == "-" else 1) for sign, n in terms)
+
+
+class ReportedCount(Record):
+    """An arm count. `value: null` means not reported and then `reason` is required."""
+
+    value: Count | None
+    source: Slug | None = None
+    locator: ShortText | None = None
+    derivation: Text | None = None
+    formula: Formula | None = Field(default=None, description="printed counts the value was computed from")
+    reason: Text | None = Field(default=None, description="why the value is null")
+
+    @model_validator(mode="after")
+    def _sourced(self) -> ReportedCount:
+        if self.formula is not None and formula_value(self.formula) != self.value:
+            raise ValueError(f"formula {self.formula!r} = {formula_value(self.formula)}, not {self.value}")
+        if self.value is None:
+            if self.reason is None:
+                raise ValueError("a count that is not reported (value: null) needs a reason")
+        elif self.source is None or self.locator is None:
+            raise ValueError("a reported count needs source and locator")
+        return self
+
+
+class Design(Record):
+    kind: DesignKind
+    randomised: Flag | None = Field(description="null when no source read says")
+    blinding: Blinding
+    control_type: ControlType
+    prospective: Flag | None = Field(default=None, description="null when the report does not say")
+    description: Text = Field(description="the design in the primary report's words, paraphrased")
+    provenance: Provenance
+    review_discrepancy: Text | None = Field(
+        default=None, description="how a review's description of this design differs from the report"
+    )
+
+
+class Population(Record):
+    rmc_type: RmcType
+    min_prior_losses: Annotated[int, Strict(), Field(ge=1, le=20)] | None = None
+    description: Text
+    provenance: Provenance
+
+
+class Regimen(Record):
+    description: Text
+    product: ShortText | None = None
+    dose: ShortText | None = None
+    schedule: Text | None = None
+    timing: Timing = Timing.unknown
+    provenance: Provenance
+
+
+class Arm(Record):
+    id: Slug
+    role: Role
+    label: ShortText
+    n_randomised: ReportedCount
+    n_analysed: ReportedCount
+
+
+class Subgroup(Record):
+    variable: Ident
+    value: Ident
+
+    @model_validator(mode="after")
+    def _known_value(self) -> Subgroup:
+        if self.variable == "rmc_type" and self.value not in {"primary", "secondary"}:
+            raise ValueError("an rmc_type subgroup is primary or secondary")
+        return self
+
+
+class ArmResult(Record):
+    arm: Slug
+    events: Count
+    total: Annotated[int, Strict(), Field(ge=1, le=10_000_000)]
+    percent: Printed | None = Field(
+        default=None, description="the printed percentage `events` was derived from, e.g. '52.9'"
+    )
+    events_formula: Formula | None = Field(
+        default=None, description="printed counts `events` was computed from, e.g. '23 - 16'"
+    )
+    total_formula: Formula | None = Field(
+        default=None, description="printed counts `total` was computed from, e.g. '49 - 29'"
+    )
+
+    @model_validator(mode="after")
+    def _events_fit(self) -> ArmResult:
+        if self.events > self.total:
+            raise ValueError(f"events ({self.events}) exceed total ({self.total})")
+        if self.percent is not None:
+            fits = [k for k in range(self.total + 1) if percent_matches(k, self.total, self.percent)]
+            if fits != [self.events]:
+                raise ValueError(
+                    f"{self.percent}% of {self.total} is met by events {fits or 'none'}, "
+                    f"so it does not derive {self.events} uniquely"
+                )
+        for name, formula, value in (("events", self.events_formula, self.events),
+                                     ("total", self.total_formula, self.total)):
+            if formula is not None and formula_value(formula) != value:
+                raise ValueError(f"{name}_formula {formula!r} = {formula_value(formula)}, not {value}")
+        return self
+
+
+class AlternativeResult(Record):
+    """A value from another source that disagrees with the one used."""
+
+    source: Slug
+    locator: ShortText
+    arms: list[ArmResult] = Field(min_length=1)
+    derivation: Text | None = None
+    note: Text
+
+
+class OutcomeResult(Record):
+    outcome: Outcome
+    subgroup: Subgroup | None = None
+    definition: Text | None = Field(default=None, description="how the study defines the outcome")
+    denominator: ShortText | None = Field(
+        default=None, description='which count `total` is, e.g. "randomised", "pregnant", "analysed"'
+    )
+    source: Slug
+    locator: ShortText
+    derivation: Text | None = None
+    arms: list[ArmResult] = Field(min_length=2)
+    alternatives: list[AlternativeResult] = Field(default_factory=list)
+    notes: Text | None = None
+
+
+class NotReported(Record):
+    outcome: Outcome
+    subgroup: Subgroup | None = None
+    reason: Text = Field(description="what was searched and why the value is missing")
+
+
+class Study(Record):
+    schema_: str = Field(alias="$schema", default=SCHEMA_BASE + "study.schema.json")
+    id: Slug = Field(description="firstauthor-year, e.g. christiansen-2002")
+    citation: Citation
+    sources: list[Source] = Field(min_length=1)
+    design: Design
+    country: ShortText | None = None
+    population: Population
+    intervention: Regimen
+    comparator: Regimen
+    arms: list[Arm] = Field(min_length=2)
+    outcomes: list[OutcomeResult] = Field(default_factory=list)
+    not_reported: list[NotReported] = Field(default_factory=list)
+    notes: Text | None = None
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> Study:
+        if info.context and info.context.get("defer_semantic"):
+            return self  # the caller runs study_errors itself to report each path separately
+        errors = study_errors(self)
+        if errors:
+            raise ValueError("; ".join(f"{path}: {msg}" for path, msg in errors))
+        return self
+
+
+def study_errors(s: Study) -> list[tuple[str, str]]:
+    """Cross-field checks; each is (field path, message)."""
+    out: list[tuple[str, str]] = []
+    source_ids = [src.id for src in s.sources]
+    for d in sorted(duplicates(source_ids)):
+        out.append(("sources", f"duplicate source id {d!r}"))
+    known = set(source_ids)
+
+    def check_src(path: str, sid: str | None) -> None:
+        if sid is not None and sid not in known:
+            out.append((path, f"unknown source {sid!r}; add it to `sources` (have: {sorted(known)})"))
+
+    check_src("design.provenance.source", s.design.provenance.source)
+    check_src("population.provenance.source", s.population.provenance.source)
+    check_src("intervention.provenance.source", s.intervention.provenance.source)
+    check_src("comparator.provenance.source", s.comparator.provenance.source)
+
+    arm_ids = [a.id for a in s.arms]
+    for d in sorted(duplicates(arm_ids)):
+        out.append(("arms", f"duplicate arm id {d!r}"))
+    roles = [a.role for a in s.arms]
+    if roles.count(Role.intervention) < 1:
+        out.append(("arms", "needs one arm with role intervention"))
+    if roles.count(Role.control) < 1:
+        out.append(("arms", "needs at least one arm with role control"))
+    arms = {a.id: a for a in s.arms}
+    for i, a in enumerate(s.arms):
+        check_src(f"arms.{i}.n_randomised.source", a.n_randomised.source)
+        check_src(f"arms.{i}.n_analysed.source", a.n_analysed.source)
+        n_rand, n_anal = a.n_randomised.value, a.n_analysed.value
+        if n_rand is not None and n_anal is not None and n_anal > n_rand and a.n_analysed.derivation is None:
+            msg = f"analysed ({n_anal}) exceeds randomised ({n_rand}); explain in derivation"
+            out.append((f"arms.{i}.n_analysed", msg))
+
+    overall: dict[tuple[str, str], int] = {}
+    keys: list[str] = []
+    for i, o in enumerate(s.outcomes):
+        sg = o.subgroup
+        keys.append(f"{o.outcome}/{sg.variable}={sg.value}" if sg else str(o.outcome))
+        check_src(f"outcomes.{i}.source", o.source)
+        ids = [r.arm for r in o.arms]
+        for d in sorted(duplicates(ids)):
+            out.append((f"outcomes.{i}.arms", f"arm {d!r} listed twice"))
+        for j, r in enumerate(o.arms):
+            if r.arm not in arms:
+                out.append((f"outcomes.{i}.arms.{j}.arm", f"unknown arm {r.arm!r} (arms: {arm_ids})"))
+                continue
+            if sg is None:
+                overall[(str(o.outcome), r.arm)] = r.total
+            rand = arms[r.arm].n_randomised.value
+            if rand is not None and r.total > rand and not (o.derivation or o.notes):
+                out.append(
+                    (
+                        f"outcomes.{i}.arms.{j}.total",
+                        f"total ({r.total}) exceeds arm {r.arm!r} randomised ({rand}); explain in notes",
+                    )
+                )
+        if {arms[a].role for a in ids if a in arms} != {Role.intervention, Role.control}:
+            out.append((f"outcomes.{i}.arms", "needs results for an intervention and a control arm"))
+        for k, alt in enumerate(o.alternatives):
+            check_src(f"outcomes.{i}.alternatives.{k}.source", alt.source)
+            for j, r in enumerate(alt.arms):
+                if r.arm not in arms:
+                    out.append((f"outcomes.{i}.alternatives.{k}.arms.{j}.arm", f"unknown arm {r.arm!r}"))
+    for d in sorted(duplicates(keys)):
+        out.append(("outcomes", f"outcome {d!r} given twice; keep one and move the other to alternatives"))
+    for i, o in enumerate(s.outcomes):
+        if o.subgroup is None:
+            continue
+        for j, r in enumerate(o.arms):
+            whole = overall.get((str(o.outcome), r.arm))
+            if whole is not None and r.total > whole:
+                out.append(
+                    (
+                        f"outcomes.{i}.arms.{j}.total",
+                        f"subgroup total ({r.total}) exceeds the whole-study total ({whole})",
+                    )
+                )
+    reported = set(keys)
+    for i, nr in enumerate(s.not_reported):
+        sg = nr.subgroup
+        key = f"{nr.outcome}/{sg.variable}={sg.value}" if sg else str(nr.outcome)
+        if key in reported:
+            out.append((f"not_reported.{i}", f"{key!r} is both reported and listed as not reported"))
+    return out
