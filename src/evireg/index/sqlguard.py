@@ -2,7 +2,7 @@
 
 Two kinds of user SQL reach DuckDB: `evireg query` statements and the `--where` filters of
 `pool`, `sensitivity` and `plot` (and the filters that `sensitivity` adds to them). Both run
-on the locked-down read-only connection of :func:`evireg.store.connect_readonly` and through
+on the locked-down read-only connection of :func:`evireg.index.fresh.connect_readonly` and through
 :func:`run_capped`, which gives them a time cap and makes Ctrl-C stop them at once.
 """
 

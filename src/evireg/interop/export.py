@@ -51,7 +51,7 @@ def export_views(reg: Registry, out: Path, fmt: str) -> Exported:
     """
     import duckdb
 
-    from evireg.index.targets import check_export_target
+    from evireg.interop.targets import check_export_target
 
     if fmt not in EXPORT_FORMATS:
         raise UserError(f"--format {fmt!r}: choose one of {', '.join(EXPORT_FORMATS)}")
