@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from evireg.cli.app import app
-from evireg.errors import UserError
 from evireg.index.build import db_path
 from evireg.index.fresh import connect_readonly
 from evireg.registry.loading import validate_paths
