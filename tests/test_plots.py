@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 import pytest
 from typer.testing import CliRunner
@@ -13,6 +14,12 @@ from typer.testing import CliRunner
 from evireg.cli.app import app
 
 from .conftest import REGISTRY
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from evireg.review.question import Answer
 
 NOT_INSTALLED = "matplotlib is not installed; pip install 'evireg[plots]'"
 
@@ -120,7 +127,7 @@ def test_funnel_reports_egger(registry: Path, tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("mpl")
 def test_not_estimable_and_off_scale_studies(tmp_path: Path) -> None:
-    from evireg.plots.figures import forest_figure, save
+    from evireg.plots import forest_figure, save
     from evireg.review.analysis import answer_from_csv
     from evireg.review.question import Question
 
@@ -170,7 +177,7 @@ def test_missing_matplotlib_says_how_to_install(
     assert not out.exists()
 
     from evireg.errors import UserError
-    from evireg.plots.figures import forest_figure
+    from evireg.plots import forest_figure
     from evireg.review.question import Answer, Question
 
     with pytest.raises(UserError, match="matplotlib is not installed"):
@@ -187,5 +194,137 @@ def test_cli_startup_does_not_import_matplotlib() -> None:
         "import sys, evireg.cli.app, evireg.cli.plot; "
         "heavy = [m for m in ('matplotlib', 'numpy', 'duckdb', 'evireg.plots.figures') if m in sys.modules]; "
         "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- drawing into a caller's axes (statsmodels' `plot_forest(ax=...)` habit) ----------------------
+
+
+def live_birth(registry: Path, **q: str) -> Answer:
+    from evireg.registry.files import resolve
+    from evireg.review.analysis import answer
+    from evireg.review.question import Question
+
+    return answer(resolve(registry), Question("live_birth", **q))
+
+
+def callers_axes() -> tuple[Figure, Axes]:
+    """A figure and axes the caller made, with a canvas of its own (as pyplot would give it)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10.0, 6.0))
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
+
+
+def texts_on(ax: Axes) -> list[str]:
+    return [t.get_text() for t in ax.texts]
+
+
+@pytest.mark.usefixtures("mpl")
+def test_forest_draws_into_the_callers_axes(registry: Path, tmp_path: Path) -> None:
+    from evireg.plots import forest_figure, save
+
+    ans = live_birth(registry, by="rmc_type")
+    fig, ax = callers_axes()
+    assert forest_figure(ans, title="Mine", ax=ax) is fig
+    assert fig.axes == [ax]  # no figure or figure-level axes of its own
+    texts = texts_on(ax)
+    for text in ("Mine", "Study or Subgroup", "primary", "secondary", "Total (95% CI)"):
+        assert text in texts, text
+    assert [i.study for i in ans.inputs] and {i.study for i in ans.inputs} <= set(texts)
+    # The panel is an inset of the caller's axes: the intervals, squares and diamonds are there.
+    (panel,) = ax.child_axes
+    assert len(panel.patches) == 3  # a diamond per subtotal and the total
+    assert len(panel.lines) > len(ans.inputs)
+    assert {t.get_text() for t in panel.texts} == {"Favours control", "Favours IVIG"}
+    svg = save(fig, tmp_path / "mine.svg").read_text(encoding="utf-8")
+    assert ">Mine<" in svg and ">Favours IVIG<" in svg
+
+
+@pytest.mark.usefixtures("mpl")
+def test_funnel_draws_into_the_callers_axes(registry: Path) -> None:
+    from evireg.plots import funnel_figure
+
+    ans = live_birth(registry, by="rmc_type")
+    fig, ax = callers_axes()
+    assert funnel_figure(ans, title="Mine", ax=ax) is fig
+    assert fig.axes == [ax]
+    texts = texts_on(ax)
+    assert "Mine" in texts and any(t.startswith("Egger's test") for t in texts)
+    assert ax.get_xlabel() == "Odds Ratio (log scale)" and ax.get_ylabel() == "SE(log[OR])"
+    legend = ax.get_legend()
+    assert legend is not None and [t.get_text() for t in legend.get_texts()] == ["primary", "secondary"]
+    marks = [line for line in ax.lines if line.get_linestyle() == "None"]
+    assert sum(len(line.get_xydata()) for line in marks) == len(ans.inputs)
+
+
+@pytest.mark.usefixtures("mpl")
+def test_axes_in_a_subfigure_return_the_whole_figure(registry: Path) -> None:
+    from evireg.plots import forest_figure, funnel_figure
+
+    ans = live_birth(registry)
+    fig, _ = callers_axes()
+    left, right = fig.subfigures(1, 2)
+    assert forest_figure(ans, ax=left.add_subplot()) is fig
+    assert funnel_figure(ans, ax=right.add_subplot()) is fig
+
+
+@pytest.mark.usefixtures("mpl")
+def test_without_axes_each_figure_is_new(registry: Path) -> None:
+    from evireg.plots import forest_figure, funnel_figure
+
+    ans = live_birth(registry)
+    one, two = forest_figure(ans), funnel_figure(ans)
+    assert one is not two and len(one.axes) == 2 and len(two.axes) == 1
+
+
+# --- saving --------------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("mpl")
+def test_a_failed_save_leaves_the_old_file(
+    registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evireg.plots import funnel_figure, save
+
+    out = tmp_path / "f.svg"
+    out.write_text("old")
+    fig = funnel_figure(live_birth(registry))
+
+    def broken(fh: IO[bytes], **_: object) -> None:
+        fh.write(b"<?xml half a figure")
+        raise RuntimeError("drawing failed")
+
+    monkeypatch.setattr(fig, "savefig", broken)
+    with pytest.raises(RuntimeError, match="drawing failed"):
+        save(fig, out)
+    assert out.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["f.svg"]
+
+
+@pytest.mark.usefixtures("mpl")
+def test_an_unwritable_target_is_one_clear_message(registry: Path, tmp_path: Path) -> None:
+    from evireg.errors import UserError
+    from evireg.plots import forest_figure, save
+
+    out = tmp_path / "f.png"
+    out.mkdir()  # a folder where the file should go
+    with pytest.raises(UserError, match="a folder stands where a file is needed"):
+        save(forest_figure(live_birth(registry)), out)
+    assert [p.name for p in tmp_path.iterdir()] == ["f.png"]  # no temporary file left behind
+
+
+def test_importing_plots_does_not_import_matplotlib() -> None:
+    code = "import sys, evireg.plots; assert 'matplotlib' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_cli_startup_does_not_import_the_plots() -> None:
+    code = (
+        "import sys, evireg.cli.app, evireg.cli.plot; "
+        "loaded = [m for m in sys.modules if m.startswith('evireg.plots')]; "
+        "assert not loaded, loaded"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

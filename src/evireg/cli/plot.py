@@ -119,7 +119,7 @@ def forest(
     """A RevMan-style forest plot of one outcome (subgroups with --by)."""
     _check_output(output)
     arms, sides = _pair("--labels", labels), _pair("--favours", favours)
-    from evireg.plots.figures import forest_figure, require_matplotlib, save
+    from evireg.plots import forest_figure, require_matplotlib, save
 
     require_matplotlib()  # before the (slower) analysis
 
@@ -145,7 +145,7 @@ def funnel(
 ) -> None:
     """A funnel plot of one outcome around its fixed-effect estimate, with Egger's test."""
     _check_output(output)
-    from evireg.plots.figures import funnel_figure, require_matplotlib, save
+    from evireg.plots import funnel_figure, require_matplotlib, save
 
     require_matplotlib()
 

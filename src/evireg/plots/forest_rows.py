@@ -1,0 +1,149 @@
+"""What a forest plot shows: its rows (studies, subtotals, totals, the tests under them) and its scale.
+
+Kept apart from the drawing so the content of the plot follows the RevMan tables of
+:mod:`evireg.render.pool` line for line, whatever matplotlib later does with it: the texts come
+from the same formatters, so a figure and the printed analysis never disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from evireg.errors import UserError
+from evireg.render import revman_format as rf
+from evireg.render.pool import difference_text, fmt_est, heterogeneity_text, overall_text
+
+if TYPE_CHECKING:
+    from evireg.review.question import Answer
+    from evireg.stats import PoolResult
+
+# Symmetric scales as RevMan offers them; the smallest that holds every interval is used.
+RATIO_SCALES: tuple[tuple[float, tuple[float, ...]], ...] = (
+    (2.0, (0.5, 0.7, 1.0, 1.5, 2.0)),
+    (5.0, (0.2, 0.5, 1.0, 2.0, 5.0)),
+    (10.0, (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)),
+    (20.0, (0.05, 0.2, 1.0, 5.0, 20.0)),
+    (50.0, (0.02, 0.1, 1.0, 10.0, 50.0)),
+    (100.0, (0.01, 0.1, 1.0, 10.0, 100.0)),
+)
+DIFFERENCE_SCALES = (0.1, 0.2, 0.5, 1.0)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the forest plot. ``kind``: heading, study, total, events, note or blank."""
+
+    kind: str
+    label: str = ""
+    counts: tuple[str, str, str, str] = ("", "", "", "")
+    weight: str = ""
+    effect: str = ""
+    est: float | None = None
+    lo: float | None = None
+    hi: float | None = None
+    size: float | None = None  # the study's percent weight in the total analysis (square area)
+
+    @property
+    def bold(self) -> bool:
+        return self.kind in ("heading", "total")
+
+    @property
+    def in_table(self) -> bool:
+        """Rows whose label stays inside the first column (notes may run across the columns)."""
+        return self.kind in ("heading", "study", "total", "events")
+
+
+def _finite(*xs: float | None) -> bool:
+    return all(x is not None and math.isfinite(x) for x in xs)
+
+
+def _study_rows(res: PoolResult, sizes: dict[str, float | None]) -> list[Row]:
+    rows = []
+    for s in res.studies:
+        ok = s.excluded is None and _finite(s.estimate, s.ci_low, s.ci_high)
+        rows.append(
+            Row(
+                "study",
+                s.label,
+                (str(s.events_t), str(s.total_t), str(s.events_c), str(s.total_c)),
+                rf.fmt_weight(s.weight),
+                fmt_est(res.measure, s.estimate, s.ci_low, s.ci_high) if ok else rf.NOT_ESTIMABLE,
+                s.estimate if ok else None,
+                s.ci_low if ok else None,
+                s.ci_high if ok else None,
+                sizes.get(s.label, s.weight) if ok else None,
+            )
+        )
+    return rows
+
+
+def _total_rows(label: str, res: PoolResult) -> list[Row]:
+    """The subtotal/total row, its events and the two tests RevMan prints under it."""
+    inc = [s for s in res.studies if s.excluded is None]
+    ok = res.k > 0 and _finite(res.estimate, res.ci_low, res.ci_high)
+    return [
+        Row(
+            "total",
+            label,
+            ("", str(sum(s.total_t for s in inc)), "", str(sum(s.total_c for s in inc))),
+            rf.fmt_weight(100.0) if ok else "",
+            fmt_est(res.measure, res.estimate, res.ci_low, res.ci_high) if ok else rf.NOT_ESTIMABLE,
+            res.estimate if ok else None,
+            res.ci_low if ok else None,
+            res.ci_high if ok else None,
+        ),
+        Row(
+            "events",
+            "Total events",
+            (str(sum(s.events_t for s in inc)), "", str(sum(s.events_c for s in inc)), ""),
+        ),
+        Row("note", heterogeneity_text(res)),
+        Row("note", overall_text(res)),
+    ]
+
+
+def forest_rows(answer: Answer) -> list[Row]:
+    """Every line of the plot, top to bottom: each subgroup's studies and subtotal, then the total."""
+    from evireg.stats import SubgroupResult
+
+    r = answer.result
+    if r is None:
+        raise UserError("nothing to plot: no study in scope has data for this outcome")
+    overall = answer.overall
+    assert overall is not None
+    # Squares are scaled by the weight in the total analysis so that sizes compare across
+    # subgroups; the Weight column keeps the within-subgroup percentages the tables print.
+    sizes_by_group: dict[str | None, dict[str, float | None]] = {}
+    for inp, s in zip(answer.inputs, overall.studies, strict=False):
+        sizes_by_group.setdefault(inp.subgroup, {})[s.label] = s.weight
+    rows: list[Row] = []
+    if isinstance(r, SubgroupResult):
+        for name, sub in r.subgroups:
+            rows.append(Row("heading", name))
+            rows += _study_rows(sub, sizes_by_group.get(name, {}))
+            rows += _total_rows("Subtotal (95% CI)", sub)
+            rows.append(Row("blank"))
+        rows += _total_rows("Total (95% CI)", r.overall)
+        diff = difference_text(answer)
+        if diff:
+            rows.append(Row("note", diff))
+    else:
+        merged = {k: v for d in sizes_by_group.values() for k, v in d.items()}
+        rows += _study_rows(r, merged)
+        rows += _total_rows("Total (95% CI)", r)
+    return rows
+
+
+def scale(rows: Sequence[Row], ratio: bool) -> tuple[tuple[float, float], tuple[float, ...]]:
+    """The smallest symmetric scale holding every interval (wider ones end in arrows)."""
+    values = [v for r in rows for v in (r.lo, r.hi) if v is not None and math.isfinite(v)]
+    if ratio:
+        need = max([max(v, 1.0 / v) for v in values if v > 0] or [1.0])
+        top, ticks = next(((t, ts) for t, ts in RATIO_SCALES if need <= t * 1.0001), RATIO_SCALES[-1])
+        return (1.0 / top, top), ticks
+    need = max([abs(v) for v in values] or [0.0])
+    top = next((t for t in DIFFERENCE_SCALES if need <= t * 1.0001), DIFFERENCE_SCALES[-1])
+    return (-top, top), (-top, -top / 2, 0.0, top / 2, top)
