@@ -184,7 +184,7 @@ def test_plot_help_shows_the_extra() -> None:
 
 def test_cli_startup_does_not_import_matplotlib() -> None:
     code = (
-        "import sys, evireg.cli.app, evireg.cli.plot; "
+        "import sys, evireg.cli.app, evireg.cli.commands.plot; "
         "heavy = [m for m in ('matplotlib', 'numpy', 'duckdb', 'evireg.plots.figures') if m in sys.modules]; "
         "assert not heavy, heavy"
     )
