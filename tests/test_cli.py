@@ -193,3 +193,117 @@ def test_subprocess_validate_errors_exit_1_without_traceback(tmp_path: Path) -> 
 def test_subprocess_usage_error_exits_2(tmp_path: Path) -> None:
     p = _evireg("query", cwd=tmp_path)
     assert p.returncode == 2
+
+
+# --- the shape of the CLI: one app, command groups on the public API ---------------------------
+
+CLI = ROOT / "src" / "evireg" / "cli"
+COMMANDS = [
+    "init", "add", "validate", "build", "query", "views", "schema", "pool", "export", "sensitivity",
+    "report", "audit", "compare", "adjudicate", "plot",
+]  # fmt: skip
+
+
+def test_help_lists_every_command_in_its_order(runner: CliRunner) -> None:
+    code, out, _ = run(runner, "--help")
+    listed = [line.split()[1] for line in out.splitlines() if line.startswith("│ ") and line.split()[1:2]]
+    assert code == 0 and [c for c in listed if not c.startswith("--")] == COMMANDS
+
+
+def test_no_cli_module_is_long() -> None:
+    lengths = {str(p.relative_to(CLI)): len(p.read_text().splitlines()) for p in CLI.rglob("*.py")}
+    assert max(lengths.values()) <= 400, lengths
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """The evireg modules a file imports when it runs (imports for type checking left out)."""
+    import ast
+
+    tree = ast.parse(path.read_text())
+    typing_only = {
+        id(n)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+        for n in ast.walk(node)
+    }
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return {m for m in found if m.startswith("evireg")}
+
+
+def test_commands_stand_on_the_public_api() -> None:
+    """Commands call evireg.api, not the layers beneath it (render and the record format aside)."""
+    below = ("evireg.review", "evireg.index", "evireg.registry")
+    for path in [*(CLI / "commands").glob("*.py"), *(CLI / "guided").glob("*.py")]:
+        reached = sorted(m for m in _runtime_imports(path) if m.startswith(below))
+        assert reached == [], f"{path.name} imports {reached}"
+
+
+def test_pooling_choices_are_the_library_vocabulary() -> None:
+    from typing import get_args
+
+    import evireg.cli.app as cli_app
+    from evireg.stats.options import MEASURES, METHODS, MODELS, TAU2_METHODS
+
+    assert get_args(cli_app.Measure) == MEASURES and get_args(cli_app.Method) == METHODS
+    assert get_args(cli_app.Model) == MODELS and get_args(cli_app.Tau2) == TAU2_METHODS
+
+
+def test_handled_maps_each_kind_of_error_to_its_exit_code(runner: CliRunner) -> None:
+    import typer
+
+    from evireg.cli.app import command
+    from evireg.errors import InvalidOption, Problem, UserError
+
+    errors: dict[str, BaseException] = {
+        "user": UserError("bad data", [Problem("f.yaml", "year", "not a year", 3)]),
+        "option": InvalidOption("--measure 'XX': choose OR, RR or RD", ["OR", "RR", "RD"]),
+        "interrupt": KeyboardInterrupt(),
+        "bug": RuntimeError("boom"),
+    }
+    probe = typer.Typer()
+
+    @command(on=probe)
+    def fail(kind: str) -> None:
+        raise errors[kind]
+
+    def code_and_err(kind: str) -> tuple[int, str]:
+        r = runner.invoke(probe, [kind])
+        return r.exit_code, r.stderr
+
+    assert code_and_err("user") == (1, "f.yaml:3: year: not a year\nerror: bad data\n")
+    assert code_and_err("option") == (2, "error: --measure 'XX': choose OR, RR or RD\n")
+    code, err = code_and_err("interrupt")
+    assert code == 130 and "interrupted" in err
+    code, err = code_and_err("bug")
+    assert code == 1 and err.startswith("internal error: RuntimeError: boom")
+
+
+def test_the_api_pools_a_csv_as_pool_csv_does(tmp_path: Path) -> None:
+    import evireg.api
+
+    path = tmp_path / "t.csv"
+    path.write_text("study,events_treat,total_treat,events_ctrl,total_ctrl,subgroup\nA,5,50,10,50,x\n")
+    ans = evireg.api.pool(path, outcome="csv", by="grp")
+    assert (ans.question.outcome, ans.question.by) == ("csv", "grp")
+    assert evireg.api.pool(path).question.outcome == "t.csv"
+
+
+def test_the_api_fetches_with_a_row_cap(fixture_registry: Path) -> None:
+    import pytest
+
+    import evireg.api
+    from evireg.errors import QueryRefused
+
+    reg = evireg.api.open(fixture_registry)
+    res = reg.fetch("select study_id from studies where study_id <> $x", {"x": "none"}, max_rows=1)
+    assert res.columns == ["study_id"] and len(res.rows) == 1 and res.truncated
+    assert evireg.api.query_params(["n=3", "s=abc"]) == {"n": 3, "s": "abc"}
+    with pytest.raises(QueryRefused):
+        evireg.api.check_timeout(0)

@@ -11,7 +11,7 @@ import yaml
 from typer.testing import CliRunner
 
 import evireg.cli.app
-import evireg.cli.extract  # registers compare and adjudicate (until cli.py imports it itself)
+import evireg.cli.commands.extraction  # registers compare and adjudicate
 from evireg.extraction import (
     compare_extractions,
     extraction_problems,

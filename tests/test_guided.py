@@ -252,3 +252,21 @@ def test_cli_input_ending_early_exits_1(root: Path) -> None:
 )
 def test_proposed_id(first_author: str, year: int, expected: str) -> None:
     assert propose_id({"authors": [first_author], "year": year}) == expected
+
+
+def test_an_opened_registry_is_taken_too(root: Path) -> None:
+    """The CLI passes the registry it opened through the public API."""
+    import evireg.api
+
+    stream = Script(answers())
+    out = io.StringIO()
+    added = run_guided(evireg.api.open(root), console=Console(file=out, width=120), stream=stream)
+    assert [a.id for a in added] == ["smith-2001"] and stream.answers == []
+
+
+def test_a_registry_with_problems_is_refused_before_any_question(root: Path) -> None:
+    (root / "studies" / "broken.yaml").write_text("id: broken\n")
+    stream = Script(answers())
+    with pytest.raises(UserError, match="fix the registry's own problems"):
+        run_guided(Registry(root), console=Console(file=io.StringIO()), stream=stream)
+    assert len(stream.answers) == len(answers())

@@ -191,7 +191,7 @@ def test_plot_help_shows_the_extra() -> None:
 
 def test_cli_startup_does_not_import_matplotlib() -> None:
     code = (
-        "import sys, evireg.cli.app, evireg.cli.plot; "
+        "import sys, evireg.cli.app, evireg.cli.commands.plot; "
         "heavy = [m for m in ('matplotlib', 'numpy', 'duckdb', 'evireg.plots.forest') if m in sys.modules]; "
         "assert not heavy, heavy"
     )
@@ -202,7 +202,7 @@ def test_cli_startup_does_not_import_matplotlib() -> None:
 
 
 def live_birth(registry: Path, **q: str) -> Answer:
-    from evireg.registry.files import resolve
+    from evireg.registry.paths import resolve
     from evireg.review.analysis import answer
     from evireg.review.question import Question
 
@@ -323,7 +323,7 @@ def test_importing_plots_does_not_import_matplotlib() -> None:
 
 def test_cli_startup_does_not_import_the_plots() -> None:
     code = (
-        "import sys, evireg.cli.app, evireg.cli.plot; "
+        "import sys, evireg.cli.app, evireg.cli.commands.plot; "
         "loaded = [m for m in sys.modules if m.startswith('evireg.plots')]; "
         "assert not loaded, loaded"
     )

@@ -423,9 +423,9 @@ def _library_that_catches_ctrl_c(swallow: bool) -> Callable[..., Any]:
 def test_a_ctrl_c_that_a_library_catches_still_gives_the_message_and_130(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fixture_registry: Path, swallow: bool
 ) -> None:
-    import evireg.index.store
+    import evireg.index.build
 
-    monkeypatch.setattr(evireg.index.store, "build", _library_that_catches_ctrl_c(swallow))
+    monkeypatch.setattr(evireg.index.build, "build", _library_that_catches_ctrl_c(swallow))
     monkeypatch.setattr(sys, "argv", ["evireg", "build", "-r", str(fixture_registry)])
     previous = signal.getsignal(signal.SIGINT)
     try:

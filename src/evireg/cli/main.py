@@ -1,16 +1,31 @@
-"""The `evireg` program: the app of cli/app.py with every command group registered."""
+"""The `evireg` program: the app of cli/app.py with every command group registered.
+
+Importing a module of cli/commands registers its commands; they are then put in the order
+`evireg --help` has always listed them, which interleaves the groups.
+"""
 
 from __future__ import annotations
 
 import signal
 import sys
 
-from evireg.cli import extract  # noqa: F401  (registers compare and adjudicate)
+from typer.models import CommandInfo
+
 from evireg.cli.app import _interrupt, _report_interrupt, app
-from evireg.cli.plot import plot_app
+from evireg.cli.commands import analysis, extraction, plot, records, sql  # noqa: F401  (registers them)
 from evireg.registry import interrupts
 
-app.add_typer(plot_app, name="plot")
+ORDER = (
+    "init", "add", "validate", "build", "query", "views", "schema", "pool", "export", "sensitivity", "report",
+    "audit", "compare", "adjudicate",
+)  # fmt: skip
+
+
+def _position(c: CommandInfo) -> int:
+    return ORDER.index(c.name or getattr(c.callback, "__name__", ""))
+
+
+app.registered_commands.sort(key=_position)  # the plot group comes after every command
 
 
 def main() -> None:

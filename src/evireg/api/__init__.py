@@ -7,59 +7,61 @@
     (2.04, 8)
 
 Every heavy dependency (duckdb, numpy, pydantic) is imported inside the method that needs it,
-so importing this module costs nothing at start-up.
+so importing this package costs nothing at start-up. The registry is here; beside it, pooling
+data given directly (pooling.py), record files outside a registry (records.py), the inputs of
+`fetch` (sql.py) and double extraction (extraction.py).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evireg.errors import UserError
+from evireg.api.extraction import Adjudicated, Adjudication, compare_files
+from evireg.api.options import Options, PathLike
+from evireg.api.options import question as _question
+from evireg.api.pooling import pool
+from evireg.api.records import check_study, schemas, validate, write_schemas
+from evireg.api.sql import check_timeout, query_params
 
 if TYPE_CHECKING:
     import duckdb
 
-    from evireg.index.add import AddReport
+    from evireg.errors import Problem
+    from evireg.extraction import Comparison
+    from evireg.index.add import Added, AddReport
     from evireg.index.build import BuildInfo
+    from evireg.index.connection import QueryResult
     from evireg.interop.export import Exported
+    from evireg.records.review import Review
+    from evireg.records.study import Study
     from evireg.registry.loading import ValidationReport
     from evireg.registry.paths import Registry as Paths
     from evireg.review.audit import AuditReport
-    from evireg.review.question import Answer, Question
+    from evireg.review.question import Answer
     from evireg.review.report import Report, Sensitivity
 
-PathLike = str | os.PathLike[str]
-
-
-@dataclass(frozen=True)
-class Options:
-    """How to pool: the one vocabulary shared by the library, the command line and the JSON."""
-
-    measure: str = "OR"
-    method: str = "MH"
-    model: str = "fixed"
-    tau2: str = "DL"
-    hksj: bool = False
-
-
-def _question(
-    outcome: str,
-    *,
-    by: str | None,
-    review: str | None,
-    where: str | None,
-    options: Options,
-) -> Question:
-    from evireg.review.question import Question
-
-    return Question(
-        outcome, by, options.measure, options.method, options.model, options.tau2, options.hksj, where, review
-    )
+__all__ = [
+    "Adjudicated",
+    "Adjudication",
+    "Options",
+    "PathLike",
+    "Registry",
+    "check_study",
+    "check_timeout",
+    "compare_files",
+    "init",
+    "open",
+    "pool",
+    "query_params",
+    "schemas",
+    "validate",
+    "write_schemas",
+]
 
 
 @dataclass
@@ -82,6 +84,11 @@ class Registry:
         """The registry folder."""
         return self.paths.root
 
+    @property
+    def writable(self) -> bool:
+        """Whether records can be added here (an installed bundled registry is read-only)."""
+        return self.paths.writable
+
     # -- reading ---------------------------------------------------------------------------
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
@@ -103,6 +110,37 @@ class Registry:
 
         check_read_only(sql)
         return self._connection().sql(sql, params=params or None)
+
+    def fetch(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        max_rows: int = 10_000,
+        timeout: float = 30.0,
+    ) -> QueryResult:
+        """Run one read-only statement over the views with caps on rows and time (``evireg query``).
+
+        Parameters
+        ----------
+        sql : one read statement (SELECT, WITH, EXPLAIN, DESCRIBE, SHOW, SUMMARIZE).
+        params : values bound as ``$name`` (see :func:`evireg.api.query_params`).
+        max_rows : at most this many rows are fetched.
+        timeout : seconds before the statement is stopped (see :func:`evireg.api.check_timeout`).
+
+        Returns
+        -------
+        QueryResult : ``.columns``, ``.types``, ``.rows``, and ``.truncated`` (whether there were
+            more rows than ``max_rows``).
+
+        Raises
+        ------
+        QueryRefused : for anything but one read statement, a failing one, or one out of time.
+        """
+        self.close()  # see the class notes: the index may be rebuilt first
+        from evireg.index.query import run_query
+
+        return run_query(self.paths, sql, dict(params or {}), max_rows=max_rows, timeout_s=timeout)
 
     def studies(self) -> duckdb.DuckDBPyRelation:
         """The ``studies`` view: one row per study."""
@@ -182,6 +220,41 @@ class Registry:
 
         return validate_paths([self.root])
 
+    def record_problems(self) -> list[Problem]:
+        """The problems of the study and review files, each and across them (ids, links).
+
+        What :meth:`validate` reports less the extraction files' checks, found by reading only
+        (validate first finishes a commit that a killed writer left half done).
+        """
+        self.close()  # see the class notes: another method may rebuild the index
+        from evireg.registry.loading import load_registry
+
+        return load_registry(self.paths).problems
+
+    def study_ids(self) -> set[str]:
+        """The ids of the study files in ``studies/`` (each file is named for its study)."""
+        from evireg.registry.paths import record_files
+
+        return {f.stem for f in record_files(self.paths) if f.parent == self.paths.studies_dir}
+
+    def compare(self, study: str, extractors: Sequence[str] | None = None) -> Comparison:
+        """Compare two extractions of a study, field by field (``evireg compare STUDY``).
+
+        Parameters
+        ----------
+        study : a study id with extraction files in ``extractions/STUDY/``.
+        extractors : the two extractors to compare, when the study has more than two.
+
+        Returns
+        -------
+        Comparison : every field path with both values, whether they agree, and where each was
+            read; ``.rate`` is the share of fields that agree.
+        """
+        from evireg.extraction import compare_extractions, pick_pair, study_extractions
+
+        a, b = pick_pair(study_extractions(self.paths, study), list(extractors or []))
+        return compare_extractions(a, b)
+
     # -- writing ---------------------------------------------------------------------------
 
     def add(self, *paths: PathLike, replace: bool = False, skip_invalid: bool = False) -> AddReport:
@@ -190,6 +263,65 @@ class Registry:
         from evireg.index.add import add_files
 
         return add_files(self.paths, [Path(p) for p in paths], replace=replace, skip_invalid=skip_invalid)
+
+    def add_records(
+        self, records: Iterable[tuple[str, Study | Review]], *, replace: bool = False
+    ) -> list[Added]:
+        """File records built in memory (see :func:`evireg.api.check_study`), all or none.
+
+        Parameters
+        ----------
+        records : each record with a label that names it in messages, as a file name would.
+        replace : overwrite records with the same id.
+
+        Returns
+        -------
+        list of Added : each record's id, kind, file, and whether it replaced one.
+        """
+        self.close()  # see the class notes: another method may rebuild the index
+        from evireg.index.add import add_records
+
+        return add_records(self.paths, list(records), replace=replace)
+
+    def adjudication(
+        self, study: str, *, extractors: Sequence[str] | None = None, resolutions: PathLike | None = None
+    ) -> Adjudication:
+        """Start adjudicating a study's two extractions (``evireg adjudicate``).
+
+        Parameters
+        ----------
+        study, extractors : as for :meth:`compare`.
+        resolutions : a resolution file (YAML: ``adjudicator``, and per disagreeing field path
+            ``choose``, ``value``, ``reason``); default ``extractions/STUDY/resolutions.yaml``
+            if there is one.
+
+        Returns
+        -------
+        Adjudication : the comparison and the resolutions read; then :meth:`save_adjudication`.
+        """
+        from evireg.api.extraction import start
+
+        return start(self.paths, study, self.compare(study, extractors), resolutions)
+
+    def save_adjudication(
+        self, adjudication: Adjudication, record: Study, adjudicator: str, on: dt.date | None = None
+    ) -> Adjudicated:
+        """Write an adjudicated study and the log of its decisions, in one commit.
+
+        Parameters
+        ----------
+        adjudication : from :meth:`adjudication`, with every disagreement resolved.
+        record : its :meth:`Adjudication.record`, written as the study's file.
+        adjudicator, on : who decided, and when (default: today), for the log written beside
+            the extractions, which are kept as they are.
+        """
+        self.close()  # see the class notes: another method may rebuild the index
+        from evireg.extraction import adjudication_log, save_adjudication
+
+        adj = adjudication
+        log = adjudication_log(adj.comparison, adj.resolutions, adjudicator, on or dt.date.today())
+        path, log_file, replaced = save_adjudication(self.paths, record, log)
+        return Adjudicated(path, log_file, replaced, len(log.decisions))
 
     def build(self) -> BuildInfo:
         """Rebuild the index from the files."""
@@ -235,59 +367,3 @@ def init(path: PathLike) -> Registry:
     from evireg.registry.layout import init_registry
 
     return Registry(init_registry(Path(path)))
-
-
-# -- pooling data that is not in a registry ------------------------------------------------
-
-DICHOTOMOUS = ("events_treat", "total_treat", "events_ctrl", "total_ctrl")
-
-
-def _columns(data: Any) -> dict[str, list[Any]]:
-    """Columns of a pandas or polars DataFrame, a mapping of sequences, or a list of row dicts."""
-    if hasattr(data, "to_dict") and hasattr(data, "columns"):
-        cols = [str(c) for c in data.columns]
-        if hasattr(data, "get_column"):  # polars
-            return {c: list(data.get_column(c)) for c in cols}
-        return {c: list(data[c]) for c in cols}
-    if isinstance(data, Mapping):
-        return {str(k): list(v) for k, v in data.items()}
-    if isinstance(data, Sequence) and not isinstance(data, str | bytes):
-        rows = list(data)
-        keys = list(dict.fromkeys(k for r in rows for k in r))
-        return {k: [r.get(k) for r in rows] for k in keys}
-    raise UserError(
-        "pool: give a CSV path, a DataFrame, a mapping of columns or a list of row mappings "
-        f"(got {type(data).__name__})"
-    )
-
-
-def pool(
-    data: Any = None,
-    *,
-    measure: str = "OR",
-    method: str = "MH",
-    model: str = "fixed",
-    tau2: str = "DL",
-    hksj: bool = False,
-    **columns: Iterable[Any],
-) -> Answer:
-    """Pool 2x2 tables given directly rather than from a registry.
-
-    ``data`` is a CSV file (``str`` or ``Path``, columns as ``evireg pool --csv``), a pandas or
-    polars DataFrame, a mapping of column name to values, or a list of row mappings; or give the
-    columns as keywords::
-
-        evireg.pool(study=["A", "B"], events_treat=[5, 8], total_treat=[50, 60],
-                    events_ctrl=[10, 9], total_ctrl=[50, 58])
-
-    Columns: ``study, events_treat, total_treat, events_ctrl, total_ctrl`` and optionally
-    ``subgroup``. The provenance of each row is its position (CSV: its row number).
-    """
-    from evireg.review.analysis import answer_from_csv, answer_from_rows
-
-    opts = Options(measure, method, model, tau2, hksj)
-    q = _question("data", by=None, review=None, where=None, options=opts)
-    if isinstance(data, str | os.PathLike):
-        return answer_from_csv(Path(data), replace(q, outcome=Path(data).name))
-    cols = dict(columns) if data is None else _columns(data)
-    return answer_from_rows({k: list(v) for k, v in cols.items()}, q)

@@ -1,43 +1,44 @@
-"""`evireg plot ...`: figures (forest, funnel). Registered on the main app by cli.py.
+"""`evireg plot forest` and `evireg plot funnel`: figures of one outcome's answer.
 
-matplotlib (and evireg.plots.figures, numpy, duckdb) are imported inside the commands so that `evireg --help`
-stays fast and works without the `plots` extra.
+The answer comes from the public API (`Registry.pool`); matplotlib (and evireg.plots,
+numpy, duckdb) are imported inside the commands so that `evireg --help` stays fast and works
+without the `plots` extra.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-# Defined before importing from .cli: cli.py imports this module at its end, and a direct import
-# of this module first runs cli.py, which then needs plot_app to exist already.
-plot_app = typer.Typer(
-    help="Draw figures (needs the `plots` extra: pip install 'evireg\\[plots]').",
-    no_args_is_help=True,
-)
-
-from evireg.cli.app import (  # noqa: E402
+from evireg import api
+from evireg.cli.app import (
+    DEFAULT,
     ByOpt,
     HksjOpt,
     MeasureOpt,
     MethodOpt,
     ModelOpt,
-    ModelOptT,
     RegistryOpt,
     StudiesOfOpt,
-    Tau2,
     Tau2Opt,
     WhereOpt,
+    app,
+    check_peto,
+    command,
     err,
-    handled,
 )
-from evireg.errors import UserError  # noqa: E402
-from evireg.records.vocab import Measure, Method  # noqa: E402
+from evireg.errors import UserError
 
 if TYPE_CHECKING:
     from evireg.review.question import Answer
+
+plot_app = typer.Typer(
+    help="Draw figures (needs the `plots` extra: pip install 'evireg\\[plots]').",
+    no_args_is_help=True,
+)
+app.add_typer(plot_app, name="plot")
 
 FIGURE_SUFFIXES = (".svg", ".png", ".pdf")
 
@@ -70,20 +71,15 @@ def _answer(
     by: str | None,
     review: str | None,
     where: str | None,
-    measure: Measure,
-    method: Method,
-    model: ModelOpt = ModelOpt.fixed,
-    tau2: Tau2 = Tau2.DL,
-    hksj: bool = False,
+    measure: str,
+    method: str,
+    model: str = DEFAULT.model,
+    tau2: str = DEFAULT.tau2,
+    hksj: bool = DEFAULT.hksj,
 ) -> Answer:
-    from evireg.registry.files import resolve
-    from evireg.review.analysis import answer
-    from evireg.review.question import Question
-
-    if method is Method.Peto and measure is not Measure.OR:
-        raise UserError("--method Peto pools odds ratios only; use --measure OR")
-    q = Question(outcome, by, measure.value, method.value, model.value, tau2.value, hksj, where, review)
-    ans = answer(resolve(registry), q)
+    check_peto(method, measure)
+    opts: dict[str, Any] = {"measure": measure, "method": method, "model": model, "tau2": tau2, "hksj": hksj}
+    ans = api.open(registry).pool(outcome, by=by, review=review, where=where, **opts)
     if ans.result is None:
         scope = f" in review {review}" if review else ""
         raise UserError(
@@ -94,19 +90,18 @@ def _answer(
     return ans
 
 
-@plot_app.command()
-@handled
+@command(on=plot_app)
 def forest(
     outcome: OutcomeOpt,
     output: OutputOpt,
     by: ByOpt = None,
     review: StudiesOfOpt = None,
     where: WhereOpt = None,
-    measure: MeasureOpt = Measure.OR,
-    method: MethodOpt = Method.MH,
-    model: ModelOptT = ModelOpt.fixed,
-    tau2: Tau2Opt = Tau2.DL,
-    hksj: HksjOpt = False,
+    measure: MeasureOpt = DEFAULT.measure,
+    method: MethodOpt = DEFAULT.method,
+    model: ModelOpt = DEFAULT.model,
+    tau2: Tau2Opt = DEFAULT.tau2,
+    hksj: HksjOpt = DEFAULT.hksj,
     title: TitleOpt = None,
     labels: Annotated[
         str, typer.Option("--labels", help="Intervention and control column headings.")
@@ -128,8 +123,7 @@ def forest(
     err.print(f"wrote {output}", markup=False, highlight=False)
 
 
-@plot_app.command()
-@handled
+@command(on=plot_app)
 def funnel(
     outcome: OutcomeOpt,
     output: OutputOpt,
@@ -138,8 +132,8 @@ def funnel(
     ] = None,
     review: StudiesOfOpt = None,
     where: WhereOpt = None,
-    measure: MeasureOpt = Measure.OR,
-    method: MethodOpt = Method.MH,
+    measure: MeasureOpt = DEFAULT.measure,
+    method: MethodOpt = DEFAULT.method,
     title: TitleOpt = None,
     registry: RegistryOpt = None,
 ) -> None:

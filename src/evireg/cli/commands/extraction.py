@@ -1,12 +1,13 @@
-"""`evireg compare` and `evireg adjudicate`: double data extraction. Registered by cli.py.
+"""`evireg compare` and `evireg adjudicate`: double data extraction.
 
-The work is done by evireg.extraction (imported inside the commands, with pydantic and the
-models, so that `evireg --help` stays fast); this module parses options and renders.
+The work is done by the public API (evireg.api: `Registry.compare`, `compare_files`,
+`Registry.adjudication`, `.save_adjudication`), which imports pydantic and the models only
+when called, so that `evireg --help` stays fast; this module parses options, asks (with
+--interactive) and renders the comparison.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,11 +16,13 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from evireg.cli.app import Fmt, FormatOpt, RegistryOpt, app, emit, err, handled
+from evireg import api
+from evireg.cli.app import Fmt, FormatOpt, RegistryOpt, command, emit, err
 from evireg.errors import UserError
 
 if TYPE_CHECKING:
-    from evireg.extraction import Comparison, FieldComparison, Resolution
+    from evireg.extraction import Comparison, FieldComparison
+    from evireg.records.extraction_files import Resolution
 
 ExtractorOpt = Annotated[
     list[str] | None,
@@ -103,8 +106,7 @@ def _json(c: Comparison, fields: list[FieldComparison]) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
-@app.command("compare")
-@handled
+@command()
 def compare(
     targets: Annotated[
         list[str],
@@ -122,27 +124,15 @@ def compare(
     registry: RegistryOpt = None,
 ) -> None:
     """Field-level agreement of two extractions of one study, values and provenance side by side."""
-    from evireg.extraction import compare_extractions, load_extraction, pick_pair, study_extractions
-    from evireg.registry.files import resolve
-
     if len(targets) == 1:
-        a, b = pick_pair(study_extractions(resolve(registry), targets[0]), extractor)
+        c = api.open(registry).compare(targets[0], extractor)
     elif len(targets) == 2:
         if extractor:
             raise UserError("--extractor chooses among a study's extractions; not with two files")
-        loaded = []
-        for name in targets:
-            path = Path(name)
-            if not path.is_file():
-                raise UserError(f"{path}: no such file (give a study id, or two files)")
-            ext, problems = load_extraction(path, in_registry=False)
-            if ext is None:
-                raise UserError(f"{path}: not a valid extraction or study record", problems)
-            loaded.append(ext)
-        a, b = loaded
+        c = api.compare_files(targets[0], targets[1])
     else:
         raise UserError("give a study id, or two extraction files")
-    c = compare_extractions(a, b)
+    a, b = c.a, c.b
     fields = c.disagreements if only_disagreements else c.fields
     if fmt is Fmt.json:
         emit(_json(c, fields))
@@ -164,7 +154,8 @@ def compare(
 
 def _prompt(c: Comparison, have: dict[str, Resolution]) -> dict[str, Resolution]:
     """Ask for each disagreement the resolution file does not settle."""
-    from evireg.extraction import Resolution, show
+    from evireg.extraction import show
+    from evireg.records.extraction_files import Resolution
     from evireg.records.yamlio import ParseError, parse_text
 
     out = dict(have)
@@ -193,8 +184,7 @@ def _prompt(c: Comparison, have: dict[str, Resolution]) -> dict[str, Resolution]
     return out
 
 
-@app.command("adjudicate")
-@handled
+@command()
 def adjudicate(
     study: Annotated[str, typer.Argument(help="Study id; its extractions are in extractions/STUDY/.")],
     resolutions: Annotated[
@@ -215,40 +205,20 @@ def adjudicate(
     registry: RegistryOpt = None,
 ) -> None:
     """Resolve each disagreement, write the study record and an adjudication log; keep both extractions."""
-    from evireg.extraction import (
-        RESOLUTIONS_NAME,
-        ResolutionFile,
-        adjudication_log,
-        compare_extractions,
-        extractions_dir,
-        load_resolutions,
-        pick_pair,
-        save_adjudication,
-        study_extractions,
-    )
-    from evireg.extraction import adjudicate as adjudicate_study
-    from evireg.registry.files import resolve
-
-    reg = resolve(registry)
+    reg = api.open(registry)
     if not reg.writable:
         raise UserError(f"{reg.root}: this registry is read-only; adjudicate in your own (--registry PATH)")
-    a, b = pick_pair(study_extractions(reg, study), extractor)
-    c = compare_extractions(a, b)
-    default = extractions_dir(reg) / study / f"{RESOLUTIONS_NAME}.yaml"
-    source = resolutions or (default if default.is_file() else None)
-    if source is not None and not source.is_file():
-        raise UserError(f"{source}: no such resolution file")
-    rfile = load_resolutions(source) if source else ResolutionFile()
-    chosen = _prompt(c, rfile.resolutions) if interactive else rfile.resolutions
-    record = adjudicate_study(c, chosen, str(source or "resolutions"))  # unresolved fields first
-    who = adjudicator or rfile.adjudicator
+    adj = reg.adjudication(study, extractors=extractor, resolutions=resolutions)
+    if interactive:
+        adj.resolutions = _prompt(adj.comparison, adj.resolutions)
+    record = adj.record()  # unresolved fields first, before the adjudicator is asked for
+    who = adjudicator or adj.adjudicator
     if who is None and interactive:
         who = typer.prompt("adjudicator")
     if not who:
         raise UserError("name the adjudicator: --adjudicator NAME, or `adjudicator:` in the resolution file")
-    log = adjudication_log(c, chosen, who, dt.date.today())
-    path, log_file, replaced = save_adjudication(reg, record, log)
-    err.print(_summary(c), markup=False, highlight=False)
-    verb = "replaced" if replaced else "wrote"
-    msg = f"{verb} {path}; logged {len(log.decisions)} decision(s) in {log_file}"
+    done = reg.save_adjudication(adj, record, who)
+    err.print(_summary(adj.comparison), markup=False, highlight=False)
+    verb = "replaced" if done.replaced else "wrote"
+    msg = f"{verb} {done.record_file}; logged {done.decisions} decision(s) in {done.log_file}"
     err.print(msg, markup=False, highlight=False)

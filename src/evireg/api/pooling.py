@@ -1,0 +1,84 @@
+"""`evireg.pool`: pooling 2x2 tables given directly (a CSV file, a DataFrame, columns, rows)
+rather than read from a registry; `evireg pool --csv` stands on it too."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from evireg.api.options import Options, question
+from evireg.errors import UserError
+
+if TYPE_CHECKING:
+    from evireg.review.question import Answer
+
+DICHOTOMOUS = ("events_treat", "total_treat", "events_ctrl", "total_ctrl")
+
+
+def _columns(data: Any) -> dict[str, list[Any]]:
+    """Columns of a pandas or polars DataFrame, a mapping of sequences, or a list of row dicts."""
+    if hasattr(data, "to_dict") and hasattr(data, "columns"):
+        cols = [str(c) for c in data.columns]
+        if hasattr(data, "get_column"):  # polars
+            return {c: list(data.get_column(c)) for c in cols}
+        return {c: list(data[c]) for c in cols}
+    if isinstance(data, Mapping):
+        return {str(k): list(v) for k, v in data.items()}
+    if isinstance(data, Sequence) and not isinstance(data, str | bytes):
+        rows = list(data)
+        keys = list(dict.fromkeys(k for r in rows for k in r))
+        return {k: [r.get(k) for r in rows] for k in keys}
+    raise UserError(
+        "pool: give a CSV path, a DataFrame, a mapping of columns or a list of row mappings "
+        f"(got {type(data).__name__})"
+    )
+
+
+def pool(
+    data: Any = None,
+    *,
+    measure: str = "OR",
+    method: str = "MH",
+    model: str = "fixed",
+    tau2: str = "DL",
+    hksj: bool = False,
+    by: str | None = None,
+    outcome: str | None = None,
+    **columns: Iterable[Any],
+) -> Answer:
+    """Pool 2x2 tables given directly rather than from a registry.
+
+    ``data`` is a CSV file (``str`` or ``Path``, columns as ``evireg pool --csv``), a pandas or
+    polars DataFrame, a mapping of column name to values, or a list of row mappings; or give the
+    columns as keywords::
+
+        evireg.pool(study=["A", "B"], events_treat=[5, 8], total_treat=[50, 60],
+                    events_ctrl=[10, 9], total_ctrl=[50, 58])
+
+    Columns: ``study, events_treat, total_treat, events_ctrl, total_ctrl`` and optionally
+    ``subgroup``. The provenance of each row is its position (CSV: its row number).
+
+    Parameters
+    ----------
+    data : the tables, as above (or None, with the columns as keywords).
+    measure, method, model, tau2, hksj : see :class:`evireg.Options`.
+    by : the name of the grouping in the ``subgroup`` column; rows with a subgroup are pooled
+        by it anyway, but with ``by`` every row must have one.
+    outcome : what the answer's question calls the data (default: the CSV file's name, or
+        ``"data"``).
+
+    Returns
+    -------
+    Answer : as :meth:`evireg.Registry.pool` returns it.
+    """
+    from evireg.review.analysis import answer_from_csv, answer_from_rows
+
+    opts = Options(measure, method, model, tau2, hksj)
+    q = question(outcome or "data", by=by, review=None, where=None, options=opts)
+    if isinstance(data, str | os.PathLike):
+        return answer_from_csv(Path(data), replace(q, outcome=outcome or Path(data).name))
+    cols = dict(columns) if data is None else _columns(data)
+    return answer_from_rows({k: list(v) for k, v in cols.items()}, q)

@@ -1,0 +1,163 @@
+"""`evireg pool`, `sensitivity`, `report` and `audit`: questions answered from the registry.
+
+The answers come from the public API (evireg.api: `Registry.pool`, `.sensitivity`, `.report`,
+`.audit`, and `evireg.api.pool` for a CSV file); evireg.render lays them out, in the format
+that --format chooses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from evireg import api
+from evireg.cli.app import (
+    DEFAULT,
+    ByOpt,
+    Fmt,
+    FormatOpt,
+    HksjOpt,
+    MeasureOpt,
+    MethodOpt,
+    ModelOpt,
+    OptionalOutcomeOpt,
+    OutcomeOpt,
+    RegistryOpt,
+    ReviewOpt,
+    StudiesOfOpt,
+    Tau2Opt,
+    WhereOpt,
+    check_peto,
+    command,
+    console,
+    emit,
+    emit_document,
+    err,
+)
+from evireg.errors import UserError
+
+if TYPE_CHECKING:
+    from evireg.review.question import Answer
+
+
+@command()
+def pool(
+    outcome: OptionalOutcomeOpt = None,
+    by: ByOpt = None,
+    review: StudiesOfOpt = None,
+    where: WhereOpt = None,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="Pool this CSV instead of the registry.")
+    ] = None,
+    measure: MeasureOpt = DEFAULT.measure,
+    method: MethodOpt = DEFAULT.method,
+    model: ModelOpt = DEFAULT.model,
+    tau2: Tau2Opt = DEFAULT.tau2,
+    hksj: HksjOpt = DEFAULT.hksj,
+    fmt: FormatOpt = Fmt.table,
+    registry: RegistryOpt = None,
+) -> None:
+    """Pool one outcome from the registry, or the 2x2 rows of a CSV file.
+
+    CSV columns: study,events_treat,total_treat,events_ctrl,total_ctrl[,subgroup].
+    """
+    if (outcome is None) == (csv_file is None):
+        raise UserError("give either --outcome (pool the registry) or --csv FILE")
+    check_peto(method, measure)
+    opts: dict[str, Any] = {"measure": measure, "method": method, "model": model, "tau2": tau2, "hksj": hksj}
+    if csv_file is not None:
+        ans = api.pool(csv_file, outcome="csv", by=by, **opts)
+        if where is not None or review is not None:
+            # they choose registry studies and do nothing to a CSV; the JSON has always shown them
+            asked = dataclasses.replace(ans.question, where=where, review=review)
+            ans = dataclasses.replace(ans, question=asked)
+    else:
+        assert outcome is not None  # checked above
+        ans = api.open(registry).pool(outcome, by=by, review=review, where=where, **opts)
+    title = f"{outcome or csv_file}" + (f" by {ans.question.by}" if ans.question.by else "")
+    emit_answer(ans, fmt, title)
+
+
+def emit_answer(ans: Answer, fmt: Fmt, title: str) -> None:
+    from evireg.render import pool as rp
+
+    if fmt is Fmt.json:
+        emit(rp.json_text(ans))
+    elif fmt is Fmt.csv:
+        emit(rp.csv_rows(ans))
+    elif fmt is Fmt.markdown:
+        emit(rp.markdown(ans, title))
+    else:
+        emit(rp.rich_table(ans, title, width=console().width))
+
+
+@command()
+def sensitivity(
+    outcome: OutcomeOpt,
+    by: ByOpt = None,
+    review: StudiesOfOpt = None,
+    where: WhereOpt = None,
+    measure: MeasureOpt = DEFAULT.measure,
+    method: MethodOpt = DEFAULT.method,
+    model: ModelOpt = DEFAULT.model,
+    tau2: Tau2Opt = DEFAULT.tau2,
+    fmt: FormatOpt = Fmt.table,
+    registry: RegistryOpt = None,
+) -> None:
+    """Leave-one-out, cumulative (by year), filters by design, the other model, and Egger's test."""
+    from evireg.render import report as rr
+
+    main, sens = api.open(registry).sensitivity(
+        outcome, by=by, review=review, where=where, measure=measure, method=method, model=model, tau2=tau2
+    )
+    title = f"Sensitivity of {outcome}" + (f" by {by}" if by else "")
+    emit_document(
+        fmt,
+        "sensitivity",
+        as_json=lambda: {"question": main.to_dict()["question"], **sens.to_dict()},
+        markdown=lambda: rr.sensitivity_markdown(main, sens, title),
+        table=lambda: rr.sensitivity_rich(main, sens, title),
+    )
+
+
+@command()
+def report(review: ReviewOpt = None, fmt: FormatOpt = Fmt.table, registry: RegistryOpt = None) -> None:
+    """Each analysis of a review as RevMan lays it out, with sources, sensitivity and leave-one-out."""
+    from evireg.render import report as rr
+
+    rep = api.open(registry).report(review)
+    emit_document(
+        fmt,
+        "report",
+        as_json=rep.to_dict,
+        markdown=lambda: rr.report_markdown(rep),
+        table=lambda: rr.report_rich(rep, console().width),
+    )
+
+
+@command()
+def audit(
+    review: ReviewOpt = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 unless every claim is reproduced and self-consistent.")
+    ] = False,
+    fmt: FormatOpt = Fmt.table,
+    registry: RegistryOpt = None,
+) -> None:
+    """Hold a review's published claims against the registry and against themselves."""
+    from evireg.render import report as rr
+
+    res = api.open(registry).audit(review)
+    emit_document(
+        fmt,
+        "audit",
+        as_json=res.to_dict,
+        markdown=lambda: rr.audit_markdown(res),
+        table=lambda: rr.audit_rich(res),
+    )
+    if strict and not res.clean:
+        err.print("audit: not every claim is reproduced and self-consistent (--strict)", markup=False)
+        raise typer.Exit(1)

@@ -1,0 +1,104 @@
+"""`evireg init`, `add`, `validate`, `build` and `schema`: the registry's files and its index.
+
+Each command parses its options, makes one call into the public API (evireg.api) and says what
+was done on stderr, keeping stdout for data.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from evireg import api
+from evireg.cli.app import RegistryOpt, command, emit, err
+from evireg.errors import UserError
+
+
+@command()
+def init(path: Annotated[Path, typer.Argument(help="Folder for the new registry.")]) -> None:
+    """Start an empty registry: studies/, reviews/, schemas/, a README and a .gitignore."""
+    reg = api.init(path)
+    err.print(
+        f"started an empty registry in {reg.root}; add studies with `evireg add FILE --registry {reg.root}`",
+        markup=False,
+    )
+
+
+@command()
+def add(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Record files (YAML/JSON), folders of them, or JSON Lines (one study a line)."),
+    ] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Overwrite records with the same id.")] = False,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Report invalid records and add the rest.")
+    ] = False,
+    interactive: Annotated[
+        bool, typer.Option("--interactive", "-i", help="Guided entry, field by field.")
+    ] = False,
+    registry: RegistryOpt = None,
+) -> None:
+    """Validate records and write them into the registry (all of them or none).
+
+    Without files, in a terminal (or with --interactive), walks through a new study field by field.
+    """
+    if not files:
+        if not (interactive or sys.stdin.isatty()):
+            raise UserError("give one or more files to add, or --interactive for guided entry")
+        from evireg.cli.guided import run_guided
+
+        added = run_guided(api.open(registry), replace=replace)
+    else:
+        report = api.open(registry).add(*files, replace=replace, skip_invalid=skip_invalid)
+        for p in report.skipped:
+            err.print(f"skipped: {p}", markup=False, highlight=False)
+        added = report.added
+    if len(added) > 20:
+        n_new = sum(not a.replaced for a in added)
+        err.print(f"added {n_new} and replaced {len(added) - n_new} record(s)", markup=False)
+        return
+    for a in added:
+        verb = "replaced" if a.replaced else "added"
+        err.print(f"{verb} {a.kind} {a.id} -> {a.path}", markup=False, highlight=False)
+
+
+@command()
+def validate(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or registry folders.")] = None,
+    registry: RegistryOpt = None,
+) -> None:
+    """Check records; print every problem as `file:line: field.path: message`."""
+    report = api.validate(*paths) if paths else api.open(registry).validate()
+    if report.problems:
+        emit("".join(f"{p}\n" for p in report.problems))
+        err.print(f"{len(report.problems)} problem(s) in {report.files} file(s)", markup=False)
+        raise typer.Exit(1)
+    err.print(f"ok: {report.records} record(s) in {report.files} file(s) are valid", markup=False)
+
+
+@command()
+def build(registry: RegistryOpt = None) -> None:
+    """Recreate the DuckDB index from the registry files."""
+    info = api.open(registry).build()
+    err.print(f"built {info.path}: {info.studies} studies, {info.reviews} review(s)", markup=False)
+
+
+@command()
+def schema(
+    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Write the schema files here.")] = None,
+    kind: Annotated[str, typer.Option("--kind", help="study or review (when printing).")] = "study",
+) -> None:
+    """Print a record JSON Schema, or write both to --out (e.g. schemas/)."""
+    if out_dir is None:
+        texts = api.schemas()
+        name = f"{kind}.schema.json"
+        if name not in texts:
+            raise UserError(f"--kind {kind!r}: choose study or review")
+        emit(texts[name])
+        return
+    for p in api.write_schemas(out_dir):
+        err.print(f"wrote {p}", markup=False)
