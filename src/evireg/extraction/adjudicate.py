@@ -26,7 +26,7 @@ from evireg.records.extraction_files import (
 from evireg.records.study import Study
 from evireg.records.yamlio import dump_yaml
 from evireg.registry.extractions import Extraction, _parse, _pydantic_problems, log_path
-from evireg.registry.paths import Registry
+from evireg.registry.paths import Registry, refuse_bundled
 from evireg.registry.validate import validate_data
 
 
@@ -148,6 +148,7 @@ def save_adjudication(reg: Registry, study: Study, log: AdjudicationLog) -> tupl
     """Write the study record and its log in one commit, through the one entry path; the
     extraction files are not touched. Returns the record path, the log path and whether a
     record was replaced."""
+    refuse_bundled(reg)
     target = log_path(reg, study.id)
     log_text = dump_yaml(log.model_dump(mode="json", exclude_unset=True))
     added = add_records(

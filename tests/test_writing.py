@@ -1,0 +1,158 @@
+"""Writing into a registry the way a team expects (issue 13): the bundled registry is read-only,
+`add` takes any file name and keeps the user's bytes, adjudication keeps comments, `init`
+writes a commented profile and record templates, and an example registry pools end to end."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from evireg.errors import UserError
+from evireg.index.add import add_files
+from evireg.registry import paths
+from evireg.registry.layout import init_registry
+from evireg.registry.paths import BUNDLED_READ_ONLY, Registry, resolve
+from evireg.registry.validate import load_file
+
+from .conftest import FIXTURES, REGISTRY
+
+SMITH = FIXTURES / "valid" / "smith-2001.yaml"
+
+
+def _tree(root: Path, *, skip: tuple[str, ...] = ()) -> dict[str, str]:
+    """Every file under root with the hash of its bytes (and every folder, as itself)."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root).as_posix()
+        if any(rel == s or rel.startswith(s + "/") for s in skip):
+            continue
+        out[rel] = hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
+    return out
+
+
+def _odd_study(tmp_path: Path, name: str = "my trial (draft).yaml") -> Path:
+    """smith-2001 with comments, odd indentation and blank lines, under a name not its id."""
+    text = SMITH.read_text()
+    text = "# extraction notes: double-checked against the PDF, 3 May\n\n" + text
+    text = text.replace("citation:\n", "citation:     # as printed on the first page\n", 1)
+    text = text.replace("\nsources:", "\n\n\n# the sources we read\nsources:", 1)
+    out = tmp_path / name
+    out.write_text(text)
+    return out
+
+
+# --- 1. the bundled registry is read-only -------------------------------------------------------
+
+
+def test_resolve_without_a_registry_is_the_bundled_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EVIREG_REGISTRY", raising=False)
+    assert resolve(None).bundled
+    assert not resolve(REGISTRY).bundled  # named explicitly: the maintainers' curation copy
+    monkeypatch.setenv("EVIREG_REGISTRY", str(REGISTRY))
+    assert not resolve(None).bundled
+
+
+def test_add_refuses_the_bundled_registry_and_changes_no_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundled = tmp_path / "site-packages" / "registry"
+    shutil.copytree(REGISTRY, bundled, ignore=shutil.ignore_patterns(".evireg"))
+    monkeypatch.setattr(paths, "bundled_root", lambda: bundled)
+    monkeypatch.delenv("EVIREG_REGISTRY", raising=False)
+    before = _tree(bundled)
+    reg = resolve(None)
+    assert reg.writable  # the folder is writable: the refusal must not depend on permissions
+    with pytest.raises(UserError) as e:
+        add_files(reg, [_odd_study(tmp_path)])
+    assert e.value.message == BUNDLED_READ_ONLY
+    assert "evireg init PATH" in e.value.message and "--registry PATH" in e.value.message
+    assert _tree(bundled) == before  # not even a lock file or an index
+
+
+def test_add_without_a_registry_exits_1_with_the_init_hint(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "EVIREG_REGISTRY"}
+    before = _tree(REGISTRY, skip=(".evireg",))  # other tests may build the read index meanwhile
+    r = subprocess.run(
+        [sys.executable, "-m", "evireg", "add", str(_odd_study(tmp_path))],
+        capture_output=True, text=True, env=env, cwd=tmp_path,
+    )
+    assert r.returncode == 1, r.stderr
+    assert "the bundled registry is read-only" in r.stderr and "evireg init" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert _tree(REGISTRY, skip=(".evireg",)) == before
+
+
+def test_adjudication_refuses_the_bundled_registry(tmp_path: Path) -> None:
+    from evireg.extraction.adjudicate import save_adjudication
+
+    reg = Registry(tmp_path, bundled=True)
+    with pytest.raises(UserError, match="bundled registry is read-only"):
+        save_adjudication(reg, None, None)  # type: ignore[arg-type]  # refused before either is read
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- 2 and 3. any file name; the user's bytes kept --------------------------------------------------
+
+
+def test_add_files_any_name_under_its_id_byte_for_byte(tmp_path: Path) -> None:
+    reg = init_registry(tmp_path / "reg")
+    src = _odd_study(tmp_path)
+    report = add_files(reg, [src])
+    assert [(a.id, a.path.name) for a in report.added] == [("smith-2001", "smith-2001.yaml")]
+    stored = reg.studies_dir / "smith-2001.yaml"
+    assert stored.read_bytes() == src.read_bytes()
+    rec, problems = load_file(stored)
+    assert problems == [] and rec is not None
+
+    edited = _odd_study(tmp_path, "smith v2.yml")
+    edited.write_text(edited.read_text().replace("# the sources we read", "# the sources we read, again"))
+    report = add_files(reg, [edited], replace=True)
+    assert report.added[0].replaced
+    assert stored.read_bytes() == edited.read_bytes()
+    assert sorted(p.name for p in reg.studies_dir.iterdir() if not p.name.startswith(".")) == [
+        "smith-2001.yaml"
+    ]
+
+
+def test_replacing_with_another_suffix_removes_the_old_file(tmp_path: Path) -> None:
+    reg = init_registry(tmp_path / "reg")
+    add_files(reg, [SMITH])
+    lee = FIXTURES / "valid" / "lee-2010.json"
+    add_files(reg, [lee])
+    assert (reg.studies_dir / "lee-2010.json").read_bytes() == lee.read_bytes()
+    yaml_lee = tmp_path / "lee as yaml.yaml"
+    as_yaml = yaml.safe_dump(json.loads(lee.read_text()), sort_keys=False)
+    yaml_lee.write_text("# converted by hand\n" + as_yaml)
+    add_files(reg, [yaml_lee], replace=True)
+    names = sorted(p.name for p in reg.studies_dir.iterdir() if not p.name.startswith("."))
+    assert names == ["lee-2010.yaml", "smith-2001.yaml"]
+    assert (reg.studies_dir / "lee-2010.yaml").read_bytes() == yaml_lee.read_bytes()
+
+
+def test_a_file_inside_a_registry_keeps_the_id_rule(tmp_path: Path) -> None:
+    reg = init_registry(tmp_path / "reg")
+    add_files(reg, [SMITH])
+    (reg.studies_dir / "smith-2001.yaml").rename(reg.studies_dir / "smith.yaml")
+    from evireg.registry.loading import validate_paths
+
+    report = validate_paths([reg.root])
+    assert any("differs from the file name 'smith'" in p.message for p in report.problems)
+
+
+def test_a_cli_add_from_any_name(tmp_path: Path) -> None:
+    reg = init_registry(tmp_path / "reg")
+    src = _odd_study(tmp_path, "trial.yaml")
+    r = subprocess.run(
+        [sys.executable, "-m", "evireg", "add", str(src), "-r", str(reg.root)],
+        capture_output=True, text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    assert (reg.studies_dir / "smith-2001.yaml").read_bytes() == src.read_bytes()
