@@ -156,3 +156,52 @@ def test_a_cli_add_from_any_name(tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     assert (reg.studies_dir / "smith-2001.yaml").read_bytes() == src.read_bytes()
+
+
+# --- 4. adjudication keeps comments -------------------------------------------------------------
+
+
+def test_adjudication_edits_a_commented_record_in_place(tmp_path: Path) -> None:
+    import difflib
+
+    from typer.testing import CliRunner
+
+    import evireg.cli.app
+    import evireg.cli.extract  # registers adjudicate
+
+    root = tmp_path / "reg"
+    reg = init_registry(root)
+    shutil.copytree(FIXTURES / "extractions" / "smith-2001", root / "extractions" / "smith-2001")
+    src = _odd_study(tmp_path)
+    add_files(reg, [src])
+    before = (reg.studies_dir / "smith-2001.yaml").read_text()
+    resolutions = FIXTURES / "extractions" / "smith-2001-resolutions.yaml"
+    r = CliRunner().invoke(
+        evireg.cli.app.app,
+        ["adjudicate", "smith-2001", "--resolutions", str(resolutions), "-r", str(root)],
+        env={"EVIREG_REGISTRY": "", "COLUMNS": "200"},
+    )
+    assert r.exit_code == 0, r.stderr
+    assert "replaced" in r.stderr
+    after = (reg.studies_dir / "smith-2001.yaml").read_text()
+    assert [line for line in before.splitlines() if "#" in line] == [
+        line for line in after.splitlines() if "#" in line
+    ]  # every comment survives, in place
+    changed = [d for d in difflib.ndiff(before.splitlines(), after.splitlines()) if d[:1] in "+-"]
+    assert changed == [  # only the one value that differs from the file changed
+        '-   provenance: {source: pubmed, locator: "abstract, design"}',
+        '+   provenance: {source: pubmed, locator: "full text, Methods, para 2"}',
+    ]
+    rec, problems = load_file(reg.studies_dir / "smith-2001.yaml")
+    assert problems == [] and rec is not None
+    assert rec.design.provenance.locator == "full text, Methods, para 2"
+    assert rec.outcomes[0].arms[0].events == 12
+
+
+def test_yamledit_keeps_comments_order_and_quotes() -> None:
+    from evireg.registry.yamledit import edited, has_comments
+
+    text = "# top\nb: '16'   # quoted\na:\n  - x: 1\n    y: [1, 2]  # flow\n  - x: 2\nwhen: 2020-01-02\n"
+    assert has_comments(text) and not has_comments("a: 1\n")
+    out = edited(text, {"b": "16", "a": [{"x": 1, "y": [1, 3]}, {"x": 2}], "when": "2020-01-02"})
+    assert out == text.replace("[1, 2]", "[1, 3]")
