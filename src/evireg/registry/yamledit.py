@@ -102,11 +102,11 @@ def _merge(old: Any, new: Any, full: Any) -> Any:
                 old[key] = mini[key]
         return old
     if isinstance(old, list) and isinstance(full, list):
-        mini = new if isinstance(new, list) and len(new) == len(full) else full
+        items = new if isinstance(new, list) and len(new) == len(full) else full
         for i in range(min(len(old), len(full))):
-            old[i] = _merge(old[i], mini[i], full[i])
+            old[i] = _merge(old[i], items[i], full[i])
         del old[len(full) :]
-        old.extend(mini[len(old) :])
+        old.extend(items[len(old) :])
         return old
     return old if _same(old, full) else new
 
