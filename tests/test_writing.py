@@ -205,3 +205,52 @@ def test_yamledit_keeps_comments_order_and_quotes() -> None:
     assert has_comments(text) and not has_comments("a: 1\n")
     out = edited(text, {"b": "16", "a": [{"x": 1, "y": [1, 3]}, {"x": 2}], "when": "2020-01-02"})
     assert out == text.replace("[1, 2]", "[1, 3]")
+
+
+# --- 5. init writes a commented profile and record templates -----------------------------------
+
+
+PROFILE_KEYS = {"title", "outcomes", "characteristics", "arms", "defaults"}
+
+
+def test_init_writes_a_commented_profile_and_templates(tmp_path: Path) -> None:
+    reg = init_registry(tmp_path / "mine")
+    profile = (reg.root / "evireg.yaml").read_text()
+    data = yaml.safe_load(profile)
+    assert set(data) == PROFILE_KEYS
+    (outcome,) = data["outcomes"]
+    assert outcome["data_type"] == "dichotomous" and outcome["direction"] in {
+        "higher_is_better", "higher_is_worse"
+    }
+    (char,) = data["characteristics"]
+    assert char["type"] == "category" and set(char["subgroups"]) <= set(char["values"])
+    assert set(data["arms"]) == {"intervention", "control"}
+    assert data["defaults"] == {"measure": "OR", "method": "MH", "model": "fixed", "level": 95}
+    for line in profile.splitlines():  # every field explained
+        if ":" in line and not line.lstrip().startswith("#"):
+            assert "#" in line, line
+    for name in ("study", "review"):
+        text = (reg.root / "templates" / f"{name}.yaml").read_text()
+        assert text.startswith("# A ") and isinstance(yaml.safe_load(text), dict)
+    assert not list(reg.studies_dir.glob("*.yaml")) and not list(reg.reviews_dir.glob("*.yaml"))
+    from evireg.registry.loading import validate_paths
+
+    assert validate_paths([reg.root]).problems == []  # templates are not read as records
+
+
+def test_the_review_template_validates() -> None:
+    from evireg.registry.layout import skeleton_text
+    from evireg.registry.validate import validate_data
+
+    data = yaml.safe_load(skeleton_text("review.yaml"))
+    _, problems = validate_data(data, "review.yaml", kind="review")
+    assert problems == [] or all("outcome" in p.path for p in problems), problems
+
+
+@pytest.mark.xfail(strict=False, reason="needs the profile model (helper I)")
+def test_the_study_template_validates() -> None:
+    from evireg.registry.layout import skeleton_text
+    from evireg.registry.validate import validate_data
+
+    _, problems = validate_data(yaml.safe_load(skeleton_text("study.yaml")), "study.yaml", kind="study")
+    assert problems == []
