@@ -56,3 +56,19 @@ def init_registry(path: Path, *, profile: str | None = None) -> Registry:
     files.update({path / "schemas" / n: t for n, t in schema_texts().items()})
     write_atomically(files)
     return Registry(path)
+
+
+def init_example(path: Path) -> Registry:
+    """Start the example registry at `path`: aspirin after myocardial infarction (Fleiss 1993),
+    seven trials and the review whose pooled odds ratio they reproduce, every value read from
+    the RevMan 5 file Fleiss1993.rm5 (R package meta). A second, unrelated topic, so that a
+    new user sees a registry end to end and the tests pool one that is not the bundled one."""
+    example = resources.files("evireg.registry") / "example"
+    reg = init_registry(path, profile=(example / PROFILE).read_text(encoding="utf-8"))
+    files: dict[Path, str] = {}
+    for folder in ("studies", "reviews"):
+        for item in (example / folder).iterdir():
+            if item.name.endswith(".yaml"):
+                files[path / folder / item.name] = item.read_text(encoding="utf-8")
+    write_atomically(files)
+    return reg
