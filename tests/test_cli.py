@@ -69,8 +69,9 @@ def test_add_accepts_json_and_writes_yaml(runner: CliRunner, tmp_path: Path) -> 
     run(runner, "init", str(root))
     code, _, _ = run(runner, "add", str(FIXTURES / "valid" / "lee-2010.json"), "-r", str(root))
     assert code == 0
-    text = (root / "studies" / "lee-2010.yaml").read_text()
-    assert text.startswith("$schema: ../schemas/study.schema.json\nid: lee-2010\n")
+    # issue 13: a valid input is stored as the user wrote it, JSON as JSON (was: canonical YAML)
+    stored = (root / "studies" / "lee-2010.json").read_bytes()
+    assert stored == (FIXTURES / "valid" / "lee-2010.json").read_bytes()
 
 
 def test_validate_reports_every_problem_one_line_each(runner: CliRunner) -> None:

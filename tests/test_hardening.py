@@ -184,7 +184,7 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[byte
 def _consistent(root: Path) -> None:
     report = validate_paths([root])
     assert report.problems == [], [str(p) for p in report.problems]
-    files = {p.stem for p in (root / "studies").glob("*.yaml")}
+    files = {p.stem for p in (root / "studies").glob("*") if p.suffix in (".yaml", ".json")}  # JSON kept
     with connect_readonly(Registry(root)) as con:  # rebuilds if the index lags the files
         in_db = {r[0] for r in con.execute("select study_id from studies").fetchall()}
     assert in_db == files

@@ -117,7 +117,7 @@ def test_replace_in_a_copied_registry_never_touches_the_original(
 
 def test_the_index_names_files_relative_to_the_registry(fixture_registry: Path) -> None:
     r = evireg("query", "select file from studies order by 1", "-f", "csv", "-r", str(fixture_registry))
-    assert r.stdout.split()[1:] == ["studies/lee-2010.yaml", "studies/smith-2001.yaml"]
+    assert r.stdout.split()[1:] == ["studies/lee-2010.json", "studies/smith-2001.yaml"]  # JSON kept
 
 
 def test_a_copied_or_moved_registry_rebuilds_its_index(fixture_registry: Path, tmp_path: Path) -> None:

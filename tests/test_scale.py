@@ -109,7 +109,7 @@ def test_folder_import_and_shard_replace(tmp_path: Path) -> None:
         (folder / "sub" / f"{r['id']}.json").write_text(json.dumps(r))
     report = add_files(Registry(root), [folder])
     assert sorted(a.id for a in report.added) == sorted(r["id"] for r in recs)
-    assert all((root / "studies" / f"{r['id']}.yaml").is_file() for r in recs)
+    assert all((root / "studies" / f"{r['id']}.json").is_file() for r in recs)  # issue 13: JSON kept
     shard = write_jsonl(tmp_path / "s.jsonl", studies(5, seed=4)[3:])
     add_files(Registry(root), [shard])
     (tmp_path / "s2").mkdir()

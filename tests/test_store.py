@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -85,8 +84,8 @@ def test_rebuilds_when_files_change(fixture_registry: Path) -> None:
     path = ensure(reg)
     before = path.stat().st_mtime_ns
     assert ensure(reg) == path and path.stat().st_mtime_ns == before  # unchanged files: no rebuild
-    (fixture_registry / "studies" / "lee-2010.yaml").unlink()
-    shutil.copy(FIXTURES / "valid" / "lee-2010.json", fixture_registry / "studies" / "lee-2010.json")
+    smith = fixture_registry / "studies" / "smith-2001.yaml"  # issue 13: lee-2010 is kept as .json now
+    smith.write_text(smith.read_text() + "# a new comment changes the files' hash\n")
     h = content_hash(reg)
     res = run_query(reg, "select value from meta where key = 'registry_hash'")
     assert res.rows == [(h,)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -24,10 +25,11 @@ from evireg.records.extraction_files import (
     ResolutionFile,
 )
 from evireg.records.study import Study
-from evireg.records.yamlio import dump_yaml
+from evireg.records.yamlio import ParseError, decode, dump_yaml, parse_text, read_limited
 from evireg.registry.extractions import Extraction, _parse, _pydantic_problems, log_path
-from evireg.registry.paths import Registry
+from evireg.registry.paths import Registry, refuse_bundled
 from evireg.registry.validate import validate_data
+from evireg.registry.yamledit import edited, has_comments
 
 
 def load_resolutions(path: Path) -> ResolutionFile:
@@ -147,10 +149,48 @@ def adjudication_log(
 def save_adjudication(reg: Registry, study: Study, log: AdjudicationLog) -> tuple[Path, Path, bool]:
     """Write the study record and its log in one commit, through the one entry path; the
     extraction files are not touched. Returns the record path, the log path and whether a
-    record was replaced."""
+    record was replaced. A record file with comments is edited in place of being rewritten,
+    so its comments and key order survive and only the changed values change."""
+    refuse_bundled(reg)
     target = log_path(reg, study.id)
     log_text = dump_yaml(log.model_dump(mode="json", exclude_unset=True))
+    kept = _edited_record(reg, study)
     added = add_records(
-        reg, [(f"adjudicated {study.id}", study)], replace=True, with_files={target: log_text}
+        reg,
+        [(f"adjudicated {study.id}", study)],
+        replace=True,
+        with_files={target: log_text},
+        texts={study.id: kept} if kept is not None else None,
     )
     return added[0].path, target, added[0].replaced
+
+
+def _edited_record(reg: Registry, study: Study) -> str | None:
+    """The study's existing YAML file with the adjudicated values set over its own, if it has
+    comments to keep; None (write canonical YAML) when there is none, it has no comments, or
+    the edit would not read back as exactly this record."""
+    from ruamel.yaml.error import YAMLError
+
+    candidates = (reg.studies_dir / f"{study.id}{suffix}" for suffix in (".yaml", ".yml"))
+    old = next((f for f in candidates if f.is_file()), None)
+    if old is None:
+        return None
+    new = json.loads(study.model_dump_json(by_alias=True, exclude_defaults=True))
+    full = json.loads(study.model_dump_json(by_alias=True))
+    new.pop("$schema", None)
+    full.pop("$schema", None)
+    try:
+        text = decode(read_limited(old))
+        before = parse_text(text, json_syntax=False).data
+        if not isinstance(before, dict) or not has_comments(text):
+            return None
+        schema = {"$schema": before["$schema"]} if "$schema" in before else {}
+        out = edited(text, {**schema, **new}, {**schema, **full})
+        rec, problems = validate_data(parse_text(out, json_syntax=False).data, str(old), kind="study")
+    except (OSError, ParseError, YAMLError, ValueError):
+        return None
+    if problems or rec is None:
+        return None
+    again = json.loads(rec.model_dump_json(by_alias=True, exclude_defaults=True))
+    again.pop("$schema", None)
+    return out if again == new else None

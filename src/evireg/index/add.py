@@ -1,20 +1,30 @@
-"""Starting a registry and entering records: the one code path that writes record files."""
+"""Entering records: the one code path that writes record files.
+
+A valid input file is stored as the user wrote it (comments, key order, layout), filed as
+`studies/<id>.yaml` (or `.json` for JSON input) whatever its own name; records evireg builds
+itself (guided entry, adjudication) are written as canonical YAML unless the caller hands the
+text to store. The bundled registry is refused before anything is touched.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from evireg.errors import Problem, UserError
 from evireg.index.build import incremental_update
+from evireg.index.inputs import Input, input_entries
 from evireg.records.review import Review
 from evireg.records.study import Study
 from evireg.registry.canonical import schema_ref, yaml_from_json
 from evireg.registry.journal import Staging
-from evireg.registry.loading import Entry, entries
+from evireg.registry.loading import Entry
 from evireg.registry.lock import lock
-from evireg.registry.paths import RECORD_SUFFIXES, Registry
+from evireg.registry.paths import RECORD_SUFFIXES, Registry, refuse_bundled
+
+# the suffix a record's kept bytes are filed with, by its input's suffix
+KEPT_SUFFIX = {".yaml": ".yaml", ".yml": ".yaml", ".json": ".json"}  # else: parsed as YAML
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,9 @@ def add_files(
 
     Every input is validated (on all cores when there are many); a problem anywhere keeps the
     whole call out of the registry, unless skip_invalid, which reports and skips the invalid.
+    A file's name need not be its record's id: the record is filed under its id.
     """
+    refuse_bundled(reg)
     files, problems = input_files(paths)
     for f in files:
         if f.suffix == ".jsonl" and f.name.startswith("."):
@@ -72,7 +84,7 @@ def add_files(
             problems.append(Problem(str(f), "", msg))
     if problems:
         raise UserError(f"nothing added: {len(problems)} problem(s) in the input", problems)
-    return _add(reg, entries(files), replace=replace, skip_invalid=skip_invalid)
+    return _add(reg, input_entries(files), replace=replace, skip_invalid=skip_invalid)
 
 
 def add_records(
@@ -81,33 +93,51 @@ def add_records(
     *,
     replace: bool = False,
     with_files: dict[Path, str] | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> list[Added]:
     """Write validated records (each with the name of its input, for messages) as registry
     files and update the index, all or nothing. Every entry path (files, guided entry,
     adjudication) goes through here. `with_files` are written in the same commit (e.g. an
-    adjudication log beside the record it explains)."""
+    adjudication log beside the record it explains). `texts` gives, by record id, the YAML
+    to store instead of the canonical dump (an edited file that keeps its comments); the
+    caller has checked that it holds exactly the record."""
+    texts = texts or {}
     items = (
-        Entry(
-            label,
-            "review" if isinstance(rec, Review) else "study",
-            rec.id,
-            rec,
-            rec.model_dump_json(by_alias=True, exclude_defaults=True),
-            [],
+        Input(
+            Entry(
+                label,
+                "review" if isinstance(rec, Review) else "study",
+                rec.id,
+                rec,
+                rec.model_dump_json(by_alias=True, exclude_defaults=True),
+                [],
+            ),
+            texts[rec.id].encode() if rec.id in texts else None,
         )
         for label, rec in records
     )
     return _add(reg, items, replace=replace, with_files=with_files).added
 
 
+def _stored_as(reg: Registry, e: Entry, raw: bytes | None) -> tuple[Path, bytes | str]:
+    """Where a record goes in the registry, and what is written there: the bytes given (kept
+    with the suffix they were parsed by), or else the canonical YAML."""
+    if raw is None:
+        text = yaml_from_json(e.as_json or "{}", schema_ref(reg, e.kind))
+        return reg.dir_for(e.kind) / f"{e.id}.yaml", text
+    suffix = KEPT_SUFFIX.get(Path(e.file).suffix, ".yaml")
+    return reg.dir_for(e.kind) / f"{e.id}{suffix}", raw
+
+
 def _add(
     reg: Registry,
-    items: Iterable[Entry],
+    items: Iterable[Input],
     *,
     replace: bool = False,
     skip_invalid: bool = False,
     with_files: dict[Path, str] | None = None,
 ) -> AddReport:
+    refuse_bundled(reg)  # before the lock: not a byte of the bundled registry may change
     if not reg.writable:
         raise UserError(
             f"{reg.root}: this registry is read-only (the bundled one?); "
@@ -121,7 +151,8 @@ def _add(
         seen: dict[str, str] = {}
         reviews: list[tuple[str, Review]] = []
         out: list[Added] = []
-        for e in items:
+        for item in items:
+            e = item.entry
             if not e.ok or e.id is None:
                 (skipped if skip_invalid else problems).extend(e.problems)
                 continue
@@ -132,7 +163,11 @@ def _add(
                 continue
             seen[key] = label
             shard = e.file.endswith(".jsonl")
-            target = reg.studies_dir / Path(e.file).name if shard else reg.dir_for(e.kind) / f"{e.id}.yaml"
+            data: bytes | str = ""
+            if shard:
+                target = reg.studies_dir / Path(e.file).name
+            else:
+                target, data = _stored_as(reg, e, item.raw)
             stored = reg.rel(target)  # the index names files relative to the registry root
             old = existing.get(key)
             if old is not None:
@@ -163,7 +198,7 @@ def _add(
                             upd.replace(k.split(":", 1)[1])
                 staging.append_line(target, e.as_json or "")
             else:
-                staging.write(target, yaml_from_json(e.as_json or "{}", schema_ref(reg, e.kind)))
+                staging.write(target, data)
             upd.add(e, stored)
             if isinstance(e.record, Review):
                 reviews.append((label, e.record))

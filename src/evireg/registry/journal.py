@@ -141,7 +141,7 @@ class Staging:
             remove_quietly(tmp)
         self.staged.clear()
 
-    def write(self, target: Path, text: str) -> None:
+    def write(self, target: Path, text: str | bytes) -> None:
         if target in self.staged:
             remove_quietly(self.staged.pop(target))
         self.staged[target] = stage(target, text)

@@ -23,9 +23,19 @@ KIND_DIRS = {"study": "studies", "review": "reviews"}
 WRITE_DIRS = ("studies", "reviews", "extractions")  # the only folders a commit writes in
 
 
+BUNDLED_READ_ONLY = (
+    "the bundled registry is read-only; start your own with `evireg init PATH` and pass "
+    "--registry PATH (or set EVIREG_REGISTRY)"
+)
+
+
 @dataclass(frozen=True)
 class Registry:
     root: Path
+    # The registry shipped with evireg, opened because no other was named. Writing into it would
+    # silently change every user's bundled answers, so writers refuse it whatever the folder's
+    # permissions (an editable install's registry/ is writable).
+    bundled: bool = False
 
     @property
     def studies_dir(self) -> Path:
@@ -111,7 +121,14 @@ def bundled_root() -> Path:
     return Path(__file__).resolve().parents[3] / "registry"
 
 
+def refuse_bundled(reg: Registry) -> None:
+    """Raise before a writer touches anything (even the lock file) in the bundled registry."""
+    if reg.bundled:
+        raise UserError(BUNDLED_READ_ONLY)
+
+
 def resolve(path: str | os.PathLike[str] | None = None) -> Registry:
+    """The named registry, else $EVIREG_REGISTRY, else the bundled one (marked read-only)."""
     chosen = path or os.environ.get(ENV_VAR)
     root = Path(chosen) if chosen else bundled_root()
     if not root.is_dir():
@@ -119,7 +136,7 @@ def resolve(path: str | os.PathLike[str] | None = None) -> Registry:
         raise RegistryNotFound(f"{root}: no registry folder here; {hint}")
     if not (root / "studies").is_dir():
         raise RegistryNotFound(f"{root}: not a registry (no studies/ folder); run `evireg init {root}`")
-    return Registry(root)
+    return Registry(root, bundled=not chosen)
 
 
 def record_files(reg: Registry) -> list[Path]:
