@@ -167,7 +167,7 @@ def test_adjudication_edits_a_commented_record_in_place(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
     import evireg.cli.app
-    import evireg.cli.extract  # registers adjudicate
+    import evireg.cli.commands.extraction  # registers adjudicate
 
     root = tmp_path / "reg"
     reg = init_registry(root)

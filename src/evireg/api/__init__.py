@@ -27,6 +27,7 @@ from evireg.api.options import question as _question
 from evireg.api.pooling import pool
 from evireg.api.records import check_study, schemas, validate, write_schemas
 from evireg.api.sql import check_timeout, query_params
+from evireg.errors import UserError
 
 if TYPE_CHECKING:
     import duckdb
@@ -86,8 +87,20 @@ class Registry:
 
     @property
     def writable(self) -> bool:
-        """Whether records can be added here (an installed bundled registry is read-only)."""
-        return self.paths.writable
+        """Whether records can be added here: never the bundled registry opened by default, nor a
+        folder this process may not write."""
+        return not self.paths.bundled and self.paths.writable
+
+    def check_writable(self) -> None:
+        """Raise :class:`evireg.UserError` saying how to start one's own registry when this one
+        cannot take records (call it before asking a user for a whole study)."""
+        from evireg.registry.paths import refuse_bundled
+
+        refuse_bundled(self.paths)
+        if not self.paths.writable:
+            raise UserError(
+                f"{self.root}: this registry is read-only; start your own with `evireg init PATH`"
+            )
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -326,7 +339,9 @@ class Registry:
     def build(self) -> BuildInfo:
         """Rebuild the index from the files."""
         from evireg.index.build import build
+        from evireg.registry.paths import refuse_bundled
 
+        refuse_bundled(self.paths)
         self.close()
         return build(self.paths)
 
@@ -362,8 +377,10 @@ def open(path: PathLike | None = None) -> Registry:
     return Registry(resolve(path))
 
 
-def init(path: PathLike) -> Registry:
-    """Start an empty registry in ``path`` and open it."""
-    from evireg.registry.layout import init_registry
+def init(path: PathLike, *, example: bool = False) -> Registry:
+    """Start a registry in ``path`` and open it: an empty one with a commented profile
+    (``evireg.yaml``) and record templates, or with ``example=True`` a small complete one (aspirin
+    after myocardial infarction, Fleiss 1993) to try the commands on."""
+    from evireg.registry.layout import init_example, init_registry
 
-    return Registry(init_registry(Path(path)))
+    return Registry(init_example(Path(path)) if example else init_registry(Path(path)))

@@ -206,8 +206,7 @@ def adjudicate(
 ) -> None:
     """Resolve each disagreement, write the study record and an adjudication log; keep both extractions."""
     reg = api.open(registry)
-    if not reg.writable:
-        raise UserError(f"{reg.root}: this registry is read-only; adjudicate in your own (--registry PATH)")
+    reg.check_writable()
     adj = reg.adjudication(study, extractors=extractor, resolutions=resolutions)
     if interactive:
         adj.resolutions = _prompt(adj.comparison, adj.resolutions)

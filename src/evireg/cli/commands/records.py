@@ -18,11 +18,19 @@ from evireg.errors import UserError
 
 
 @command()
-def init(path: Annotated[Path, typer.Argument(help="Folder for the new registry.")]) -> None:
-    """Start an empty registry: studies/, reviews/, schemas/, a README and a .gitignore."""
-    reg = api.init(path)
+def init(
+    path: Annotated[Path, typer.Argument(help="Folder for the new registry.")],
+    example: Annotated[
+        bool,
+        typer.Option("--example", help="A small complete registry to try (aspirin after MI, Fleiss 1993)."),
+    ] = False,
+) -> None:
+    """Start a registry: studies/, reviews/, schemas/, a commented profile (evireg.yaml) and templates/."""
+    reg = api.init(path, example=example)
+    what = "an example registry" if example else "an empty registry"
     err.print(
-        f"started an empty registry in {reg.root}; add studies with `evireg add FILE --registry {reg.root}`",
+        f"started {what} in {reg.root}; declare its outcomes and characteristics in "
+        f"{reg.root / 'evireg.yaml'}, then add studies with `evireg add FILE --registry {reg.root}`",
         markup=False,
     )
 

@@ -133,8 +133,7 @@ def run_guided(
         reg = api.Registry(reg)
     con = console or Console(stderr=True)
     # refuse before the user types a whole study that add_records would then reject
-    if not reg.writable:
-        raise UserError(f"{reg.root}: this registry is read-only; start your own with `evireg init PATH`")
+    reg.check_writable()
     if reg.record_problems():
         raise UserError(f"{reg.root}: fix the registry's own problems before adding (run `evireg validate`)")
     session = Session(Asker(con, stream), reg.study_ids(), replace)
