@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from evireg.errors import Problem, UserError
+from evireg.errors import InvalidRecords, Problem, UserError
 from evireg.index.build import incremental_update
+from evireg.records.profile_check import profile_errors
 from evireg.records.review import Review
 from evireg.records.study import Study
 from evireg.registry.canonical import schema_ref, yaml_from_json
@@ -15,6 +16,7 @@ from evireg.registry.journal import Staging
 from evireg.registry.loading import Entry, entries
 from evireg.registry.lock import lock
 from evireg.registry.paths import RECORD_SUFFIXES, Registry
+from evireg.registry.profile import load_profile
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,8 @@ def add_files(
             problems.append(Problem(str(f), "", msg))
     if problems:
         raise UserError(f"nothing added: {len(problems)} problem(s) in the input", problems)
-    return _add(reg, entries(files), replace=replace, skip_invalid=skip_invalid)
+    profile = load_profile(reg)  # records name the registry's outcomes and characteristics
+    return _add(reg, entries(files, profile=profile), replace=replace, skip_invalid=skip_invalid)
 
 
 def add_records(
@@ -86,6 +89,13 @@ def add_records(
     files and update the index, all or nothing. Every entry path (files, guided entry,
     adjudication) goes through here. `with_files` are written in the same commit (e.g. an
     adjudication log beside the record it explains)."""
+    profile = load_profile(reg)
+    problems = [
+        Problem(label, path, msg) for label, rec in records for path, msg in profile_errors(rec, profile)
+    ]
+    if problems:
+        n = len(problems)
+        raise InvalidRecords(f"nothing added: {n} problem(s) against the registry's profile", problems)
     items = (
         Entry(
             label,

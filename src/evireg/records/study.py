@@ -146,8 +146,8 @@ def _plain_or_object(schema: dict[str, Any]) -> None:
 
 
 class CharacteristicValue(Record):
-    """A characteristic's value, plain (`rmc_type: primary`) or with where it was read
-    (`{value: primary, source: pmc, locator: Methods}`), as for counts."""
+    """A characteristic's value, plain (`setting: hospital`) or with where it was read
+    (`{value: hospital, source: pmc, locator: Methods}`), as for counts."""
 
     value: Scalar
     source: Slug | None = None
