@@ -56,7 +56,8 @@ def trial(sid: str, setting: str, counts: tuple[int, int, int, int]) -> dict[str
     arm = {"value": None, "reason": "synthetic"}
     return {
         "id": sid,
-        "citation": {"authors": ["Synthetic A"], "year": 2001, "title": f"Synthetic {sid}", "journal": "Test J"},
+        "citation": {"authors": ["Synthetic A"], "year": 2001, "title": f"Synthetic {sid}",
+                     "journal": "Test J"},
         "sources": [SRC],
         "design": {"kind": "rct", "randomised": True, "blinding": "open", "control_type": "standard_care",
                    "description": "synthetic", "provenance": PROV},
