@@ -98,6 +98,7 @@ def main() -> None:
         reg = args.work / f"reg{n}"
         shutil.rmtree(reg, ignore_errors=True)
         subprocess.run([*evireg, "init", str(reg)], check=True, stderr=subprocess.DEVNULL)
+        shutil.copyfile(Path(__file__).parents[1] / "registry" / "evireg.yaml", reg / "evireg.yaml")
         secs, mb, rc = run_measured([*evireg, "add", str(data / "studies.jsonl"), "--registry", str(reg)])
         import_rows.append([f"{n:,}", f"{secs:.1f}", f"{mb:,.0f}", "ok" if rc == 0 else f"exit {rc}"])
 

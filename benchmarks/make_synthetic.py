@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -113,11 +114,10 @@ def study(i: int, rng: random.Random) -> dict[str, Any]:
             "provenance": prov,
         },
         "country": rng.choice(["Denmark", "Japan", "USA", "Iran", "Sweden"]),
-        "population": {
+        "population": {"description": "synthetic", "provenance": prov},
+        "characteristics": {
             "rmc_type": rng.choice(["primary", "secondary", "mixed"]),
             "min_prior_losses": rng.randint(2, 4),
-            "description": "synthetic",
-            "provenance": prov,
         },
         "intervention": {"description": "IVIG (synthetic)", "timing": "postconception", "provenance": prov},
         "comparator": {"description": "placebo (synthetic)", "provenance": prov},
@@ -153,6 +153,8 @@ def main() -> None:
         reg = args.out / "registry"
         (reg / "studies").mkdir(parents=True, exist_ok=True)
         (reg / "reviews").mkdir(exist_ok=True)
+        # the bundled registry's profile declares the outcome and characteristic ids used here
+        shutil.copyfile(Path(__file__).parents[1] / "registry" / "evireg.yaml", reg / "evireg.yaml")
         for r in records:
             (reg / "studies" / f"{r['id']}.yaml").write_text(
                 yaml.dump(r, Dumper=dumper, sort_keys=False, allow_unicode=True)

@@ -12,6 +12,13 @@ FIXTURES = ROOT / "fixtures"
 REGISTRY = ROOT / "registry"
 
 
+def give_profile(root: Path) -> Path:
+    """Give a new registry the bundled registry's profile (its outcome and characteristic ids
+    are the ones the fixtures use)."""
+    shutil.copyfile(REGISTRY / "evireg.yaml", root / "evireg.yaml")
+    return root
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
@@ -24,7 +31,9 @@ def _fixture_registry_template(tmp_path_factory: pytest.TempPathFactory) -> Path
     from evireg.registry.layout import init_registry
 
     root = tmp_path_factory.mktemp("template") / "reg"
-    add_files(init_registry(root), sorted((FIXTURES / "valid").iterdir()))
+    reg = init_registry(root)
+    give_profile(root)
+    add_files(reg, sorted((FIXTURES / "valid").iterdir()))
     return root
 
 

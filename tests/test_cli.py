@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from evireg.cli.app import app
 
-from .conftest import FIXTURES, REGISTRY, ROOT
+from .conftest import FIXTURES, REGISTRY, ROOT, give_profile
 
 
 def run(runner: CliRunner, *args: str) -> tuple[int, str, str]:
@@ -26,6 +26,7 @@ def test_init_then_add_then_query(runner: CliRunner, tmp_path: Path) -> None:
     root = tmp_path / "mine"
     code, _, err = run(runner, "init", str(root))
     assert code == 0 and "started an empty registry" in err
+    give_profile(root)
     assert (root / "studies").is_dir() and (root / "schemas" / "study.schema.json").is_file()
     code, _, err = run(runner, "add", str(FIXTURES / "valid" / "smith-2001.yaml"), "--registry", str(root))
     assert code == 0 and "added study smith-2001" in err
@@ -50,6 +51,7 @@ def test_add_refuses_existing_id_unless_replace(runner: CliRunner, fixture_regis
 def test_add_is_all_or_nothing(runner: CliRunner, tmp_path: Path) -> None:
     root = tmp_path / "r"
     run(runner, "init", str(root))
+    give_profile(root)
     good = str(FIXTURES / "valid" / "smith-2001.yaml")
     bad = str(FIXTURES / "invalid" / "events-exceed-total.yaml")
     code, _, err = run(runner, "add", good, bad, "-r", str(root))
@@ -60,6 +62,7 @@ def test_add_is_all_or_nothing(runner: CliRunner, tmp_path: Path) -> None:
 def test_add_review_needs_its_studies(runner: CliRunner, tmp_path: Path) -> None:
     root = tmp_path / "r"
     run(runner, "init", str(root))
+    give_profile(root)
     code, _, err = run(runner, "add", str(FIXTURES / "valid" / "test-2020.yaml"), "-r", str(root))
     assert code == 1 and "included_studies.0" in err and "add it first" in err
 
@@ -67,6 +70,7 @@ def test_add_review_needs_its_studies(runner: CliRunner, tmp_path: Path) -> None
 def test_add_accepts_json_and_writes_yaml(runner: CliRunner, tmp_path: Path) -> None:
     root = tmp_path / "r"
     run(runner, "init", str(root))
+    give_profile(root)
     code, _, _ = run(runner, "add", str(FIXTURES / "valid" / "lee-2010.json"), "-r", str(root))
     assert code == 0
     # issue 13: a valid input is stored as the user wrote it, JSON as JSON (was: canonical YAML)

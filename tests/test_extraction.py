@@ -26,7 +26,7 @@ from evireg.registry.layout import init_registry
 from evireg.registry.paths import Registry
 from evireg.registry.validate import load_file
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, give_profile
 
 EXTRACTIONS = FIXTURES / "extractions"
 RESOLUTIONS = EXTRACTIONS / "smith-2001-resolutions.yaml"
@@ -42,7 +42,7 @@ COMPARED = 78  # non-default fields of the smith-2001 fixture, keyed as in `evir
 def reg_root(tmp_path: Path) -> Path:
     """A fresh registry with alice's and bob's extractions of smith-2001 and no study records."""
     root = tmp_path / "reg"
-    init_registry(root)
+    give_profile(init_registry(root).root)
     shutil.copytree(EXTRACTIONS / "smith-2001", root / "extractions" / "smith-2001")
     return root
 

@@ -13,12 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evireg.records.study import Study
+from evireg.registry.paths import Registry
+from evireg.registry.profile import load_profile
 from evireg.registry.validate import load_file, validate_data
 
 from .conftest import FIXTURES, REGISTRY
 
 MANIFEST: dict[str, dict[str, Any]] = json.loads((FIXTURES / "invalid.manifest.json").read_text())
 BASE = yaml.safe_load((FIXTURES / "valid" / "smith-2001.yaml").read_text())
+BUNDLED_PROFILE = load_profile(Registry(REGISTRY))  # the vocabulary the fixtures are written in
 
 
 def test_manifest_covers_every_invalid_fixture() -> None:
@@ -46,7 +49,7 @@ def test_registry_files_load(path: Path) -> None:
 @pytest.mark.parametrize("name", sorted(MANIFEST))
 def test_invalid_fixture_names_path_and_reason(name: str) -> None:
     expected = MANIFEST[name]
-    rec, problems = load_file(FIXTURES / "invalid" / name)
+    rec, problems = load_file(FIXTURES / "invalid" / name, profile=BUNDLED_PROFILE)
     assert rec is None
     assert problems, "an invalid fixture must produce at least one problem"
     assert all(p.file.endswith(name) for p in problems)

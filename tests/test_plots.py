@@ -146,7 +146,12 @@ def test_not_estimable_and_off_scale_studies(tmp_path: Path) -> None:
 @pytest.mark.usefixtures("mpl")
 def test_no_data_is_a_user_error(registry: Path, tmp_path: Path) -> None:
     out = tmp_path / "x.png"
+    # an outcome the profile does not declare is refused naming the valid ones (issue 13);
+    # a declared outcome without data in scope is "nothing to plot"
     code, err = plot(registry, "forest", "--outcome", "no_such_outcome", "-o", str(out))
+    assert code != 0 and "live_birth" in err and "Traceback" not in err
+    code, err = plot(registry, "forest", "--outcome", "ectopic_pregnancy", "--where", "year > 2100",
+                     "-o", str(out))
     assert code == 1 and "nothing to plot" in err and "Traceback" not in err
     assert not out.exists()
 
@@ -239,7 +244,8 @@ def test_forest_draws_into_the_callers_axes(registry: Path, tmp_path: Path) -> N
     (panel,) = ax.child_axes
     assert len(panel.patches) == 3  # a diamond per subtotal and the total
     assert len(panel.lines) > len(ans.inputs)
-    assert {t.get_text() for t in panel.texts} == {"Favours control", "Favours IVIG"}
+    # no labels given: the registry profile's arm labels, sided by live birth's direction
+    assert {t.get_text() for t in panel.texts} == {"Favours Placebo or control", "Favours IVIG"}
     svg = save(fig, tmp_path / "mine.svg").read_text(encoding="utf-8")
     assert ">Mine<" in svg and ">Favours IVIG<" in svg
 

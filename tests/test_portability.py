@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, REGISTRY
 
 PRELUDE = """
 import os, sys
@@ -26,7 +26,8 @@ import evireg.registry.loading as loading
 loading.PARALLEL_FROM = 1            # validate through the process pool even for a few records
 root = Path(sys.argv[1])
 reg = evireg.init(root)
-added = reg.add(*sys.argv[2:])
+(root / "evireg.yaml").write_text(Path(sys.argv[2]).read_text())  # the bundled profile
+added = reg.add(*sys.argv[3:])
 ans = reg.pool(outcome="live_birth")
 import filelock
 print(json.dumps({
@@ -44,7 +45,7 @@ print(json.dumps({
 def test_registry_works_without_fcntl_and_sched_getaffinity(tmp_path: Path) -> None:
     files = [str(p) for p in sorted((FIXTURES / "valid").iterdir())]
     res = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(tmp_path / "reg"), *files],
+        [sys.executable, "-c", SCRIPT, str(tmp_path / "reg"), str(REGISTRY / "evireg.yaml"), *files],
         capture_output=True, text=True, timeout=120,
     )
     assert res.returncode == 0, res.stderr[-3000:]
@@ -60,8 +61,10 @@ def test_the_same_answer_with_and_without_the_posix_extras(tmp_path: Path) -> No
     plain = SCRIPT.replace(PRELUDE, "\nimport sys\n")
     outs = []
     for i, script in enumerate((SCRIPT, plain)):
-        res = subprocess.run([sys.executable, "-c", script, str(tmp_path / f"r{i}"), *files],
-                             capture_output=True, text=True, timeout=120)
+        args = [str(tmp_path / f"r{i}"), str(REGISTRY / "evireg.yaml"), *files]
+        res = subprocess.run(
+            [sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=120
+        )
         assert res.returncode == 0, res.stderr[-3000:]
         outs.append(json.loads(res.stdout.strip().splitlines()[-1]))
     assert outs[0]["estimate"] == outs[1]["estimate"]

@@ -26,7 +26,7 @@ from evireg.registry.journal import JOURNAL
 from evireg.registry.lock import lock
 from evireg.registry.paths import Registry
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, give_profile
 
 V = FIXTURES / "valid"
 BASE = yaml.safe_load((V / "smith-2001.yaml").read_text())
@@ -90,6 +90,7 @@ def study_ids(root: Path) -> set[str]:
 
 def test_replace_with_the_registry_spelled_differently_keeps_the_record(tmp_path: Path) -> None:
     assert evireg("init", "reg", cwd=tmp_path).returncode == 0
+    give_profile(tmp_path / "reg")
     assert evireg("add", str(V), "-r", "reg", cwd=tmp_path).returncode == 0
     r = evireg("add", "--replace", str(V / "smith-2001.yaml"), "-r", str(tmp_path / "reg"), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
@@ -316,6 +317,8 @@ def test_files_get_the_umask_mode(mask: int, tmp_path: Path) -> None:
     for args in (["init", str(root)], ["add", str(V), "-r", str(root)]):
         r = evireg(*args, preexec=with_umask)
         assert r.returncode == 0, r.stderr
+        if args[0] == "init":
+            os.chmod(give_profile(root) / "evireg.yaml", 0o666 & ~mask)  # as if written under the umask
     r = evireg("add", "--replace", str(V / "smith-2001.yaml"), "-r", str(root), preexec=with_umask)
     assert r.returncode == 0, r.stderr
     want = 0o666 & ~mask

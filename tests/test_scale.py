@@ -21,7 +21,7 @@ from evireg.registry.layout import init_registry
 from evireg.registry.paths import Registry
 from evireg.stats import pool
 
-from .conftest import ROOT
+from .conftest import ROOT, give_profile
 
 spec = importlib.util.spec_from_file_location("make_synthetic", ROOT / "benchmarks" / "make_synthetic.py")
 assert spec and spec.loader
@@ -56,7 +56,7 @@ def invoke(*args: str) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def bulk_registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("bulk") / "reg"
-    init_registry(root)
+    give_profile(init_registry(root).root)
     src = write_jsonl(root.parent / "trials.jsonl", studies(300))
     code, _, err = invoke("add", str(src), "-r", str(root))
     assert code == 0, err
@@ -73,7 +73,7 @@ def test_jsonl_import_lands_as_a_shard(bulk_registry: Path) -> None:
 
 def test_bad_record_in_a_bulk_load_keeps_nothing(tmp_path: Path) -> None:
     root = tmp_path / "reg"
-    init_registry(root)
+    give_profile(init_registry(root).root)
     recs = studies(50)
     recs[20]["outcomes"][0]["arms"][0]["events"] = 10**6  # events > total
     src = write_jsonl(tmp_path / "batch.jsonl", recs)
@@ -92,7 +92,7 @@ def test_parallel_and_serial_loads_agree(tmp_path: Path, monkeypatch: pytest.Mon
     for threshold in (10**9, 0):  # serial, then forced onto the process pool
         monkeypatch.setattr(loading, "PARALLEL_FROM", threshold)
         root = tmp_path / f"reg{threshold}"
-        init_registry(root)
+        give_profile(init_registry(root).root)
         add_files(Registry(root), [src])
         roots.append(root)
     a, b = (run_query(Registry(r), sql, max_rows=10**6).rows for r in roots)
@@ -101,7 +101,7 @@ def test_parallel_and_serial_loads_agree(tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_folder_import_and_shard_replace(tmp_path: Path) -> None:
     root = tmp_path / "reg"
-    init_registry(root)
+    give_profile(init_registry(root).root)
     folder = tmp_path / "in"
     (folder / "sub").mkdir(parents=True)
     recs = studies(3, seed=3)

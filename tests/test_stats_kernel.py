@@ -30,7 +30,7 @@ from evireg.stats.effects import binary_effects
 from evireg.stats.options import normalise_options
 from evireg.stats.single import pool_rows
 
-from .conftest import ROOT
+from .conftest import ROOT, give_profile
 
 STATS = ROOT / "src" / "evireg" / "stats"
 
@@ -74,7 +74,7 @@ def edge_case_studies() -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def edge_registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("kernel") / "reg"
-    init_registry(root)
+    give_profile(init_registry(root).root)
     src = root.parent / "edge.jsonl"
     src.write_text("".join(json.dumps(r) + "\n" for r in edge_case_studies()))
     add_files(Registry(root), [src])

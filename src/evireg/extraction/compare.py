@@ -90,7 +90,7 @@ def _provenance(node: dict[str, Any]) -> Provenance | None:
 
 
 def flatten(study: Study) -> dict[str, FieldValue]:
-    """Every set leaf of a study by field path, e.g. `outcomes[live_birth].arms[ivig].events`.
+    """Every set leaf of a study by field path, e.g. `outcomes[live_birth].arms[treated].events`.
 
     Fields left at their defaults are left out (one left at its default in both extractions was
     extracted by neither). A required field may be null, e.g. a count not reported; it is kept.

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from evireg.errors import Problem, UserError
+from evireg.errors import InvalidRecords, Problem, UserError
 from evireg.index.build import incremental_update
 from evireg.index.inputs import Input, input_entries
+from evireg.records.profile_check import profile_errors
 from evireg.records.review import Review
 from evireg.records.study import Study
 from evireg.registry.canonical import schema_ref, yaml_from_json
@@ -22,6 +23,7 @@ from evireg.registry.journal import Staging
 from evireg.registry.loading import Entry
 from evireg.registry.lock import lock
 from evireg.registry.paths import RECORD_SUFFIXES, Registry, refuse_bundled
+from evireg.registry.profile import load_profile
 
 # the suffix a record's kept bytes are filed with, by its input's suffix
 KEPT_SUFFIX = {".yaml": ".yaml", ".yml": ".yaml", ".json": ".json"}  # else: parsed as YAML
@@ -84,7 +86,8 @@ def add_files(
             problems.append(Problem(str(f), "", msg))
     if problems:
         raise UserError(f"nothing added: {len(problems)} problem(s) in the input", problems)
-    return _add(reg, input_entries(files), replace=replace, skip_invalid=skip_invalid)
+    profile = load_profile(reg)  # records name the registry's outcomes and characteristics
+    return _add(reg, input_entries(files, profile=profile), replace=replace, skip_invalid=skip_invalid)
 
 
 def add_records(
@@ -102,6 +105,13 @@ def add_records(
     to store instead of the canonical dump (an edited file that keeps its comments); the
     caller has checked that it holds exactly the record."""
     texts = texts or {}
+    profile = load_profile(reg)
+    problems = [
+        Problem(label, path, msg) for label, rec in records for path, msg in profile_errors(rec, profile)
+    ]
+    if problems:
+        n = len(problems)
+        raise InvalidRecords(f"nothing added: {n} problem(s) against the registry's profile", problems)
     items = (
         Input(
             Entry(

@@ -23,6 +23,7 @@ from evireg._version import __version__
 from evireg.errors import UserError
 from evireg.index.connection import connect_writable, execute_script, read_meta, sql_text
 from evireg.index.loader import RecordLoader
+from evireg.index.profile_sql import store_profile, views_sql
 from evireg.index.providers import table_providers
 from evireg.registry.fileio import file_mode, reported
 from evireg.registry.loading import Entry, Loaded, load_registry, require_valid
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     import duckdb
 
 DB_NAME = "registry.duckdb"
-FORMAT_VERSION = "7"  # bump when tables.sql or views.sql change, to force a rebuild
+FORMAT_VERSION = "8"  # bump when tables.sql or views.sql change, to force a rebuild
 
 
 def db_path(reg: Registry) -> Path:
@@ -59,7 +60,9 @@ def build_into(path: Path, reg: Registry, registry_hash: str) -> Loaded:
             loader.flush()
         finally:
             loader.close()
-        con.execute(sql_text("views.sql"))
+        assert loaded.profile is not None  # load_registry refuses a registry without one
+        con.execute(views_sql(loaded.profile))
+        store_profile(con, loaded.profile)
         _extra_tables(con, reg)
         _set_meta(con, registry_hash, reg)
         con.execute("COMMIT")

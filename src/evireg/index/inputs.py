@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evireg.errors import Problem
+from evireg.records.profile import Profile
 from evireg.records.review import Review
 from evireg.records.yamlio import ParseError, decode, parse_text, read_limited
 from evireg.registry.loading import Entry, entries
@@ -31,7 +32,7 @@ def _refused(file: str, problem: Problem) -> Input:
     return Input(Entry(file, "study", None, None, None, [problem]))
 
 
-def read_input(path: Path) -> Input:
+def read_input(path: Path, profile: Profile | None = None) -> Input:
     """One single-record file (YAML, or JSON if it ends in .json), validated without the
     file-name rule; its bytes are kept when it is valid."""
     file = str(path)
@@ -42,7 +43,7 @@ def read_input(path: Path) -> Input:
         return _refused(file, Problem(file, "", f"cannot read: {e.strerror}"))
     except ParseError as e:
         return _refused(file, Problem(file, "", e.message, e.line))
-    rec, problems = validate_data(parsed.data, file, parsed)
+    rec, problems = validate_data(parsed.data, file, parsed, profile=profile)
     kind = "review" if isinstance(rec, Review) else "study"
     if rec is None or problems:
         return Input(Entry(file, kind, None, None, None, problems))
@@ -50,11 +51,11 @@ def read_input(path: Path) -> Input:
     return Input(Entry(file, kind, rec.id, rec, as_json, []), raw)
 
 
-def input_entries(files: Sequence[Path]) -> Iterator[Input]:
+def input_entries(files: Sequence[Path], profile: Profile | None = None) -> Iterator[Input]:
     """Every record of the input files in order: JSON Lines files line by line (on all cores
     when large), other files one record each."""
     for p in files:
         if p.suffix == ".jsonl":
-            yield from (Input(e) for e in entries([p]))
+            yield from (Input(e) for e in entries([p], profile=profile))
         else:
-            yield read_input(p)
+            yield read_input(p, profile)

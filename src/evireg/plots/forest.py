@@ -55,21 +55,24 @@ __all__ = ["forest_figure"]
 def forest_figure(
     answer: Answer,
     title: str | None = None,
-    labels: tuple[str, str] = ("IVIG", "Control"),
-    favours: tuple[str, str] = ("control", "IVIG"),
+    labels: tuple[str, str] | None = None,
+    favours: tuple[str, str] | None = None,
     ax: Axes | None = None,
 ) -> Figure:
     """A RevMan-style forest plot of ``answer``.
 
     ``labels`` head the intervention and control count columns; ``favours`` names the side of
-    the line of no effect each half of the axis favours (left, right): for the odds ratio of a
-    good outcome such as live birth the left side favours control.
+    the line of no effect each half of the axis favours (left, right). Both default to the
+    answer's labels, which come from the registry's profile: its arm labels, and the outcome's
+    direction for the sides (for a ratio of a good outcome the left side favours control; of a
+    bad outcome, the intervention).
 
     ``ax``: draw into this matplotlib Axes (its limits are set and its axis hidden: it holds the
     whole table, with the plot panel as an inset) and return its figure, instead of a new one.
     """
     with styled():
-        return _draw_forest(answer, title, labels, favours, ax)
+        arms = labels or (answer.labels.intervention, answer.labels.control)
+        return _draw_forest(answer, title, arms, favours or answer.labels.favours(), ax)
 
 
 def _draw_forest(

@@ -21,12 +21,12 @@ from evireg.records.base import (
     Text,
     duplicates,
 )
-from evireg.records.vocab import Measure, Method, Model, Outcome
+from evireg.records.vocab import Measure, Method, Model
 
 
 class Analysis(Record):
     id: Slug
-    outcome: Outcome
+    outcome: Ident = Field(description="an outcome id of the registry's profile (evireg.yaml)")
     subgroup_variable: Ident | None = None
     measure: Measure
     method: Method | None = Field(default=None, description="null when the review does not state it")

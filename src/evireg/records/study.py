@@ -5,11 +5,21 @@ that every entry path shares because they run as the model's own validator.
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, Strict, StringConstraints, ValidationInfo, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    PlainValidator,
+    Strict,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
 
 from evireg.records.base import (
     SCHEMA_BASE,
@@ -26,7 +36,7 @@ from evireg.records.base import (
     Text,
     duplicates,
 )
-from evireg.records.vocab import Blinding, ControlType, DesignKind, Outcome, RmcType, Role, Timing
+from evireg.records.vocab import Blinding, ControlType, DesignKind, Role, Timing
 
 Formula = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9]+( *[-+] *[0-9]+)+$")]
 
@@ -81,8 +91,6 @@ class Design(Record):
 
 
 class Population(Record):
-    rmc_type: RmcType
-    min_prior_losses: Annotated[int, Strict(), Field(ge=1, le=20)] | None = None
     description: Text
     provenance: Provenance
 
@@ -105,13 +113,58 @@ class Arm(Record):
 
 
 class Subgroup(Record):
+    """Results of part of the study: `variable` is a characteristic of the registry's profile
+    and `value` one of its values (checked against the profile, see records/profile_check.py)."""
+
     variable: Ident
     value: Ident
 
+
+def _scalar(v: object) -> str | int | float | bool:
+    # One plain message instead of one per member of a union (str | int | float | bool).
+    if isinstance(v, bool | int | str) or (isinstance(v, float) and math.isfinite(v)):
+        if isinstance(v, str) and not 0 < len(v) <= 300:
+            raise ValueError("a characteristic's text value has 1 to 300 characters")
+        return v
+    raise ValueError(f"a characteristic's value is text, a number or true/false, not {type(v).__name__}")
+
+
+# A characteristic's value: its type is checked against the profile's declaration (so only the
+# JSON scalar kinds are fixed here, strictly: a quoted number stays text, and the profile says so).
+Scalar = Annotated[
+    str | int | float | bool,
+    PlainValidator(_scalar),
+    WithJsonSchema({"type": ["string", "number", "boolean"]}),
+]
+
+
+def _plain_or_object(schema: dict[str, Any]) -> None:
+    """In the JSON Schema too, a characteristic is a plain value or the object with provenance."""
+    obj = dict(schema)
+    schema.clear()
+    schema.update({"title": obj.get("title"), "anyOf": [{"type": ["string", "number", "boolean"]}, obj]})
+
+
+class CharacteristicValue(Record):
+    """A characteristic's value, plain (`setting: hospital`) or with where it was read
+    (`{value: hospital, source: pmc, locator: Methods}`), as for counts."""
+
+    value: Scalar
+    source: Slug | None = None
+    locator: ShortText | None = None
+    derivation: Text | None = None
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_plain_or_object)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain(cls, data: Any) -> Any:
+        return data if isinstance(data, dict) else {"value": data}
+
     @model_validator(mode="after")
-    def _known_value(self) -> Subgroup:
-        if self.variable == "rmc_type" and self.value not in {"primary", "secondary"}:
-            raise ValueError("an rmc_type subgroup is primary or secondary")
+    def _sourced(self) -> CharacteristicValue:
+        if (self.source is None) != (self.locator is None):
+            raise ValueError("give both source and locator, or neither")
         return self
 
 
@@ -158,7 +211,7 @@ class AlternativeResult(Record):
 
 
 class OutcomeResult(Record):
-    outcome: Outcome
+    outcome: Ident = Field(description="an outcome id of the registry's profile (evireg.yaml)")
     subgroup: Subgroup | None = None
     definition: Text | None = Field(default=None, description="how the study defines the outcome")
     denominator: ShortText | None = Field(
@@ -173,7 +226,7 @@ class OutcomeResult(Record):
 
 
 class NotReported(Record):
-    outcome: Outcome
+    outcome: Ident = Field(description="an outcome id of the registry's profile (evireg.yaml)")
     subgroup: Subgroup | None = None
     reason: Text = Field(description="what was searched and why the value is missing")
 
@@ -186,6 +239,11 @@ class Study(Record):
     design: Design
     country: ShortText | None = None
     population: Population
+    characteristics: dict[Ident, CharacteristicValue] = Field(
+        default_factory=dict,
+        description="the study's values of the characteristics its registry's profile declares "
+        "(e.g. subgroup variables), each plain or with source and locator",
+    )
     intervention: Regimen
     comparator: Regimen
     arms: list[Arm] = Field(min_length=2)
@@ -219,6 +277,8 @@ def study_errors(s: Study) -> list[tuple[str, str]]:
 
     check_src("design.provenance.source", s.design.provenance.source)
     check_src("population.provenance.source", s.population.provenance.source)
+    for name, v in s.characteristics.items():
+        check_src(f"characteristics.{name}.source", v.source)
     check_src("intervention.provenance.source", s.intervention.provenance.source)
     check_src("comparator.provenance.source", s.comparator.provenance.source)
 

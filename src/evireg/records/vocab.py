@@ -1,17 +1,12 @@
-"""Controlled vocabularies of the record format (no pydantic, so the CLI can use them cheaply)."""
+"""Controlled vocabularies of the record format (no pydantic, so the CLI can use them cheaply).
+
+Only what every registry shares is here; a registry's own outcomes and study characteristics
+are declared by its profile (records/profile.py), so that the package holds no review topic.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
-
-
-class Outcome(StrEnum):
-    live_birth = "live_birth"
-    miscarriage = "miscarriage"
-    adverse_reaction = "adverse_reaction"
-    clinical_pregnancy = "clinical_pregnancy"
-    preterm_birth = "preterm_birth"
-    ectopic_pregnancy = "ectopic_pregnancy"
 
 
 class DesignKind(StrEnum):
@@ -37,14 +32,6 @@ class ControlType(StrEnum):
     active = "active"
     standard_care = "standard_care"
     unclear = "unclear"
-
-
-class RmcType(StrEnum):
-    primary = "primary"
-    secondary = "secondary"
-    mixed = "mixed"
-    other_condition = "other_condition"
-    unknown = "unknown"
 
 
 class Role(StrEnum):
@@ -83,3 +70,26 @@ class Model(StrEnum):
     fixed = "fixed"
     random = "random"
     unknown = "unknown"
+
+
+class DataType(StrEnum):
+    """What an outcome's results are: counts of events, means and SDs, or an effect estimate."""
+
+    dichotomous = "dichotomous"
+    continuous = "continuous"
+    generic = "generic"
+
+
+class Direction(StrEnum):
+    """Which way is good: it decides which side of the null favours the intervention."""
+
+    higher_is_better = "higher_is_better"
+    higher_is_worse = "higher_is_worse"
+
+
+class CharacteristicType(StrEnum):
+    category = "category"
+    integer = "integer"
+    number = "number"
+    boolean = "boolean"
+    text = "text"

@@ -22,6 +22,7 @@ from itertools import islice
 from pathlib import Path
 
 from evireg.errors import InvalidRecords, Problem
+from evireg.records.profile import PROFILE_FILE, Profile
 from evireg.records.review import Review
 from evireg.records.study import Study
 from evireg.records.yamlio import ParseError, decode, loads_json, read_lines
@@ -36,6 +37,7 @@ from evireg.registry.paths import (
     outside_link_problems,
     record_files,
 )
+from evireg.registry.profile import check_profile, load_profile, profile_problems
 from evireg.registry.validate import load_file, validate_data
 
 PARALLEL_FROM = 2000  # records; below this a process pool costs more than it saves
@@ -67,23 +69,23 @@ def _entry(file: str, rec: Study | Review | None, problems: list[Problem], line:
                  rec.model_dump_json(by_alias=True, exclude_defaults=True), problems, line)
 
 
-def _jsonl_line(file: str, n: int, raw: bytes, keep: bool) -> Entry:
+def _jsonl_line(file: str, n: int, raw: bytes, keep: bool, profile: Profile | None = None) -> Entry:
     try:
         data = loads_json(decode(raw.rstrip(b"\r\n"), what="line"))
     except ParseError as e:
         return Entry(file, "study", None, None, None, [Problem(file, "", e.message, n)], n)
-    rec, probs = validate_data(data, file, kind="study")
+    rec, probs = validate_data(data, file, kind="study", profile=profile)
     return _entry(file, rec, [Problem(p.file, p.path, p.message, n) for p in probs], n, keep)
 
 
-def _check_lines(file: str, first: int, lines: list[bytes]) -> list[Entry]:
-    return [_jsonl_line(file, first + k, raw, keep=False) for k, raw in enumerate(lines) if raw.strip()]
+def _check_lines(file: str, first: int, lines: list[bytes], profile: Profile | None) -> list[Entry]:
+    return [_jsonl_line(file, first + k, raw, False, profile) for k, raw in enumerate(lines) if raw.strip()]
 
 
-def _check_files(paths: list[str]) -> list[Entry]:
+def _check_files(paths: list[str], profile: Profile | None) -> list[Entry]:
     out = []
     for p in paths:
-        rec, probs = load_file(Path(p))
+        rec, probs = load_file(Path(p), profile=profile)
         out.append(_entry(p, rec, probs, keep=False))
     return out
 
@@ -91,24 +93,24 @@ def _check_files(paths: list[str]) -> list[Entry]:
 Task = tuple[Callable[..., list[Entry]], tuple[object, ...]]
 
 
-def _tasks(paths: Sequence[Path]) -> Iterator[Task]:
+def _tasks(paths: Sequence[Path], profile: Profile | None) -> Iterator[Task]:
     """Work in chunks: lines of each JSON Lines file, or groups of single-record files."""
     singles: list[str] = []
     for p in paths:
         if p.suffix != ".jsonl":
             singles.append(str(p))
             if len(singles) >= CHUNK // 10:
-                yield _check_files, (singles,)
+                yield _check_files, (singles, profile)
                 singles = []
             continue
         with p.open("rb") as fh:
             first = 1
             lines = read_lines(fh)
             while chunk := list(islice(lines, CHUNK)):
-                yield _check_lines, (str(p), first, chunk)
+                yield _check_lines, (str(p), first, chunk, profile)
                 first += len(chunk)
     if singles:
-        yield _check_files, (singles,)
+        yield _check_files, (singles, profile)
 
 
 def _cores() -> int:
@@ -161,25 +163,28 @@ def _estimate(paths: Sequence[Path]) -> int:
     return size // 1000 + sum(p.suffix != ".jsonl" for p in paths)  # a study line is ~1-2 kB
 
 
-def entries(paths: Sequence[Path], *, keep_records: bool = False) -> Iterator[Entry]:
+def entries(
+    paths: Sequence[Path], *, keep_records: bool = False, profile: Profile | None = None
+) -> Iterator[Entry]:
     """Every record of the given files, in file and line order, validated on all cores when
-    there are many. With keep_records the pydantic objects come back too (serial only)."""
+    there are many (against `profile` when given). With keep_records the pydantic objects come
+    back too (serial only)."""
     if keep_records or _workers() == 1 or _estimate(paths) < PARALLEL_FROM:
         for p in paths:
             if p.suffix == ".jsonl":
                 with p.open("rb") as fh:
                     for n, raw in enumerate(read_lines(fh), start=1):
                         if raw.strip():
-                            yield _jsonl_line(str(p), n, raw, keep=True)
+                            yield _jsonl_line(str(p), n, raw, True, profile)
             else:
-                rec, probs = load_file(p)
+                rec, probs = load_file(p, profile=profile)
                 yield _entry(str(p), rec, probs)
         return
     # PR_SET_PDEATHSIG follows the thread that forks the workers: the executor starts them from
     # the thread that submits, this one, which outlives them.
     with ProcessPoolExecutor(_workers(), initializer=_worker_init, initargs=(os.getpid(),)) as pool:
         pending: list[Future[list[Entry]]] = []
-        for fn, args in _tasks(paths):
+        for fn, args in _tasks(paths, profile):
             pending.append(pool.submit(fn, *args))
             if len(pending) >= 4 * _workers():  # bounded read-ahead keeps memory flat
                 yield from pending.pop(0).result()
@@ -196,6 +201,7 @@ class Loaded:
     reviews: list[Review] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # "study:<id>" / "review:<id>" -> file
     problems: list[Problem] = field(default_factory=list)
+    profile: Profile | None = None
 
     @property
     def records(self) -> int:
@@ -206,8 +212,14 @@ Sink = Callable[[Entry], None]
 
 
 def load_registry(reg: Registry, sink: Sink | None = None) -> Loaded:
-    """Validate every record file (with cross-file checks); pass each valid entry to `sink`."""
-    out = Loaded()
+    """Validate every record file (with cross-file checks, and against the registry's profile,
+    which must be there and valid); pass each valid entry to `sink`."""
+    return _load(reg, load_profile(reg), sink)
+
+
+def _load(reg: Registry, profile: Profile | None, sink: Sink | None = None) -> Loaded:
+    """load_registry with the profile given; None checks the records without it."""
+    out = Loaded(profile=profile)
     files = record_files(reg)
     outside = links_outside(reg, files)
     out.problems.extend(outside_link_problems(reg, outside))
@@ -215,7 +227,10 @@ def load_registry(reg: Registry, sink: Sink | None = None) -> Loaded:
     reviews_dir = reg.dir_for("review")
     study_files = [p for p in files if p.parent != reviews_dir]
     review_files = [p for p in files if p.parent == reviews_dir]
-    stream = [entries(study_files), entries(review_files, keep_records=True)]
+    stream = [
+        entries(study_files, profile=profile),
+        entries(review_files, keep_records=True, profile=profile),
+    ]
     for e in (e for s in stream for e in s):
         out.problems.extend(e.problems)
         if not e.ok or e.id is None:
@@ -264,7 +279,9 @@ def validate_paths(paths: Sequence[Path]) -> ValidationReport:
             root = path.parent if path.name in KIND_DIRS.values() else path
             reg = Registry(root)
             settle(reg)  # a commit a killed writer left half done is finished first
-            loaded = load_registry(reg)
+            profile, profile_probs = check_profile(reg)
+            problems.extend(profile_probs)
+            loaded = _load(reg, profile)
             files += len(record_files(reg))
             records += loaded.records
             problems.extend(loaded.problems)
@@ -272,9 +289,18 @@ def validate_paths(paths: Sequence[Path]) -> ValidationReport:
             problems.extend(extraction_problems(reg))
         elif path.is_file():
             files += 1
-            for e in entries([path]):
+            for e in entries([path], profile=_profile_near(path)):
                 records += e.ok
                 problems.extend(e.problems)
         else:
             problems.append(Problem(str(path), "", "no such file or folder"))
     return ValidationReport(files, records, problems)
+
+
+def _profile_near(path: Path) -> Profile | None:
+    """The profile of the registry a single file stands in (studies/ or reviews/ of a folder
+    with a valid evireg.yaml), so that it is checked as that registry would check it."""
+    if path.parent.name not in KIND_DIRS.values():
+        return None
+    candidate = path.parent.parent / PROFILE_FILE
+    return profile_problems(candidate)[0] if candidate.is_file() else None

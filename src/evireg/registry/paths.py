@@ -114,7 +114,7 @@ def escape_reason(
 
 
 def bundled_root() -> Path:
-    """The IVIG registry shipped in the wheel, or the repository's `registry/` when editable."""
+    """The example registry shipped in the wheel, or the repository's `registry/` when editable."""
     packaged = Path(str(resources.files("evireg"))) / "bundled" / "registry"
     if packaged.is_dir():
         return packaged
@@ -200,7 +200,8 @@ def content_hash(reg: Registry) -> str:
     """Hash of every record file's name and bytes: the DB is rebuilt when it changes (and when
     the registry's location changes: see index/build.py, stored_hash)."""
     h = hashlib.sha256()
-    files = record_files(reg) + extraction_candidates(reg)
+    profile = reg.root / "evireg.yaml"  # the profile shapes the index's views: a change rebuilds it
+    files = ([profile] if profile.is_file() else []) + record_files(reg) + extraction_candidates(reg)
     outside = links_outside(reg, files)
     for p in files:
         h.update(str(p.relative_to(reg.root)).encode())

@@ -1,5 +1,6 @@
-"""Validating one record: parsed data through the models, each problem named by its field path
-and line, in plain words (an unknown key gets a did-you-mean from every field name)."""
+"""Validating one record: parsed data through the models, then (given the registry's profile)
+against the outcomes and characteristics the registry declares; each problem named by its field
+path and line, in plain words (an unknown key gets a did-you-mean from every field name)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,15 @@ from pydantic import BaseModel, ValidationError
 
 from evireg.errors import Problem
 from evireg.records.kinds import MODELS, id_from_filename
+from evireg.records.profile import Profile
+from evireg.records.profile_check import profile_errors
 from evireg.records.review import Review, review_errors
 from evireg.records.study import Study, study_errors
 from evireg.records.yamlio import Parsed, ParseError, parse_file
 
 
 @cache
-def _field_names() -> tuple[str, ...]:
+def _field_names(*models: type[BaseModel]) -> tuple[str, ...]:
     names: set[str] = set()
 
     def walk(model: type[BaseModel]) -> None:
@@ -28,7 +31,7 @@ def _field_names() -> tuple[str, ...]:
             for arg in _model_args(info.annotation):
                 walk(arg)
 
-    for m in MODELS.values():
+    for m in models or tuple(MODELS.values()):
         walk(m)
     return tuple(sorted(names))
 
@@ -40,15 +43,17 @@ def _model_args(annotation: Any) -> Iterator[type[BaseModel]]:
         yield from _model_args(arg)
 
 
-def _dotted(loc: Sequence[str | int]) -> str:
+def dotted(loc: Sequence[str | int]) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def _message(err: Any) -> str:
+def message(err: Any, model: type[BaseModel] | None = None) -> str:
+    """A pydantic error in plain words; an unknown key gets a did-you-mean from the field names
+    of `model` (default: every record model)."""
     kind, msg = err["type"], err["msg"]
     if kind == "extra_forbidden":
         key = str(err["loc"][-1])
-        close = difflib.get_close_matches(key, _field_names(), n=1)
+        close = difflib.get_close_matches(key, _field_names(*((model,) if model else ())), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else "; remove it or check the spelling"
         return f"unknown key {key!r}{hint}"
     if kind == "missing":
@@ -74,8 +79,10 @@ def validate_data(
     *,
     kind: str | None = None,
     expect_id: str | None = None,
+    profile: Profile | None = None,
 ) -> tuple[Study | Review | None, list[Problem]]:
-    """Validate one parsed record; every problem names the field path (and line if known)."""
+    """Validate one parsed record; every problem names the field path (and line if known). With
+    the registry's profile, its outcome ids and characteristics are checked too."""
 
     def line(loc: Sequence[str | int]) -> int | None:
         return parsed.line_of(tuple(loc)) if parsed else None
@@ -88,9 +95,11 @@ def validate_data(
     try:
         rec = model.model_validate(data, context={"defer_semantic": True})
     except ValidationError as e:
-        probs = [Problem(file, _dotted(err["loc"]), _message(err), line(err["loc"])) for err in e.errors()]
+        probs = [Problem(file, dotted(err["loc"]), message(err), line(err["loc"])) for err in e.errors()]
         return None, probs
     sem = study_errors(rec) if isinstance(rec, Study) else review_errors(rec)
+    if profile is not None:
+        sem += profile_errors(rec, profile)
     probs = [
         Problem(file, p, m, line(tuple(int(x) if x.isdigit() else x for x in p.split(".")))) for p, m in sem
     ]
@@ -106,7 +115,9 @@ def validate_data(
     return (None if probs else rec), probs
 
 
-def load_file(path: Path, *, kind: str | None = None) -> tuple[Study | Review | None, list[Problem]]:
+def load_file(
+    path: Path, *, kind: str | None = None, profile: Profile | None = None
+) -> tuple[Study | Review | None, list[Problem]]:
     file = str(path)
     try:
         parsed = parse_file(path)
@@ -114,4 +125,5 @@ def load_file(path: Path, *, kind: str | None = None) -> tuple[Study | Review | 
         return None, [Problem(file, "", f"cannot read: {e.strerror}")]
     except ParseError as e:
         return None, [Problem(file, "", e.message, e.line)]
-    return validate_data(parsed.data, file, parsed, kind=kind, expect_id=id_from_filename(path.name))
+    return validate_data(parsed.data, file, parsed, kind=kind, expect_id=id_from_filename(path.name),
+                         profile=profile)

@@ -1,7 +1,9 @@
 """Questions to answers: outcome rows from the views, pooled, with the provenance of every input.
 
 A question names an outcome and optionally a subgroup variable, a review (its included studies),
-and a filter on study attributes. The answer carries each contributing 2x2 with the study,
+and a filter on study attributes; the registry's profile (stored in the index) says which
+outcomes and subgroup variables there are, the order of the subgroups and why a study that is
+in none of them cannot contribute. The answer carries each contributing 2x2 with the study,
 source and locator it came from, every study in scope that could not contribute and why, and the
 content hash of the registry it was computed from.
 """
@@ -15,25 +17,20 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evireg.errors import UserError
+from evireg.errors import InvalidOption, UserError
 from evireg.index.connection import records, sql_text
 from evireg.index.fresh import connect_readonly
+from evireg.index.profile_sql import read_profile
+from evireg.records.profile import BUILT_IN_COLUMNS, Profile
+from evireg.records.profile_check import unknown
 from evireg.registry.paths import Registry
 from evireg.review.csvinput import read_columns, read_tables
-from evireg.review.question import Answer, Input, NoData, Question
+from evireg.review.question import Answer, Input, Labels, NoData, Question
 
 if TYPE_CHECKING:
     import duckdb
 
     from evireg.stats import PoolResult, SubgroupResult
-
-RMC_ORDER = ("primary", "secondary")
-ENROLMENT = {
-    "mixed": "enrolled primary and secondary RMC together; ",
-    "unknown": "RMC type of the women enrolled unknown; ",
-    "other_condition": "enrolled women with another condition, not RMC; ",
-}
-
 
 def _scope(con: duckdb.DuckDBPyConnection, q: Question) -> list[dict[str, Any]]:
     """The studies in scope; a --where filter runs capped in time and memory (see sqlguard)."""
@@ -91,8 +88,29 @@ def _combine(study: str, subgroup: str | None, rows: list[dict[str, Any]]) -> In
     )
 
 
-def gather(con: duckdb.DuckDBPyConnection, q: Question) -> tuple[list[Input], list[NoData], str | None]:
+def check_question(profile: Profile, q: Question) -> None:
+    """An outcome or subgroup variable the registry does not declare is a usage error that
+    names the valid ones (never an answer in which every study lacks data)."""
+    if profile.outcome(q.outcome) is None:
+        raise InvalidOption(f"--outcome: {unknown('outcome', q.outcome, profile.outcome_ids)}",
+                            profile.outcome_ids)
+    if q.by is not None and q.by not in BUILT_IN_COLUMNS and profile.characteristic(q.by) is None:
+        valid = [*profile.characteristic_ids, "design", "blinding", "control_type", "country"]
+        raise InvalidOption(f"--by: {unknown('subgroup variable', q.by, valid)}", valid)
+
+
+def labels_of(profile: Profile, q: Question) -> Labels:
+    o = profile.outcome(q.outcome)
+    return Labels(profile.arms.intervention, profile.arms.control,
+                  o.label if o else None, str(o.direction) if o else None)
+
+
+def gather(
+    con: duckdb.DuckDBPyConnection, q: Question, profile: Profile | None = None
+) -> tuple[list[Input], list[NoData], str | None]:
     """The inputs and the no-data list of a question, read from the views."""
+    profile = profile or read_profile(con)
+    check_question(profile, q)
     scope = _scope(con, q)
     if (
         q.review is not None
@@ -118,6 +136,10 @@ def gather(con: duckdb.DuckDBPyConnection, q: Question) -> tuple[list[Input], li
         reasons = missing.get((study, subgroup)) or missing.get((study, None))
         return "; ".join(reasons) if reasons else f"no complete 2x2 for {q.outcome} in the study file"
 
+    # A category's subgroups are its declared values (in order); a study with another value
+    # can only contribute results it reports by subgroup. Any other column splits by its value.
+    char = profile.characteristic(q.by) if q.by else None
+    groups = char.subgroup_values if char is not None and char.values else None
     inputs: list[Input] = []
     no_data: list[NoData] = []
     for s in scope:
@@ -127,30 +149,22 @@ def gather(con: duckdb.DuckDBPyConnection, q: Question) -> tuple[list[Input], li
                 inputs.append(_combine(sid, None, whole[sid]))
             else:
                 no_data.append(NoData(sid, None, why(sid)))
-        elif q.by == "rmc_type" and s["rmc_type"] in RMC_ORDER:
+        elif groups is None or s.get(q.by) in groups:
+            value = str(s.get(q.by))
             if whole.get(sid):
-                inputs.append(_combine(sid, s["rmc_type"], whole[sid]))
+                inputs.append(_combine(sid, value, whole[sid]))
             else:
-                no_data.append(NoData(sid, s["rmc_type"], why(sid)))
-        elif q.by in s and q.by != "rmc_type":
-            if whole.get(sid):
-                inputs.append(_combine(sid, str(s[q.by]), whole[sid]))
-            else:
-                no_data.append(NoData(sid, str(s[q.by]), why(sid)))
+                no_data.append(NoData(sid, value, why(sid)))
         else:
             reported = sorted(k for k in split if k[0] == sid and k[1] == q.by)
             for key in reported:
                 inputs.append(_combine(sid, key[2], split[key]))
             if not reported:
-                no_data.append(
-                    NoData(
-                        sid,
-                        None,
-                        f"{ENROLMENT.get(s['rmc_type'], '') if q.by == 'rmc_type' else ''}"
-                        f"no {q.outcome} results reported by {q.by}",
-                    )
-                )
-    order = {v: i for i, v in enumerate(RMC_ORDER)}
+                assert char is not None
+                enrolled = char.not_in_subgroups.get(str(s.get(q.by)))
+                prefix = f"{enrolled}; " if enrolled else ""
+                no_data.append(NoData(sid, None, f"{prefix}no {q.outcome} results reported by {q.by}"))
+    order = {v: i for i, v in enumerate(groups or ())}
     inputs.sort(key=lambda i: (order.get(i.subgroup or "", len(order)), i.subgroup or "", i.study))
     h = con.execute(sql_text("registry_hash.sql")).fetchone()
     return inputs, no_data, (h[0] if h else None)
@@ -209,9 +223,10 @@ def pool_inputs(inputs: Sequence[Input], q: Question) -> PoolResult | SubgroupRe
 
 
 def answer_with(con: duckdb.DuckDBPyConnection, q: Question) -> Answer:
-    inputs, no_data, h = gather(con, q)
+    profile = read_profile(con)
+    inputs, no_data, h = gather(con, q, profile)
     notes = [f"{i.study}: {i.note}" for i in inputs if i.note]
-    return Answer(q, h, inputs, no_data, pool_inputs(inputs, q), notes)
+    return Answer(q, h, inputs, no_data, pool_inputs(inputs, q), notes, labels_of(profile, q))
 
 
 def answer(reg: Registry, q: Question) -> Answer:

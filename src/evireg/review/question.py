@@ -61,6 +61,27 @@ class NoData:
 
 
 @dataclass(frozen=True)
+class Labels:
+    """How tables and figures name an answer's sides, from the registry's profile: the arm
+    labels, the outcome's label, and its direction (which side of the null favours the
+    intervention)."""
+
+    intervention: str = "Intervention"
+    control: str = "Control"
+    outcome: str | None = None
+    direction: str | None = None  # higher_is_better | higher_is_worse; None: unknown
+
+    def favours(self) -> tuple[str, str]:
+        """Whom the left and the right of a forest plot's axis favour: below the null an event is
+        rarer with the intervention, which is good when more of the outcome is worse."""
+        if self.direction == "higher_is_worse":
+            return self.intervention, self.control
+        if self.direction == "higher_is_better":
+            return self.control, self.intervention
+        return f"lower {self.outcome or 'outcome'}", f"higher {self.outcome or 'outcome'}"
+
+
+@dataclass(frozen=True)
 class Answer:
     question: Question
     registry_hash: str | None
@@ -68,6 +89,8 @@ class Answer:
     no_data: list[NoData]
     result: PoolResult | SubgroupResult | None
     notes: list[str] = field(default_factory=list)
+    # Not part of the JSON (to_dict): answers from CSV rows have none, so figures fall back.
+    labels: Labels = field(default_factory=Labels, compare=False)
 
     @property
     def overall(self) -> PoolResult | None:

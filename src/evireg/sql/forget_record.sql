@@ -1,5 +1,6 @@
 -- Remove every row of the given record ids (records replaced by an incremental update).
 DELETE FROM t_studies WHERE study_id IN (SELECT unnest($ids));
+DELETE FROM t_characteristics WHERE study_id IN (SELECT unnest($ids));
 DELETE FROM t_arms WHERE study_id IN (SELECT unnest($ids));
 DELETE FROM t_results WHERE study_id IN (SELECT unnest($ids));
 DELETE FROM t_not_reported WHERE study_id IN (SELECT unnest($ids));

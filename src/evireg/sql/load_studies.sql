@@ -9,12 +9,19 @@ SELECT s.id AS study_id, file, split_part(s.citation.authors[1], ' ', 1) AS firs
        s.design.control_type AS control_type, s.design.prospective AS prospective,
        s.design.description AS design_description, s.design.provenance.source AS design_source_id,
        s.design.provenance.locator AS design_locator, s.design.review_discrepancy AS review_discrepancy,
-       s.country AS country, s.population.rmc_type AS rmc_type,
-       s.population.min_prior_losses AS min_prior_losses, s.population.description AS population,
+       s.country AS country, s.population.description AS population,
        s.intervention.description AS intervention, s.intervention.product AS intervention_product,
        s.intervention.dose AS intervention_dose, coalesce(s.intervention.timing, 'unknown') AS intervention_timing,
        s.comparator.description AS comparator, s.notes AS notes
 FROM staged;
+
+INSERT INTO t_characteristics BY NAME
+WITH c AS (SELECT s.id AS study_id, unnest(map_entries(s.characteristics)) AS e FROM staged)
+SELECT study_id, e.key AS characteristic,
+       CASE WHEN json_type(e.value) = 'OBJECT' THEN e.value ->> 'value' ELSE e.value ->> '$' END AS "value",
+       e.value ->> 'source' AS source_id, e.value ->> 'locator' AS locator,
+       e.value ->> 'derivation' AS derivation
+FROM c;
 
 INSERT INTO t_arms BY NAME
 WITH a AS (SELECT s.id AS study_id, unnest(s.arms) AS arm, generate_subscripts(s.arms, 1) - 1 AS arm_no

@@ -7,10 +7,21 @@ CREATE TABLE t_studies (
     doi VARCHAR, registration VARCHAR, design VARCHAR, randomised BOOLEAN, blinding VARCHAR,
     control_type VARCHAR, prospective BOOLEAN, design_description VARCHAR,
     design_source_id VARCHAR, design_locator VARCHAR, review_discrepancy VARCHAR, country VARCHAR,
-    rmc_type VARCHAR, min_prior_losses INTEGER, population VARCHAR, intervention VARCHAR,
+    population VARCHAR, intervention VARCHAR,
     intervention_product VARCHAR, intervention_dose VARCHAR, intervention_timing VARCHAR,
     comparator VARCHAR, notes VARCHAR
 );
+
+-- A study's value of each profile characteristic it gives, as text (the studies view casts it
+-- to the characteristic's type), with where it was read when the record says.
+CREATE TABLE t_characteristics (
+    study_id VARCHAR, characteristic VARCHAR, "value" VARCHAR, source_id VARCHAR, locator VARCHAR,
+    derivation VARCHAR
+);
+
+-- The registry's profile (evireg.yaml) as JSON: what analyses read the subgroup order, labels
+-- and directions from.
+CREATE TABLE t_profile (profile VARCHAR);
 
 CREATE TABLE t_arms (
     study_id VARCHAR, arm_no INTEGER, arm_id VARCHAR, role VARCHAR, label VARCHAR,

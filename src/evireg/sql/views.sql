@@ -1,9 +1,18 @@
 -- Public views (the contract in DESIGN.md): column names and meanings are stable.
+-- The /*characteristic ...*/ markers stand for one column (and one join) per characteristic of
+-- the registry's profile, the column typed by the characteristic's type; index/profile_sql.py
+-- fills them in when the index is built.
 CREATE VIEW studies AS
-SELECT study_id, first_author, year, title, journal, pmid, doi, registration, design, randomised,
-       blinding, control_type, prospective, country, rmc_type, min_prior_losses,
-       intervention_timing, review_discrepancy, file
-FROM t_studies;
+SELECT s.study_id, s.first_author, s.year, s.title, s.journal, s.pmid, s.doi, s.registration, s.design,
+       s.randomised, s.blinding, s.control_type, s.prospective, s.country/*characteristic columns*/,
+       s.intervention_timing, s.review_discrepancy, s.file
+FROM t_studies s/*characteristic joins*/;
+
+-- Each characteristic value a study gives, with where it was read (NULL source when the record
+-- gives the plain value).
+CREATE VIEW study_characteristics AS
+SELECT study_id, characteristic, "value", source_id, locator, derivation
+FROM t_characteristics;
 
 CREATE VIEW arms AS
 SELECT study_id, arm_id, role, label, n_randomised, n_analysed,
@@ -32,14 +41,14 @@ SELECT t.study_id, t.outcome, t.subgroup_variable, t.subgroup_value,
        t.events AS events_treat, t.total AS total_treat,
        c.events AS events_ctrl, c.total AS total_ctrl,
        t.source_id, t.locator, coalesce(t.derivation, c.derivation) AS derivation,
-       s.year, s.design, s.randomised, s.blinding, s.control_type, s.rmc_type, s.first_author
+       s.year, s.design, s.randomised, s.blinding, s.control_type/*characteristic columns of s*/, s.first_author
 FROM outcome_results t
 JOIN outcome_results c
   ON c.study_id = t.study_id AND c.outcome = t.outcome
  AND c.subgroup_variable IS NOT DISTINCT FROM t.subgroup_variable
  AND c.subgroup_value IS NOT DISTINCT FROM t.subgroup_value
  AND c.role = 'control'
-JOIN t_studies s ON s.study_id = t.study_id
+JOIN studies s ON s.study_id = t.study_id
 WHERE t.role = 'intervention'
   AND t.events IS NOT NULL AND t.total IS NOT NULL AND c.events IS NOT NULL AND c.total IS NOT NULL;
 

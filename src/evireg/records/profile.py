@@ -1,0 +1,163 @@
+"""The registry profile (`evireg.yaml` at a registry's root): the outcomes, study
+characteristics and arm labels of one registry.
+
+The package holds no review topic: which outcomes a study may report, which study-level
+fields may split or filter an analysis, and what the two sides are called in tables and
+figures are all declared here, per registry, and the records are checked against them
+(records/profile_check.py). The model is strict like the records, and its JSON Schema is
+generated from it (records/schemas.py).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from evireg.records.base import SCHEMA_BASE, Ident, Record, ShortText, Text, duplicates
+from evireg.records.vocab import CharacteristicType, DataType, Direction, Method
+
+PROFILE_FILE = "evireg.yaml"
+
+# Effect measures each data type may default to (continuous and generic data are accepted in
+# the profile now and pooled once their results can be recorded).
+MEASURES: dict[DataType, tuple[str, ...]] = {
+    DataType.dichotomous: ("OR", "RR", "RD"),
+    DataType.continuous: ("MD", "SMD"),
+    DataType.generic: ("OR", "RR", "RD", "HR", "MD", "SMD"),
+}
+DEFAULT_MEASURE = {DataType.dichotomous: "OR", DataType.continuous: "MD", DataType.generic: "OR"}
+
+# Columns the `studies` view has whatever the profile says; a characteristic may not shadow one.
+BUILT_IN_COLUMNS = frozenset(
+    {
+        "study_id", "first_author", "year", "title", "journal", "pmid", "doi", "registration", "design",
+        "randomised", "blinding", "control_type", "prospective", "country", "intervention_timing",
+        "review_discrepancy", "file",
+    }
+)
+
+MeasureName = Annotated[str, StringConstraints(strict=True, pattern=r"^(OR|RR|RD|HR|MD|SMD)$")]
+Value = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60)]
+
+
+class OutcomeDef(Record):
+    """One outcome a study or review of this registry may name."""
+
+    id: Ident = Field(description="the id records use, e.g. live_birth")
+    label: ShortText = Field(description="how tables and figures name it, e.g. Live birth")
+    data_type: DataType = DataType.dichotomous
+    direction: Direction = Field(
+        description="which way is good: it decides which side of the null favours the intervention"
+    )
+    measure: MeasureName | None = Field(default=None, description="default effect measure for this outcome")
+    unit: ShortText | None = Field(default=None, description='for continuous outcomes, e.g. "g" or "weeks"')
+
+    @model_validator(mode="after")
+    def _fits_type(self) -> OutcomeDef:
+        if self.measure is not None and self.measure not in MEASURES[self.data_type]:
+            allowed = " | ".join(MEASURES[self.data_type])
+            raise ValueError(f"measure {self.measure!r} does not fit {self.data_type} data (use {allowed})")
+        if self.unit is not None and self.data_type != DataType.continuous:
+            raise ValueError("a unit is given for continuous outcomes only")
+        return self
+
+    @property
+    def default_measure(self) -> str:
+        return self.measure or DEFAULT_MEASURE[self.data_type]
+
+
+class CharacteristicDef(Record):
+    """A study-level field usable as a subgroup variable (--by) and in filters (--where)."""
+
+    id: Ident
+    label: ShortText
+    type: CharacteristicType
+    values: list[Value] | None = Field(default=None, description="the allowed values of a category")
+    subgroups: list[Value] | None = Field(
+        default=None, description="values that form subgroups, in this order (default: all values)"
+    )
+    not_in_subgroups: dict[Value, Text] = Field(
+        default_factory=dict, description="per other value: why such a study cannot join a subgroup"
+    )
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CharacteristicDef:
+        if self.id in BUILT_IN_COLUMNS:
+            raise ValueError(f"{self.id!r} is a built-in column of the studies view; choose another id")
+        if self.type == CharacteristicType.category:
+            if not self.values:
+                raise ValueError("a category needs its `values`")
+            if dup := duplicates(list(self.values)):
+                raise ValueError(f"value(s) {sorted(dup)} listed twice")
+            unknown = [v for v in [*(self.subgroups or []), *self.not_in_subgroups] if v not in self.values]
+            if unknown:
+                raise ValueError(f"{unknown} not among the values {self.values}")
+            both = sorted(set(self.subgroups or []) & set(self.not_in_subgroups))
+            if both:
+                raise ValueError(f"{both} both form subgroups and are listed in not_in_subgroups")
+        elif self.values is not None or self.subgroups is not None or self.not_in_subgroups:
+            raise ValueError("values, subgroups and not_in_subgroups are for type category only")
+        if (self.minimum is not None or self.maximum is not None) and self.type not in (
+            CharacteristicType.integer, CharacteristicType.number
+        ):
+            raise ValueError("minimum and maximum are for integer and number characteristics only")
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValueError(f"minimum ({self.minimum}) exceeds maximum ({self.maximum})")
+        return self
+
+    @property
+    def subgroup_values(self) -> tuple[str, ...]:
+        """The values that form subgroups, in order (empty for a non-category)."""
+        return tuple(self.subgroups if self.subgroups is not None else (self.values or ()))
+
+
+class ArmLabels(Record):
+    """The two sides in tables and figures."""
+
+    intervention: ShortText
+    control: ShortText
+
+
+class Defaults(Record):
+    """Analysis defaults; the command line's options override them."""
+
+    measure: MeasureName | None = None
+    method: Method = Method.MH
+    model: Literal["fixed", "random"] = "fixed"
+    level: Literal[90, 95, 99] = 95
+
+
+class Profile(Record):
+    schema_: str = Field(alias="$schema", default=SCHEMA_BASE + "profile.schema.json")
+    title: Text | None = None
+    outcomes: list[OutcomeDef] = Field(min_length=1)
+    characteristics: list[CharacteristicDef] = Field(default_factory=list)
+    arms: ArmLabels
+    defaults: Defaults = Field(default_factory=Defaults)
+
+    model_config = Record.model_config | {"populate_by_name": True}
+
+    @model_validator(mode="after")
+    def _unique(self) -> Profile:
+        for what, ids in (("outcome", [o.id for o in self.outcomes]),
+                          ("characteristic", [c.id for c in self.characteristics])):
+            if dup := duplicates(ids):
+                raise ValueError(f"{what} id(s) {sorted(dup)} declared twice")
+        return self
+
+    def outcome(self, outcome_id: str) -> OutcomeDef | None:
+        return next((o for o in self.outcomes if o.id == outcome_id), None)
+
+    def characteristic(self, characteristic_id: str) -> CharacteristicDef | None:
+        return next((c for c in self.characteristics if c.id == characteristic_id), None)
+
+    @property
+    def outcome_ids(self) -> list[str]:
+        return [o.id for o in self.outcomes]
+
+    @property
+    def characteristic_ids(self) -> list[str]:
+        return [c.id for c in self.characteristics]
