@@ -22,7 +22,7 @@ from evireg.registry.layout import init_registry
 from evireg.registry.paths import BUNDLED_READ_ONLY, Registry, resolve
 from evireg.registry.validate import load_file
 
-from .conftest import FIXTURES, REGISTRY
+from .conftest import FIXTURES, REGISTRY, give_profile
 
 SMITH = FIXTURES / "valid" / "smith-2001.yaml"
 
@@ -104,6 +104,7 @@ def test_adjudication_refuses_the_bundled_registry(tmp_path: Path) -> None:
 
 def test_add_files_any_name_under_its_id_byte_for_byte(tmp_path: Path) -> None:
     reg = init_registry(tmp_path / "reg")
+    give_profile(reg.root)
     src = _odd_study(tmp_path)
     report = add_files(reg, [src])
     assert [(a.id, a.path.name) for a in report.added] == [("smith-2001", "smith-2001.yaml")]
@@ -124,6 +125,7 @@ def test_add_files_any_name_under_its_id_byte_for_byte(tmp_path: Path) -> None:
 
 def test_replacing_with_another_suffix_removes_the_old_file(tmp_path: Path) -> None:
     reg = init_registry(tmp_path / "reg")
+    give_profile(reg.root)
     add_files(reg, [SMITH])
     lee = FIXTURES / "valid" / "lee-2010.json"
     add_files(reg, [lee])
@@ -139,6 +141,7 @@ def test_replacing_with_another_suffix_removes_the_old_file(tmp_path: Path) -> N
 
 def test_a_file_inside_a_registry_keeps_the_id_rule(tmp_path: Path) -> None:
     reg = init_registry(tmp_path / "reg")
+    give_profile(reg.root)
     add_files(reg, [SMITH])
     (reg.studies_dir / "smith-2001.yaml").rename(reg.studies_dir / "smith.yaml")
     from evireg.registry.loading import validate_paths
@@ -149,6 +152,7 @@ def test_a_file_inside_a_registry_keeps_the_id_rule(tmp_path: Path) -> None:
 
 def test_a_cli_add_from_any_name(tmp_path: Path) -> None:
     reg = init_registry(tmp_path / "reg")
+    give_profile(reg.root)
     src = _odd_study(tmp_path, "trial.yaml")
     r = subprocess.run(
         [sys.executable, "-m", "evireg", "add", str(src), "-r", str(reg.root)],
@@ -171,6 +175,7 @@ def test_adjudication_edits_a_commented_record_in_place(tmp_path: Path) -> None:
 
     root = tmp_path / "reg"
     reg = init_registry(root)
+    give_profile(reg.root)
     shutil.copytree(FIXTURES / "extractions" / "smith-2001", root / "extractions" / "smith-2001")
     src = _odd_study(tmp_path)
     add_files(reg, [src])

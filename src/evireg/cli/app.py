@@ -37,10 +37,10 @@ app = typer.Typer(
 def console() -> Console:
     """The console rich renderables are printed to, made per use: its width follows COLUMNS and
     the terminal as they are when a command runs, not when the CLI was imported."""
-    return Console()
+    return Console(emoji=False)  # `file.yaml:100:` is a location, not the :100: emoji
 
 
-err = Console(stderr=True, soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True, emoji=False)
 _state = {"debug": bool(os.environ.get("EVIREG_DEBUG"))}
 _interrupt = {"reported": False}
 
@@ -149,7 +149,7 @@ RegistryOpt = Annotated[
         "-r",
         envvar="EVIREG_REGISTRY",
         show_envvar=True,
-        help="Registry folder (default: the bundled IVIG registry).",
+        help="Registry folder (default: the bundled registry, read-only).",
     ),
 ]
 FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Output format.")]
@@ -167,10 +167,10 @@ else:
 DEFAULT = Options()  # the API's defaults are the CLI's
 
 # The options that make a question about one outcome, shared by pool, sensitivity and plot.
-_OUTCOME = typer.Option("--outcome", "-o", help="Outcome id, e.g. live_birth.")
+_OUTCOME = typer.Option("--outcome", "-o", help="Outcome id from the profile, e.g. live_birth.")
 OutcomeOpt = Annotated[str, _OUTCOME]
 OptionalOutcomeOpt = Annotated[str | None, _OUTCOME]  # pool: --csv is the other input
-ByOpt = Annotated[str | None, typer.Option("--by", help="Subgroup variable, e.g. rmc_type or design.")]
+ByOpt = Annotated[str | None, typer.Option("--by", help="Subgroup by a profile characteristic, or design.")]
 StudiesOfOpt = Annotated[str | None, typer.Option("--review", help="Only this review's included studies.")]
 WhereOpt = Annotated[
     str | None,

@@ -14,10 +14,12 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
+    SerializerFunctionWrapHandler,
     Strict,
     StringConstraints,
     ValidationInfo,
     WithJsonSchema,
+    model_serializer,
     model_validator,
 )
 
@@ -160,6 +162,13 @@ class CharacteristicValue(Record):
     @classmethod
     def _plain(cls, data: Any) -> Any:
         return data if isinstance(data, dict) else {"value": data}
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # written back as it is read: a value without provenance stays a plain value, so a record
+        # re-dumped (canonical form, adjudication) keeps `setting: x` rather than `{value: x}`
+        data = handler(self)
+        return data["value"] if isinstance(data, dict) and set(data) <= {"value"} else data
 
     @model_validator(mode="after")
     def _sourced(self) -> CharacteristicValue:

@@ -64,7 +64,7 @@ def _rows(fields: list[FieldComparison]) -> list[tuple[str, str, str, str, str, 
 
 def _rich(c: Comparison, fields: list[FieldComparison]) -> Table:
     a, b = c.a.extractor, c.b.extractor
-    # Text, not markup, throughout: field paths such as arms[ivig] would read as style tags
+    # Text, not markup, throughout: field paths such as arms[placebo] would read as style tags
     t = Table(title=Text(f"{c.study_id}: {a} (A) vs {b} (B)"), header_style="bold")
     longest = max((len(f.path) for f in fields), default=5)
     t.add_column("field", overflow="fold", min_width=min(longest, 48))

@@ -43,7 +43,7 @@ app.add_typer(plot_app, name="plot")
 FIGURE_SUFFIXES = (".svg", ".png", ".pdf")
 
 # No -o here: it names the output file.
-OutcomeOpt = Annotated[str, typer.Option("--outcome", help="Outcome id, e.g. live_birth.")]
+OutcomeOpt = Annotated[str, typer.Option("--outcome", help="Outcome id from the profile, e.g. live_birth.")]
 OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="Figure file: .svg, .png (200 dpi) or .pdf.")]
 TitleOpt = Annotated[str | None, typer.Option("--title", help="A title above the figure.")]
 
@@ -61,7 +61,7 @@ def _check_output(path: Path) -> None:
 def _pair(option: str, value: str) -> tuple[str, str]:
     parts = [p.strip() for p in value.split(",")]
     if len(parts) != 2 or not all(parts):
-        raise UserError(f"{option} {value!r}: give two names separated by a comma, e.g. 'IVIG,Control'")
+        raise UserError(f"{option} {value!r}: give two names separated by a comma, e.g. 'Treatment,Control'")
     return parts[0], parts[1]
 
 
@@ -104,16 +104,23 @@ def forest(
     hksj: HksjOpt = DEFAULT.hksj,
     title: TitleOpt = None,
     labels: Annotated[
-        str, typer.Option("--labels", help="Intervention and control column headings.")
-    ] = "IVIG,Control",
+        str | None,
+        typer.Option("--labels", help="Intervention and control headings (default: the profile's arms)."),
+    ] = None,
     favours: Annotated[
-        str, typer.Option("--favours", help="Who the left and the right of the axis favour.")
-    ] = "control,IVIG",
+        str | None,
+        typer.Option(
+            "--favours",
+            help="Who the left and the right of the axis favour (default: from the profile's arm labels "
+            "and the outcome's direction).",
+        ),
+    ] = None,
     registry: RegistryOpt = None,
 ) -> None:
     """A RevMan-style forest plot of one outcome (subgroups with --by)."""
     _check_output(output)
-    arms, sides = _pair("--labels", labels), _pair("--favours", favours)
+    arms = _pair("--labels", labels) if labels else None
+    sides = _pair("--favours", favours) if favours else None
     from evireg.plots import forest_figure, require_matplotlib, save
 
     require_matplotlib()  # before the (slower) analysis
