@@ -20,6 +20,8 @@ from evireg.registry.layout import init_registry
 from evireg.registry.paths import Registry
 from evireg.registry.validate import load_file
 
+from .conftest import REGISTRY
+
 INTERRUPT = "\x03"  # a scripted Ctrl-C: reading it raises KeyboardInterrupt
 
 
@@ -47,9 +49,27 @@ def answers(
     ivig_live_birth: tuple[str, ...] = ("", "12", "18"),  # arm (Enter: ivig), events, total
     control_arm: str = "placebo",
     confirm: tuple[str, ...] = ("y",),
+    population: tuple[str, ...] = (
+        "Women with three or more miscarriages.",
+        "",  # source: the only one
+        "abstract, methods",
+        "secondary",  # the profile's characteristics: type of recurrent miscarriage,
+        "3",  # minimum number of prior losses,
+        "",  # severity of implantation failure: not reported,
+        "",  # read where the population was: yes
+    ),
+    outcomes: tuple[str, ...] | None = None,
+    not_reported: tuple[str, ...] = (
+        "y",
+        "adverse_reaction",
+        "",  # subgroup by: none
+        "Abstract does not report adverse reactions.",
+        "n",
+    ),
 ) -> list[str]:
     """A complete study: two arms, one source, live birth and miscarriage, adverse reactions not
-    reported. "" is Enter (take the default or skip). Wrong answers go before the right one."""
+    reported (in the bundled registry's profile unless other answers are given). "" is Enter
+    (take the default or skip). Wrong answers go before the right one."""
     citation = [
         "Smith AB, Jones CD",
         "2001",
@@ -72,18 +92,18 @@ def answers(
     ]
     design = ["rct", "yes", "double_blind", "placebo", "yes", "Randomised, double-blind, placebo-controlled."]
     design += ["", "abstract, design", "", "Denmark"]  # source, locator, review discrepancy, country
-    population = ["secondary", "3", "Women with three or more miscarriages.", "", "abstract, methods"]
     regimens = ["IVIG every 3 weeks", "Nordimmun", "0.5 g/kg", "every 3 weeks", "preconception"]
     regimens += ["", "abstract, methods"]
     regimens += ["Albumin 5% on the same schedule", "", "", "", "", "", "abstract, methods"]
     arms = [*first_arm, "IVIG", "20", "", "abstract, results", "", "", "no analysed numbers in the abstract"]
     arms += [control_arm, "Albumin placebo", "21", "", "abstract, results", ""]
     arms += ["", "no analysed numbers in the abstract", "n"]  # analysed not reported: reason; another arm?
-    outcomes = ["y", "live_birth", "", "birth of a live child", "pregnant women", "", "abstract, results"]
-    outcomes += [*ivig_live_birth, "", "8", "19", ""]  # then placebo (Enter), events, total; derivation
-    outcomes += ["y", "miscarriage", "", "", "", "", "abstract, results", "", "6", "18", "", "11", "19", ""]
-    outcomes += ["n"]
-    not_reported = ["y", "adverse_reaction", "", "Abstract does not report adverse reactions.", "n"]
+    if outcomes is None:  # outcome, subgroup by (Enter: none), definition, denominator, source, locator
+        results = ["y", "live_birth", "", "birth of a live child", "pregnant women", "", "abstract, results"]
+        results += [*ivig_live_birth, "", "8", "19", ""]  # then placebo (Enter), events, total; derivation
+        results += ["y", "miscarriage", "", "", "", "", "abstract, results"]
+        results += ["", "6", "18", "", "11", "19", ""]
+        outcomes = (*results, "n")
     notes = ["synthetic test study"]
     return [
         *citation,
@@ -117,7 +137,8 @@ def snapshot(root: Path) -> dict[str, str]:
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    return init_registry(tmp_path / "reg").root
+    """A new registry with the bundled registry's profile (its outcomes and characteristics)."""
+    return init_registry(tmp_path / "reg", profile=(REGISTRY / "evireg.yaml").read_text()).root
 
 
 def load_study(path: Path) -> Study:
@@ -140,15 +161,21 @@ def test_complete_study_is_written_and_indexed(root: Path) -> None:
     ]
     analysed = study.arms[1].n_analysed
     assert analysed.value is None and analysed.reason == "no analysed numbers in the abstract"
-    results = {o.outcome.value: [(r.arm, r.events, r.total) for r in o.arms] for o in study.outcomes}
+    results = {o.outcome: [(r.arm, r.events, r.total) for r in o.arms] for o in study.outcomes}
     assert results == {
         "live_birth": [("ivig", 12, 18), ("placebo", 8, 19)],
         "miscarriage": [("ivig", 6, 18), ("placebo", 11, 19)],
     }
     assert all((o.source, o.locator) == ("pubmed", "abstract, results") for o in study.outcomes)
-    assert [n.outcome.value for n in study.not_reported] == ["adverse_reaction"]
+    assert [n.outcome for n in study.not_reported] == ["adverse_reaction"]
     assert study.country == "Denmark" and study.notes == "synthetic test study"
+    chars = {k: (v.value, v.source, v.locator) for k, v in study.characteristics.items()}
+    assert chars == {
+        "rmc_type": ("secondary", "pubmed", "abstract, methods"),
+        "min_prior_losses": (3, "pubmed", "abstract, methods"),
+    }
     assert "Write this study?" in transcript and "ivig 12/18, placebo 8/19" in transcript
+    assert "secondary (pubmed: abstract, methods)" in transcript  # the summary's characteristics
     result = run_query(Registry(root), "select study_id from studies")
     assert result.rows == [("smith-2001",)]
 
@@ -270,3 +297,69 @@ def test_a_registry_with_problems_is_refused_before_any_question(root: Path) -> 
     with pytest.raises(UserError, match="fix the registry's own problems"):
         run_guided(Registry(root), console=Console(file=io.StringIO()), stream=stream)
     assert len(stream.answers) == len(answers())
+
+
+# A second registry about something else: the questions follow its profile (as in test_profile.py).
+MORTALITY_PROFILE = """\
+title: Synthetic mortality registry (test data)
+outcomes:
+  - id: mortality
+    label: Mortality
+    data_type: dichotomous
+    direction: higher_is_worse
+  - id: readmission
+    label: Readmission within 30 days
+    data_type: dichotomous
+    direction: higher_is_worse
+characteristics:
+  - id: setting
+    label: Care setting
+    type: category
+    values: [hospital, community]
+  - id: mean_age
+    label: Mean age in years
+    type: number
+    minimum: 18
+arms:
+  intervention: Treatment
+  control: Usual care
+"""
+
+
+def test_the_questions_follow_the_registrys_profile(tmp_path: Path) -> None:
+    root = init_registry(tmp_path / "mortality", profile=MORTALITY_PROFILE).root
+    population = (
+        "Adults admitted with pneumonia.", "", "abstract, methods",
+        "clinic", "hospitl", "hospital",  # care setting: not a value, a typo, then one of its values
+        "12", "64.5",  # mean age: below the minimum, then a number
+        "n", "", "methods, Table 1", "", "abstract, methods",  # each read elsewhere: source, locator
+    )
+    outcomes = (
+        "y", "live_birth", "mortality", "", "", "", "", "abstract, results",
+        "", "12", "18", "", "8", "19", "",  # treatment then control arm: events, total; derivation
+        "y", "mortality", "setting", "community", "", "", "", "abstract, results",  # a subgroup
+        "", "5", "9", "", "4", "10", "",
+        "n",
+    )
+    not_reported = ("y", "readmission", "", "The abstract does not report readmissions.", "n")
+    script = answers(population=population, outcomes=outcomes, not_reported=not_reported)
+    _, transcript = run(root, script)
+    assert "Care setting [hospital/community] (Enter if not reported)" in transcript
+    assert "Mean age in years (a number, at least 18)" in transcript
+    assert "did you mean 'hospital'?" in transcript and "mean_age 12 is below its minimum 18" in transcript
+    assert "Outcomes: mortality (Mortality); readmission (Readmission within 30 days)" in transcript
+    assert "Subgroup by (none: the whole study)" in transcript and "Subgroup of Care setting" in transcript
+    wording = transcript.lower()  # nothing of the bundled registry's topic is asked
+    assert "miscarriage" not in wording and "rmc" not in wording and "prior losses" not in wording
+    study = load_study(root / "studies" / "smith-2001.yaml")
+    chars = {k: (v.value, v.source, v.locator) for k, v in study.characteristics.items()}
+    assert chars == {
+        "setting": ("hospital", "pubmed", "methods, Table 1"),
+        "mean_age": (64.5, "pubmed", "abstract, methods"),
+    }
+    keys = [(o.outcome, o.subgroup.value if o.subgroup else None) for o in study.outcomes]
+    assert keys == [("mortality", None), ("mortality", "community")]
+    assert [n.outcome for n in study.not_reported] == ["readmission"]
+    assert "hospital (pubmed: methods, Table 1)" in transcript
+    result = run_query(Registry(root), "select study_id, setting from studies")
+    assert result.rows == [("smith-2001", "hospital")]

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from evireg.index.build import BuildInfo
     from evireg.index.connection import QueryResult
     from evireg.interop.export import Exported
+    from evireg.records.profile import Profile
     from evireg.records.review import Review
     from evireg.records.study import Study
     from evireg.registry.loading import ValidationReport
@@ -243,6 +244,13 @@ class Registry:
         from evireg.registry.loading import load_registry
 
         return load_registry(self.paths).problems
+
+    def profile(self) -> Profile:
+        """The registry's profile (``evireg.yaml``): its outcomes, study characteristics and arm
+        labels. Raises :class:`evireg.UserError` when it is missing or invalid."""
+        from evireg.registry.profile import load_profile
+
+        return load_profile(self.paths)
 
     def study_ids(self) -> set[str]:
         """The ids of the study files in ``studies/`` (each file is named for its study)."""

@@ -11,6 +11,7 @@ from evireg.api.options import PathLike
 
 if TYPE_CHECKING:
     from evireg.errors import Problem
+    from evireg.records.profile import Profile
     from evireg.records.study import Study
     from evireg.registry.loading import ValidationReport
 
@@ -34,13 +35,17 @@ def validate(*paths: PathLike) -> ValidationReport:
     return validate_paths([Path(p) for p in paths])
 
 
-def check_study(data: Mapping[str, Any], label: str) -> tuple[Study | None, list[Problem]]:
+def check_study(
+    data: Mapping[str, Any], label: str, *, profile: Profile | None = None
+) -> tuple[Study | None, list[Problem]]:
     """Check a study given as plain data, as a record file holds it.
 
     Parameters
     ----------
     data : the study's fields (``id``, ``citation``, ``sources``, ...).
     label : what the problems name as their file, e.g. ``"<guided entry>"``.
+    profile : a registry's profile (:meth:`Registry.profile`); with it, the study's outcome ids,
+        subgroups and characteristics are checked against it too, as adding it would.
 
     Returns
     -------
@@ -49,7 +54,7 @@ def check_study(data: Mapping[str, Any], label: str) -> tuple[Study | None, list
     from evireg.records.study import Study
     from evireg.registry.validate import validate_data
 
-    rec, problems = validate_data(dict(data), label, kind="study")
+    rec, problems = validate_data(dict(data), label, kind="study", profile=profile)
     return (rec if isinstance(rec, Study) and not problems else None), problems
 
 

@@ -18,7 +18,7 @@ from evireg.records.base import ShortText
 HINTS = {
     "slug": "use lowercase letters, digits and single hyphens, e.g. smith-2001",
     "pmid": "a PMID is 1 to 9 digits with no prefix, e.g. 11870141",
-    "doi": "a DOI starts with 10. and a slash, e.g. 10.1093/humrep/17.3.809",
+    "doi": "a DOI starts with 10. and a slash, e.g. 10.1000/xyz123",
     "registration": "a trial registration such as NCT00000000, ISRCTN12345678 or UMIN000001234",
     "url": "a URL starts with http:// or https:// and has no spaces",
 }

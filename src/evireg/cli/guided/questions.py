@@ -1,6 +1,7 @@
-"""Guided entry: the session's state (`data`, a plain dict in the record format) and the
-questions every section asks (where a number was read; a fresh id), shared by the sections of
-study.py and results.py through this base class."""
+"""Guided entry: the session's state (`data`, a plain dict in the record format, and the
+registry's profile, which says what to ask) and the questions every section asks (where a
+number was read; a fresh id), shared by the sections of study.py and results.py through this
+base class."""
 
 from __future__ import annotations
 
@@ -12,13 +13,16 @@ from pydantic import BaseModel
 from evireg.cli.guided.asker import Asker
 from evireg.cli.guided.checks import HINTS, model_problem, string_check
 from evireg.records.base import Provenance, ShortText, Slug
+from evireg.records.profile import Profile
 
 
 class Questions:
-    """What a section asks with: the asker, the answers so far, and the questions they share."""
+    """What a section asks with: the asker, the registry's profile, the answers so far, and the
+    questions they share."""
 
-    def __init__(self, asker: Asker, existing_ids: set[str], replace: bool) -> None:
+    def __init__(self, asker: Asker, existing_ids: set[str], replace: bool, profile: Profile) -> None:
         self.a = asker
+        self.profile = profile
         self.existing_ids = existing_ids
         self.replace = replace
         self.data: dict[str, Any] = {}

@@ -1,5 +1,7 @@
 """Guided entry: the sections about what the study found: its arms with their counts, the
-outcome results per arm, and the outcomes it does not report."""
+outcome results per arm, and the outcomes it does not report. Outcomes and subgroups are offered
+from the registry's profile: its outcome ids, and its category characteristics as subgroup
+variables with their subgroup values."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from evireg.cli.guided.questions import Questions
 from evireg.records.base import Count, ShortText
 from evireg.records.base import Text as LongText
 from evireg.records.study import Arm, ArmResult, NotReported, OutcomeResult, ReportedCount
-from evireg.records.vocab import Outcome, Role
+from evireg.records.vocab import CharacteristicType, DataType, Role
 
 NO_SUBGROUP = "none"
 
@@ -33,7 +35,7 @@ class ResultSections(Questions):
         a = self.a
         taken = {x["id"] for x in earlier}
         aid = a.required(
-            f"Id of the {role} arm (e.g. ivig, placebo)",
+            f"Id of the {role} arm (e.g. treatment, control)",
             self._fresh_slug(taken, "arm id"),
             default=role if role not in taken else None,
         )
@@ -71,37 +73,64 @@ class ResultSections(Questions):
         a = self.a
         a.heading("Outcome results")
         results: list[dict[str, Any]] = []
-        while a.confirm("Add an outcome result?"):
-            results.append(self._result(results))
+        # events and totals per arm are what can be entered here, so dichotomous outcomes only
+        choices = self._outcome_choices(dichotomous_only=True)
+        if not choices:
+            a.note("The registry's profile declares no dichotomous outcome; no results to enter here.")
+        while choices and a.confirm("Add an outcome result?"):
+            results.append(self._result(results, choices))
         self.data["outcomes"] = results
 
-    def _outcome_key(self, taken: set[tuple[str, str]], what: str) -> tuple[str, str]:
-        a = self.a
-        while True:
-            outcome = a.choice("Outcome", [o.value for o in Outcome])
-            subgroup = a.choice(
-                "Subgroup by recurrent miscarriage type",
-                [NO_SUBGROUP, "primary", "secondary"],
-                default=NO_SUBGROUP,
-            )
-            if (outcome, subgroup) not in taken:
-                return outcome, subgroup
-            a.problem(f"{outcome} ({subgroup}) is already {what}")
+    def _outcome_choices(self, *, dichotomous_only: bool) -> list[str]:
+        """The profile's outcome ids, listed with their labels before they are offered."""
+        outcomes = [
+            o for o in self.profile.outcomes if not dichotomous_only or o.data_type == DataType.dichotomous
+        ]
+        if outcomes:
+            self.a.note("Outcomes: " + "; ".join(f"{o.id} ({o.label})" for o in outcomes))
+        return [o.id for o in outcomes]
 
-    def _result(self, earlier: list[dict[str, Any]]) -> dict[str, Any]:
+    def _subgroup_variables(self) -> list[str]:
+        return [
+            c.id
+            for c in self.profile.characteristics
+            if c.type == CharacteristicType.category and c.subgroup_values
+        ]
+
+    def _outcome_key(self, outcomes: list[str], taken: set[tuple[str, str]], what: str) -> dict[str, Any]:
+        """An outcome and, if the result is for part of the study, its subgroup (`variable`,
+        `value`), as the record writes them; asked again while already `taken`."""
         a = self.a
-        outcome, subgroup = self._outcome_key(
-            {_key(r) for r in earlier}, "entered (another source's values go under alternatives in the file)"
+        variables = self._subgroup_variables()
+        while True:
+            entry: dict[str, Any] = {"outcome": a.choice("Outcome", outcomes)}
+            variable = NO_SUBGROUP
+            if variables:
+                by = [NO_SUBGROUP, *variables]
+                variable = a.choice("Subgroup by (none: the whole study)", by, default=NO_SUBGROUP)
+            if variable != NO_SUBGROUP:
+                c = self.profile.characteristic(variable)
+                assert c is not None  # offered from the profile
+                value = a.choice(f"Subgroup of {c.label}", list(c.subgroup_values))
+                entry["subgroup"] = {"variable": variable, "value": value}
+            if _key(entry) not in taken:
+                return entry
+            a.problem(f"{_shown(entry)} is already {what}")
+
+    def _result(self, earlier: list[dict[str, Any]], outcomes: list[str]) -> dict[str, Any]:
+        a = self.a
+        result = self._outcome_key(
+            outcomes,
+            {_key(r) for r in earlier},
+            "entered (another source's values go under alternatives in the file)",
         )
+        outcome = result["outcome"]
         whole = next((r for r in earlier if _key(r) == (outcome, NO_SUBGROUP)), None)
-        result: dict[str, Any] = {"outcome": outcome}
-        if subgroup != NO_SUBGROUP:
-            result["subgroup"] = {"variable": "rmc_type", "value": subgroup}
         result |= compact(
             {
                 "definition": a.optional("How the study defines it", string_check(LongText)),
                 "denominator": a.optional(
-                    "Which count the totals are (e.g. randomised, pregnant women)", string_check(ShortText)
+                    "Which count the totals are (e.g. randomised, analysed)", string_check(ShortText)
                 ),
             }
         )
@@ -155,11 +184,10 @@ class ResultSections(Questions):
         a.heading("Outcomes not reported")
         reported = {_key(r) for r in self.data.get("outcomes", [])}
         items: list[dict[str, Any]] = []
+        outcomes: list[str] | None = None
         while a.confirm("Add an outcome that is not reported?", default=False):
-            outcome, subgroup = self._outcome_key(reported | {_key(i) for i in items}, "entered")
-            item: dict[str, Any] = {"outcome": outcome}
-            if subgroup != NO_SUBGROUP:
-                item["subgroup"] = {"variable": "rmc_type", "value": subgroup}
+            outcomes = outcomes or self._outcome_choices(dichotomous_only=False)
+            item = self._outcome_key(outcomes, reported | {_key(i) for i in items}, "entered")
             item["reason"] = a.required("What was searched, and why it is missing", string_check(LongText))
             self._settle(NotReported, item)
             items.append(item)
@@ -168,4 +196,9 @@ class ResultSections(Questions):
 
 def _key(entry: dict[str, Any]) -> tuple[str, str]:
     sub = entry.get("subgroup")
-    return entry["outcome"], sub["value"] if sub else NO_SUBGROUP
+    return entry["outcome"], f"{sub['variable']}={sub['value']}" if sub else NO_SUBGROUP
+
+
+def _shown(entry: dict[str, Any]) -> str:
+    outcome, subgroup = _key(entry)
+    return outcome if subgroup == NO_SUBGROUP else f"{outcome} ({subgroup})"

@@ -41,6 +41,7 @@ SECTIONS = (
 )
 SECTION_OF = {
     "country": "design",
+    "characteristics": "population",
     "intervention": "regimens",
     "comparator": "regimens",
     "not_reported": "not-reported",
@@ -73,6 +74,7 @@ class Session(StudySections, ResultSections):
             "design",
             "country",
             "population",
+            "characteristics",
             "intervention",
             "comparator",
             "arms",
@@ -92,7 +94,7 @@ class Session(StudySections, ResultSections):
         for section in SECTIONS:
             self.enter(section)
         while True:
-            rec, problems = api.check_study(self.record(), ENTRY_LABEL)
+            rec, problems = api.check_study(self.record(), ENTRY_LABEL, profile=self.profile)
             if problems:
                 a.heading("Problems")
                 for p in problems:
@@ -101,7 +103,7 @@ class Session(StudySections, ResultSections):
                 pick = a.choice("Section to enter again", [*flagged, "discard"], default=flagged[0])
             else:
                 assert rec is not None  # a study without problems
-                for table in summary_tables(rec):
+                for table in summary_tables(rec, self.profile):
                     a.console.print(table)
                 if a.confirm("Write this study?"):
                     return rec
@@ -136,7 +138,8 @@ def run_guided(
     reg.check_writable()
     if reg.record_problems():
         raise UserError(f"{reg.root}: fix the registry's own problems before adding (run `evireg validate`)")
-    session = Session(Asker(con, stream), reg.study_ids(), replace)
+    # the profile says which characteristics and outcomes to ask for
+    session = Session(Asker(con, stream), reg.study_ids(), replace, reg.profile())
     try:
         study = session.run()
     except EOFError:

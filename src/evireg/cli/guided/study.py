@@ -1,11 +1,13 @@
 """Guided entry: the sections about the study itself, asked in this order: citation, sources,
-id, design (and country), population, intervention and comparator; and the closing notes."""
+id, design (and country), population (and the characteristics the registry's profile declares),
+intervention and comparator; and the closing notes."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from evireg.cli.guided.characteristics import characteristic_check, characteristic_label
 from evireg.cli.guided.checks import (
     HINTS,
     authors_check,
@@ -19,7 +21,7 @@ from evireg.cli.guided.questions import Questions
 from evireg.records.base import Doi, Pmid, Registration, ShortText, Source, Year
 from evireg.records.base import Text as LongText
 from evireg.records.study import Design, Population, Regimen
-from evireg.records.vocab import Blinding, ControlType, DesignKind, RmcType, SourceKind, Timing
+from evireg.records.vocab import Blinding, ControlType, DesignKind, SourceKind, Timing
 
 TRISTATE = {"yes": True, "no": False, "unknown": None}
 SOURCE_IDS = {"abstract": "pubmed", "full_text": "fulltext", "trial_registry": "registry"}
@@ -38,7 +40,7 @@ class StudySections(Questions):
                 "authors": authors,
                 "year": a.required("Year", int_check(Year)),
                 "title": a.required("Title", string_check(LongText)),
-                "journal": a.required("Journal (e.g. Hum Reprod)", string_check(ShortText)),
+                "journal": a.required("Journal (e.g. Lancet)", string_check(ShortText)),
                 "volume": a.optional("Volume", string_check(ShortText)),
                 "issue": a.optional("Issue", string_check(ShortText)),
                 "pages": a.optional("Pages", string_check(ShortText)),
@@ -149,19 +151,33 @@ class StudySections(Questions):
     def section_population(self) -> None:
         a = self.a
         a.heading("Population")
-        population = compact(
-            {
-                "rmc_type": a.choice("Recurrent miscarriage type", [r.value for r in RmcType]),
-                "min_prior_losses": a.optional(
-                    "Minimum number of prior losses",
-                    int_check(Population.model_fields["min_prior_losses"].annotation),
-                ),
-                "description": a.required("Population as the report describes it", string_check(LongText)),
-                "provenance": self._provenance("the population"),
-            }
-        )
+        description = a.required("Population as the report describes it", string_check(LongText))
+        provenance = self._provenance("the population")
+        population = {"description": description, "provenance": provenance}
         self._settle(Population, population)
         self.data["population"] = population
+        self.data["characteristics"] = self._characteristics(provenance) or None
+
+    def _characteristics(self, population_at: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """The profile's characteristics, each optional; read where the population was unless
+        the user says otherwise, then each with its own source and locator."""
+        a = self.a
+        declared = self.profile.characteristics
+        if not declared:
+            return {}
+        a.note("The study characteristics this registry records; Enter if the study does not report one.")
+        values: dict[str, Any] = {}
+        for c in declared:
+            value = a.optional(characteristic_label(c), characteristic_check(c), tag="Enter if not reported")
+            if value is not None:
+                values[c.id] = value
+        if not values:
+            return {}
+        where = f"{population_at['source']}: {population_at['locator']}"
+        if a.confirm(f"Were they read where the population was ({where})?", default=True):
+            return {cid: {"value": v, **population_at} for cid, v in values.items()}
+        labels = {c.id: c.label for c in declared}
+        return {cid: {"value": v, **self._provenance(labels[cid])} for cid, v in values.items()}
 
     def section_regimens(self) -> None:
         for part in ("intervention", "comparator"):

@@ -1,4 +1,5 @@
-"""Guided entry: the summary shown before a study is written, as rich tables."""
+"""Guided entry: the summary shown before a study is written, as rich tables; the study's
+characteristics are named by the registry's profile."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from collections.abc import Sequence
 from rich.table import Table
 from rich.text import Text
 
+from evireg.cli.guided.characteristics import shown
 from evireg.records.base import Provenance
-from evireg.records.study import OutcomeResult, ReportedCount, Study
+from evireg.records.profile import Profile
+from evireg.records.study import CharacteristicValue, OutcomeResult, ReportedCount, Study
 
 
-def _where(prov: Provenance | OutcomeResult | ReportedCount) -> str:
+def _where(prov: Provenance | OutcomeResult | ReportedCount | CharacteristicValue) -> str:
     return f"{prov.source}: {prov.locator}" if prov.source else ""
 
 
@@ -27,7 +30,11 @@ def _yes_no(flag: bool | None) -> str:
     return {True: "yes", False: "no", None: "not stated"}[flag]
 
 
-def summary_tables(s: Study) -> list[Table]:
+def _characteristic_text(v: CharacteristicValue) -> str:
+    return f"{shown(v.value)} ({_where(v)})" if v.source else shown(v.value)
+
+
+def summary_tables(s: Study, profile: Profile) -> list[Table]:
     """What will be written: the study, its arms with counts, its results with their sources."""
     c, d, p = s.citation, s.design, s.population
     issue = f"({c.issue})" if c.issue else ""
@@ -43,15 +50,21 @@ def summary_tables(s: Study) -> list[Table]:
         f"{d.kind}; randomised {_yes_no(d.randomised)}; {d.blinding}; control {d.control_type}; "
         f"prospective {_yes_no(d.prospective)}"
     )
-    losses = f", at least {p.min_prior_losses} prior losses" if p.min_prior_losses else ""
     rows += [
         ("Design", f"{design} ({_where(d.provenance)})"),
         ("Country", s.country or ""),
-        ("Population", f"{p.rmc_type}{losses}: {p.description} ({_where(p.provenance)})"),
+        ("Population", f"{p.description} ({_where(p.provenance)})"),
+    ]
+    for cid, given in s.characteristics.items():
+        declared = profile.characteristic(cid)
+        rows.append((declared.label if declared else cid, _characteristic_text(given)))
+    rows += [
         ("Intervention", f"{s.intervention.description} ({_where(s.intervention.provenance)})"),
         ("Comparator", f"{s.comparator.description} ({_where(s.comparator.provenance)})"),
     ]
-    rows += [(f"Not reported: {nr.outcome}", nr.reason) for nr in s.not_reported]
+    for nr in s.not_reported:
+        part = f" ({nr.subgroup.variable}: {nr.subgroup.value})" if nr.subgroup else ""
+        rows.append((f"Not reported: {nr.outcome}{part}", nr.reason))
     rows.append(("Notes", s.notes or ""))
 
     # cells are Text, not str: user answers may contain [brackets] that rich would read as markup
@@ -73,6 +86,6 @@ def summary_tables(s: Study) -> list[Table]:
         results.add_column(col)
     for o in s.outcomes:
         per_arm = ", ".join(f"{r.arm} {r.events}/{r.total}" for r in o.arms)
-        subgroup = o.subgroup.value if o.subgroup else ""
+        subgroup = f"{o.subgroup.variable}: {o.subgroup.value}" if o.subgroup else ""
         results.add_row(*(Text(x) for x in (o.outcome, subgroup, per_arm, _where(o), o.derivation or "")))
     return [study, arms, results]
