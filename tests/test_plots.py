@@ -83,7 +83,7 @@ def test_forest_svg_keeps_text_and_shows_every_study(registry: Path, tmp_path: P
         "Total events",
         "Heterogeneity: Chi² = ",
         "Test for overall effect: Z = ",
-        "Favours control",
+        "Favours Placebo or control",  # the profile's control arm label
         "Favours IVIG",
     ):
         assert text in svg, text

@@ -252,7 +252,6 @@ def test_the_review_template_validates() -> None:
     assert problems == [] or all("outcome" in p.path for p in problems), problems
 
 
-@pytest.mark.xfail(strict=False, reason="needs the profile model (helper I)")
 def test_the_study_template_validates() -> None:
     from evireg.registry.layout import skeleton_text
     from evireg.registry.validate import validate_data
@@ -299,7 +298,6 @@ def test_the_example_counts_are_the_rm5_files(tmp_path: Path) -> None:
         assert (a["events"], a["total"], c["events"], c["total"]) == rows[study]
 
 
-@pytest.mark.xfail(strict=False, reason="needs the profile model (helper I)")
 def test_the_example_pools_to_the_rm5_files_printed_total(tmp_path: Path) -> None:
     import evireg
     from evireg.registry.layout import init_example
