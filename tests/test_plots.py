@@ -147,12 +147,12 @@ def test_not_estimable_and_off_scale_studies(tmp_path: Path) -> None:
 def test_no_data_is_a_user_error(registry: Path, tmp_path: Path) -> None:
     out = tmp_path / "x.png"
     # an outcome the profile does not declare is refused naming the valid ones (issue 13);
-    # a declared outcome without data in scope is "nothing to plot"
+    # a filter that leaves no study is a user error saying so (issue 13), before anything is drawn
     code, err = plot(registry, "forest", "--outcome", "no_such_outcome", "-o", str(out))
     assert code != 0 and "live_birth" in err and "Traceback" not in err
     code, err = plot(registry, "forest", "--outcome", "ectopic_pregnancy", "--where", "year > 2100",
                      "-o", str(out))
-    assert code == 1 and "nothing to plot" in err and "Traceback" not in err
+    assert code == 1 and "no study matches the filter" in err and "Traceback" not in err
     assert not out.exists()
 
 

@@ -231,7 +231,19 @@ def answer_with(con: duckdb.DuckDBPyConnection, q: Question) -> Answer:
 
 def answer(reg: Registry, q: Question) -> Answer:
     with connect_readonly(reg) as con:
-        return answer_with(con, q)
+        return require_scope(answer_with(con, q))
+
+
+def require_scope(ans: Answer) -> Answer:
+    """A question the user filtered must keep at least one study: an empty answer to a filter
+    that matched nothing reads like "no evidence", which is not what happened."""
+    q = ans.question
+    if q.where is not None and not ans.inputs and not ans.no_data:
+        raise UserError(
+            f"--where {q.where!r}: no study matches the filter, so there is nothing to analyse; "
+            "check it against `evireg query \"select * from studies\"`"
+        )
+    return ans
 
 
 def answers(reg: Registry, questions: Iterable[Question]) -> list[Answer]:

@@ -11,7 +11,7 @@ from evireg.index.connection import records, sql_text
 from evireg.index.fresh import connect_readonly
 from evireg.index.sqlguard import combine
 from evireg.registry.paths import Registry
-from evireg.review.analysis import answer_with, default_review, stated_method
+from evireg.review.analysis import answer_with, default_review, require_scope, stated_method
 from evireg.review.question import Answer, Question
 
 if TYPE_CHECKING:
@@ -159,7 +159,7 @@ def sensitivity_with(con: duckdb.DuckDBPyConnection, q: Question, main: Answer) 
 
 def sensitivity_report(reg: Registry, q: Question) -> tuple[Answer, Sensitivity]:
     with connect_readonly(reg) as con:
-        main = answer_with(con, q)
+        main = require_scope(answer_with(con, q))
         return main, sensitivity_with(con, q, main)
 
 

@@ -77,7 +77,8 @@ def pool(
     else:
         assert outcome is not None  # checked above
         ans = api.open(registry).pool(outcome, by=by, review=review, where=where, **opts)
-    title = f"{outcome or csv_file}" + (f" by {ans.question.by}" if ans.question.by else "")
+    by_text = f" by {ans.question.by}" if ans.question.by else ""
+    title = f"{outcome or csv_file}{by_text}{_scope(where, review)}"
     emit_answer(ans, fmt, title)
 
 
@@ -113,7 +114,7 @@ def sensitivity(
     main, sens = api.open(registry).sensitivity(
         outcome, by=by, review=review, where=where, measure=measure, method=method, model=model, tau2=tau2
     )
-    title = f"Sensitivity of {outcome}" + (f" by {by}" if by else "")
+    title = f"Sensitivity of {outcome}" + (f" by {by}" if by else "") + _scope(where, review)
     emit_document(
         fmt,
         "sensitivity",
@@ -161,3 +162,8 @@ def audit(
     if strict and not res.clean:
         err.print("audit: not every claim is reproduced and self-consistent (--strict)", markup=False)
         raise typer.Exit(1)
+
+
+def _scope(where: str | None, review: str | None) -> str:
+    """The heading says which studies were asked about: a filtered answer never passes for all."""
+    return (f", studies of {review}" if review else "") + (f", where {where}" if where else "")
