@@ -83,3 +83,29 @@ def test_a_new_registry_from_init_to_a_forest_plot(tmp_path: Path) -> None:
     # mortality is higher-is-worse: an OR below 1 (left) favours the intervention
     assert "Favours Treatment" in text and "Favours Usual care" in text
     assert text.index("Favours Treatment") < text.index("Favours Usual care")
+
+
+def test_a_registry_gets_its_own_schema_that_editors_can_check_records_with(tmp_path: Path) -> None:
+    import shutil
+
+    import jsonschema
+
+    root = tmp_path / "copy"
+    shutil.copytree(REGISTRY, root, ignore=shutil.ignore_patterns(".evireg"))
+    code, _, err = run("schema", "--registry", str(root), "--out", str(tmp_path / "s"))
+    assert code == 0, err
+    schema = json.loads((tmp_path / "s" / "study.registry.schema.json").read_text())
+    from evireg.records.yamlio import parse_file
+
+    studies = sorted((root / "studies").glob("*.yaml"))
+    for path in studies:
+        jsonschema.validate(parse_file(path).data, schema)  # every bundled study passes
+    bad = parse_file(root / "studies" / "yamada-2022.yaml").data
+    assert bad["characteristics"]["rmc_type"]["value"] == "primary"
+    bad["characteristics"]["rmc_type"]["value"] = "primry"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)
+    bad = parse_file(root / "studies" / "yamada-2022.yaml").data
+    bad["outcomes"][0]["outcome"] = "livebirth"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)

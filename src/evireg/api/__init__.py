@@ -276,6 +276,25 @@ class Registry:
         a, b = pick_pair(study_extractions(self.paths, study), list(extractors or []))
         return compare_extractions(a, b)
 
+    def write_schemas(self, out: PathLike | None = None) -> list[Path]:
+        """Write the generic JSON Schemas and this registry's own (outcome ids, subgroup
+        variables and characteristic values as enums from its profile) into ``out``, by default
+        the registry's ``schemas/`` folder, so editors check its records as `validate` does.
+
+        Returns
+        -------
+        list of Path : the files written.
+        """
+        from evireg.records.schemas import registry_schemas, schema_texts
+        from evireg.registry.fileio import write_atomically
+        from evireg.registry.profile import load_profile
+
+        folder = Path(out) if out is not None else self.root / "schemas"
+        texts = {**schema_texts(), **registry_schemas(load_profile(self.paths))}
+        files = {folder / name: text for name, text in texts.items()}
+        write_atomically(files)
+        return sorted(files)
+
     # -- writing ---------------------------------------------------------------------------
 
     def add(self, *paths: PathLike, replace: bool = False, skip_invalid: bool = False) -> AddReport:

@@ -99,8 +99,17 @@ def build(registry: RegistryOpt = None) -> None:
 def schema(
     out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Write the schema files here.")] = None,
     kind: Annotated[str, typer.Option("--kind", help="study or review (when printing).")] = "study",
+    registry: Annotated[
+        Path | None,
+        typer.Option("--registry", "-r", help="Also write this registry's own schemas (its profile's "
+                     "outcomes and characteristics as enums), into its schemas/ unless --out is given."),
+    ] = None,
 ) -> None:
-    """Print a record JSON Schema, or write both to --out (e.g. schemas/)."""
+    """Print a record JSON Schema, or write them all to --out (e.g. schemas/)."""
+    if registry is not None:
+        for p in api.open(registry).write_schemas(out_dir):
+            err.print(f"wrote {p}", markup=False)
+        return
     if out_dir is None:
         texts = api.schemas()
         name = f"{kind}.schema.json"
