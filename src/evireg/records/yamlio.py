@@ -217,7 +217,10 @@ def parse_text(text: str, *, json_syntax: bool) -> Parsed:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise ParseError(f"invalid YAML: {e.problem or e.context}", line) from None
+        problem = str(e.problem or e.context)
+        if "nesting depth" in problem:  # PyYAML >= 6.0.4 stops deep documents in its parser
+            raise ParseError(_nested_message(), line) from None
+        raise ParseError(f"invalid YAML: {problem}", line) from None
     except yaml.YAMLError as e:
         raise ParseError(f"invalid YAML: {e}") from None
     finally:
