@@ -109,3 +109,11 @@ def test_a_registry_gets_its_own_schema_that_editors_can_check_records_with(tmp_
     bad["outcomes"][0]["outcome"] = "livebirth"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema)
+
+
+def test_a_filtered_figure_says_so_in_its_title(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "f.svg"
+    code, _, err = run("plot", "forest", "--outcome", "live_birth", "--where", "year > 2010", "-o", str(out))
+    assert code == 0, err
+    assert "where year &gt; 2010" in out.read_text() or "where year > 2010" in out.read_text()

@@ -126,7 +126,7 @@ def forest(
     require_matplotlib()  # before the (slower) analysis
 
     ans = _answer(registry, outcome, by, review, where, measure, method, model, tau2, hksj)
-    save(forest_figure(ans, title=title, labels=arms, favours=sides), output)
+    save(forest_figure(ans, title=title or _filtered(outcome, where), labels=arms, favours=sides), output)
     err.print(f"wrote {output}", markup=False, highlight=False)
 
 
@@ -151,5 +151,10 @@ def funnel(
     require_matplotlib()
 
     ans = _answer(registry, outcome, by, review, where, measure, method)
-    save(funnel_figure(ans, title=title), output)
+    save(funnel_figure(ans, title=title or _filtered(outcome, where)), output)
     err.print(f"wrote {output}", markup=False, highlight=False)
+
+
+def _filtered(outcome: str, where: str | None) -> str | None:
+    """A filtered figure says so in its title (an unfiltered one keeps the plain RevMan layout)."""
+    return f"{outcome}, where {where}" if where else None
