@@ -9,9 +9,10 @@ review.py; both are made of the parts here.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, ValidationInfo, model_validator
 
 from evireg.records.vocab import SourceKind
 
@@ -100,3 +101,17 @@ def duplicates(values: list[str]) -> set[str]:
     """The values that occur more than once (for the cross-field checks of studies and reviews)."""
     seen: set[str] = set()
     return {v for v in values if v in seen or seen.add(v)}  # type: ignore[func-returns-value]
+
+
+R = TypeVar("R", bound=Record)
+
+
+def semantic_check(record: R, info: ValidationInfo, errors: Callable[[R], list[tuple[str, str]]]) -> R:
+    """Run a record's cross-field checks as part of validation, unless the caller asked to run
+    them itself (context `defer_semantic`) so that each problem keeps its own field path."""
+    if info.context and info.context.get("defer_semantic"):
+        return record
+    found = errors(record)
+    if found:
+        raise ValueError("; ".join(f"{path}: {msg}" for path, msg in found))
+    return record

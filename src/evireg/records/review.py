@@ -20,6 +20,7 @@ from evireg.records.base import (
     Source,
     Text,
     duplicates,
+    semantic_check,
 )
 from evireg.records.vocab import Measure, Method, Model
 
@@ -81,12 +82,7 @@ class Review(Record):
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Review:
-        if info.context and info.context.get("defer_semantic"):
-            return self  # the caller runs review_errors itself to report each path separately
-        errors = review_errors(self)
-        if errors:
-            raise ValueError("; ".join(f"{path}: {msg}" for path, msg in errors))
-        return self
+        return semantic_check(self, info, review_errors)
 
 
 def review_errors(r: Review) -> list[tuple[str, str]]:

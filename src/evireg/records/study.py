@@ -37,6 +37,7 @@ from evireg.records.base import (
     Source,
     Text,
     duplicates,
+    semantic_check,
 )
 from evireg.records.vocab import Blinding, ControlType, DesignKind, Role, Timing
 
@@ -264,12 +265,7 @@ class Study(Record):
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Study:
-        if info.context and info.context.get("defer_semantic"):
-            return self  # the caller runs study_errors itself to report each path separately
-        errors = study_errors(self)
-        if errors:
-            raise ValueError("; ".join(f"{path}: {msg}" for path, msg in errors))
-        return self
+        return semantic_check(self, info, study_errors)
 
 
 def study_errors(s: Study) -> list[tuple[str, str]]:
