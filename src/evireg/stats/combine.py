@@ -26,7 +26,7 @@ import numpy as np
 from .backends import Math
 from .effects import Cells, Effects
 from .fixed import inverse_variance, mantel_haenszel
-from .heterogeneity import cochran_q, i2_percent
+from .heterogeneity import cochran_q, i2_from_tau2, i2_percent
 from .options import Options
 from .random_effects import hksj_se, prediction_half_width, random_effects
 from .tau2 import between_study_variance
@@ -41,7 +41,9 @@ class Pooled:
 
     ``z`` is the test statistic (t with ``t_df`` degrees of freedom under HKSJ, ``t_df`` 0
     otherwise) and ``p`` its two-sided P; ``q_p`` is the P of Q; ``pi_low``/``pi_high`` the
-    prediction interval (NaN when there is none); ``weight`` the percentage weight of each study
+    prediction interval (NaN when there is none) and ``pi_normal_low``/``pi_normal_high`` the
+    normal-based one RevMan Web also offers (random effects, k >= 2); ``i2_tau2`` is I2 from tau2
+    (see :func:`.heterogeneity.i2_from_tau2`); ``weight`` the percentage weight of each study
     (shape ``(m, k)``, NaN for studies not in the pooled estimate); ``wald_fallback`` marks rows
     where HKSJ was asked for but k = 1.
     """
@@ -64,11 +66,15 @@ class Pooled:
     pi_high: FloatArray
     weight: FloatArray
     wald_fallback: BoolArray
+    i2_tau2: FloatArray
+    pi_normal_low: FloatArray
+    pi_normal_high: FloatArray
 
 
 _ROW_FIELDS = (
     *("theta", "se", "ci_low", "ci_high", "z", "p"),
     *("q", "q_p", "i2", "h", "tau2", "pi_low", "pi_high"),
+    *("i2_tau2", "pi_normal_low", "pi_normal_high"),
 )
 
 
@@ -179,9 +185,13 @@ def _pool_block(
         if opts.model == "random" and k >= 3:
             half_pi = prediction_half_width(m.t_ppf(opts.z_quantile, k - 2), tau2, se)
             block["pi_low"], block["pi_high"] = theta - half_pi, theta + half_pi
+        if opts.model == "random" and k >= 2:
+            half_pn = prediction_half_width(z_crit, tau2, se)
+            block["pi_normal_low"], block["pi_normal_high"] = theta - half_pn, theta + half_pn
         if k > 1:
             df = k - 1
             block.update(q=q, q_p=m.chi2_sf(q, df), i2=i2_percent(q, df), h=np.sqrt(q / df), tau2=tau2)
+            block["i2_tau2"] = i2_from_tau2(tau2, vi)
         else:
             block.update(q=np.zeros(n), tau2=np.zeros(n))
     return block

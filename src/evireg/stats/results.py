@@ -32,6 +32,10 @@ def _json_float(x: float | None) -> float | None:
     return v if math.isfinite(v) else None
 
 
+def _json_pair(x: tuple[float, float] | None) -> list[float | None] | None:
+    return None if x is None else [_json_float(x[0]), _json_float(x[1])]
+
+
 @dataclass(frozen=True)
 class StudyResult:
     """One study of an analysis.
@@ -55,18 +59,23 @@ class StudyResult:
     total_c: int
     excluded: str | None
     corrected: bool
+    has_counts: bool = True
 
     def to_dict(self) -> dict[str, Any]:
+        def count(n: int) -> int | None:
+            # generic inverse-variance studies have an estimate and its variance, no 2x2 counts
+            return int(n) if self.has_counts else None
+
         return {
             "study": self.label,
             "estimate": _json_float(self.estimate),
             "ci_low": _json_float(self.ci_low),
             "ci_high": _json_float(self.ci_high),
             "weight": _json_float(self.weight),
-            "events_treat": int(self.events_t),
-            "total_treat": int(self.total_t),
-            "events_ctrl": int(self.events_c),
-            "total_ctrl": int(self.total_c),
+            "events_treat": count(self.events_t),
+            "total_treat": count(self.total_t),
+            "events_ctrl": count(self.events_c),
+            "total_ctrl": count(self.total_c),
             "excluded": self.excluded,
             "source": None,
             "corrected": bool(self.corrected),
@@ -77,7 +86,12 @@ class StudyResult:
 
 @dataclass(frozen=True)
 class Heterogeneity:
-    """Cochran's Q (RevMan's Chi2), its df and P, I2 (percent), tau2 and H."""
+    """Cochran's Q (RevMan's Chi2), its df and P, I2 (percent, from Q), tau2 and H.
+
+    ``tau2_ci``/``tau_ci`` are the Q-profile confidence interval for tau2 and its square roots
+    (``None`` where not computed, or k < 2); ``i2_tau2`` is I2 from tau2 as RevMan Web reports
+    it under REML (NaN where not computed).
+    """
 
     q: float
     df: int
@@ -85,6 +99,9 @@ class Heterogeneity:
     i2: float
     tau2: float
     h: float
+    tau2_ci: tuple[float, float] | None = None
+    tau_ci: tuple[float, float] | None = None
+    i2_tau2: float = math.nan
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -94,6 +111,9 @@ class Heterogeneity:
             "i2": _json_float(self.i2),
             "tau2": _json_float(self.tau2),
             "h": _json_float(self.h),
+            "tau2_ci": _json_pair(self.tau2_ci),
+            "tau_ci": _json_pair(self.tau_ci),
+            "i2_tau2": _json_float(self.i2_tau2),
         }
 
 
@@ -106,6 +126,8 @@ class PoolResult:
     ``se`` its standard error.  ``z`` is the test statistic of the overall effect (a t
     statistic with ``t_df`` degrees of freedom when HKSJ is used) and ``p`` its two-sided P.
     ``k`` counts the studies included (estimable) in the pooled estimate.
+    ``prediction_interval`` is t-based (k - 2 df); ``prediction_interval_normal`` the
+    normal-based one RevMan Web offers (``None`` where not computed).
     """
 
     measure: str
@@ -127,6 +149,7 @@ class PoolResult:
     studies: list[StudyResult]
     t_df: int | None = None
     notes: list[str] = field(default_factory=list)
+    prediction_interval_normal: tuple[float, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         pi = self.prediction_interval
@@ -148,6 +171,7 @@ class PoolResult:
             "t_df": self.t_df,
             "heterogeneity": self.heterogeneity.to_dict(),
             "prediction_interval": (None if pi is None else [_json_float(pi[0]), _json_float(pi[1])]),
+            "prediction_interval_normal": _json_pair(self.prediction_interval_normal),
             "studies": [s.to_dict() for s in self.studies],
             "notes": list(self.notes),
             "subgroups": [],

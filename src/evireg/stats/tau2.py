@@ -8,6 +8,13 @@
 * ``PM``: Paule and Mandel (1982; DerSimonian and Kacker 2007), the tau2 at which the generalised
   Q equals k - 1, truncated at 0.
 
+The Q-profile confidence interval for tau2 (Viechtbauer 2007; metafor's ``confint``) is the set
+of tau2 whose generalised Q, ``sum(w (y - mu(tau2))^2)`` with ``w = 1 / (v + tau2)``, lies
+between the ``alpha / 2`` and ``1 - alpha / 2`` quantiles of chi-squared on k - 1 df; the
+generalised Q falls as tau2 grows, so each bound is one root, found by bisection to the last
+bit, and a bound whose equation has no root above 0 is 0.  It does not depend on the tau2
+estimator.
+
 REML and PM solve an equation per analysis, so they loop over rows (scipy's Brent root finder,
 imported only when one of them runs).  Every estimator gives 0 for k < 2.
 """
@@ -19,9 +26,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from . import distributions as dist
 from .types import FloatArray
 
-__all__ = ["between_study_variance", "tau2_dl", "tau2_pm", "tau2_reml"]
+__all__ = ["between_study_variance", "generalised_q", "tau2_dl", "tau2_pm", "tau2_qprofile_ci", "tau2_reml"]
 
 
 def tau2_dl(vi: FloatArray, q: FloatArray) -> FloatArray:
@@ -112,6 +120,65 @@ def tau2_reml(yi: FloatArray, vi: FloatArray) -> float:
     if not candidates:  # pragma: no cover - the score is negative at hi by construction
         return math.nan
     return max(candidates, key=lambda t: _reml_loglik(yi, vi, t))
+
+
+def generalised_q(yi: FloatArray, vi: FloatArray, t2: float) -> float:
+    """The generalised Q of one analysis at ``t2``: ``sum(w (y - mu)^2)``, ``w = 1 / (v + t2)``."""
+    w = 1.0 / (vi + t2)
+    mu = float((w * yi).sum()) / float(w.sum())
+    return float((w * (yi - mu) ** 2).sum())
+
+
+def _bisect(f: Callable[[float], float], lo: float, hi: float) -> float:
+    """The root of a decreasing ``f`` in ``[lo, hi]`` (``f(lo) > 0 >= f(hi)``), halving until
+    the bracket cannot shrink in floating point: no tolerance to tune."""
+    while True:
+        mid = 0.5 * (lo + hi)
+        if not lo < mid < hi:
+            return hi if abs(f(hi)) <= abs(f(lo)) else lo
+        if f(mid) > 0.0:
+            lo = mid
+        else:
+            hi = mid
+
+
+def chi2_quantile(p: float, df: int) -> float:
+    """The ``p``-quantile of chi-squared on ``df`` degrees of freedom, inverting the pure-Python
+    tail area by bisection (no scipy on the single-analysis path)."""
+    hi = max(1.0, float(df))
+    while 1.0 - dist.chi2_sf(hi, df) < p:
+        hi *= 2.0
+    return _bisect(lambda x: p - (1.0 - dist.chi2_sf(x, df)), 0.0, hi)
+
+
+def _qprofile_bound(yi: FloatArray, vi: FloatArray, target: float) -> float:
+    """The tau2 >= 0 at which the generalised Q equals ``target`` (0 if it is already below)."""
+
+    def f(t2: float) -> float:
+        return generalised_q(yi, vi, t2) - target
+
+    if f(0.0) <= 0.0:
+        return 0.0
+    hi = max(float(np.var(yi)), float(vi.max()), 1e-8)
+    for _ in range(2000):  # Q falls like 1 / tau2, so doubling reaches any target > 0
+        if f(hi) <= 0.0:
+            break
+        hi *= 2.0
+    else:  # pragma: no cover - unreachable for finite data and target > 0
+        return math.inf
+    return _bisect(f, 0.0, hi)
+
+
+def tau2_qprofile_ci(yi: FloatArray, vi: FloatArray, level: float) -> tuple[float, float]:
+    """The Q-profile ``level`` confidence interval for tau2 of one analysis (1-D ``yi``, ``vi``);
+    NaN for k < 2."""
+    k = len(yi)
+    if k < 2:
+        return math.nan, math.nan
+    alpha = 1.0 - level
+    upper_q = chi2_quantile(1.0 - alpha / 2.0, k - 1)
+    lower_q = chi2_quantile(alpha / 2.0, k - 1)
+    return _qprofile_bound(yi, vi, upper_q), _qprofile_bound(yi, vi, lower_q)
 
 
 def tau2_pm(yi: FloatArray, vi: FloatArray) -> float:
