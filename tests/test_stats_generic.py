@@ -172,3 +172,17 @@ def test_bad_input_refused(yi: list[float], vi: list[float], match: str) -> None
 def test_bad_measure_refused() -> None:
     with pytest.raises(ValueError, match="measure must be one of"):
         pool_generic([0.1], [0.1], measure="XYZ")
+
+
+def test_pool_reports_the_q_profile_interval_with_random_effects() -> None:
+    # metafor's own test suite (test_misc_confint.r), BCG log risk ratios, DL: tau2 0.3088 [0.1197, 1.1115]
+    import evireg
+
+    from .conftest import FIXTURES
+
+    het = evireg.pool(FIXTURES / "pooling" / "bcg.csv", measure="RR", method="IV", model="random",
+                      tau2="DL").to_dict()["heterogeneity"]
+    assert round(het["tau2"], 4) == 0.3088
+    assert [round(x, 4) for x in het["tau2_ci"]] == [0.1197, 1.1115]
+    fixed = evireg.pool(FIXTURES / "pooling" / "bcg.csv", measure="RR", method="IV").to_dict()
+    assert fixed["heterogeneity"]["tau2_ci"] is None and fixed["prediction_interval_normal"] is None

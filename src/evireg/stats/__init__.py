@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 _HOME = {
     "BatchResult": "batch",
     "pool_batch": "batch",
+    "pool_generic": "generic",
+    "tau2_qprofile_ci": "tau2",
     "check_counts": "counts",
     "validate_tables": "counts",
     "Effects": "effects",
@@ -99,6 +101,8 @@ __all__ = [
     "normalise_options",
     "pool",
     "pool_batch",
+    "pool_generic",
+    "tau2_qprofile_ci",
     "pool_subgroups",
     "pool_tables",
     "study_tables",

@@ -23,6 +23,7 @@ from .counts import validate_tables
 from .effects import Effects, binary_effects, exclusion_reason, study_intervals
 from .options import Options, normalise_options
 from .results import Heterogeneity, PoolResult, StudyResult
+from .tau2 import tau2_qprofile_ci
 from .types import BoolArray, FloatArray
 
 __all__ = ["pool", "pool_rows", "pool_tables"]
@@ -158,12 +159,22 @@ def _result(
         notes.append("HKSJ needs k >= 2: Wald (normal) interval reported for k = 1")
     if k == 1:
         notes.append("k = 1: heterogeneity not applicable (Q = 0, df = 0)")
+    tau2_ci = tau_ci = None
+    if opts.model == "random" and k >= 2:  # RevMan Web reports it with random effects
+        used = [s for s in studies if s.excluded is None and math.isfinite(s.vi)]
+        tau2_ci = tau2_qprofile_ci(
+            np.array([s.yi for s in used]), np.array([s.vi for s in used]), opts.level
+        )
+        tau_ci = (math.sqrt(tau2_ci[0]), math.sqrt(tau2_ci[1]))
     het = Heterogeneity(
-        q=at("q"), df=int(pooled.df[row]), p=at("q_p"), i2=at("i2"), tau2=at("tau2"), h=at("h")
+        q=at("q"), df=int(pooled.df[row]), p=at("q_p"), i2=at("i2"), tau2=at("tau2"), h=at("h"),
+        tau2_ci=tau2_ci, tau_ci=tau_ci, i2_tau2=at("i2_tau2") if k >= 2 else math.nan,
     )
-    pi = None
+    pi = pi_normal = None
     if opts.model == "random" and k >= 3:
         pi = (_back(opts.ratio, at("pi_low")), _back(opts.ratio, at("pi_high")))
+    if opts.model == "random" and k >= 2:
+        pi_normal = (_back(opts.ratio, at("pi_normal_low")), _back(opts.ratio, at("pi_normal_high")))
     t_df = int(pooled.t_df[row])
     return PoolResult(
         measure=opts.measure,
@@ -185,4 +196,5 @@ def _result(
         studies=studies,
         t_df=t_df or None,
         notes=notes,
+        prediction_interval_normal=pi_normal,
     )
