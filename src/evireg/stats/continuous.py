@@ -18,10 +18,10 @@ Cochrane reviews in ``tests/data/cochrane``):
   ``vi = 1/V`` (Yusuf et al. 1985).
 
 Bad input is refused before any arithmetic (:func:`check_continuous`, :func:`check_generic`,
-:func:`check_oe`): one ``ValueError`` whose message has one line per problem, naming the row
-(file:line) and the field, and whose ``args[1]`` lists the problems as ``(line, field, message)``
-so that callers above the statistics layer can turn them into their own error type (this layer
-imports nothing of evireg).
+:func:`check_oe`): one :class:`InputProblems` (a ``ValueError``) whose message has one line per
+problem, naming the row (file:line) and the field, and whose ``problems`` lists them as
+``(line, field, message)``, so that callers above the statistics layer can turn them into their
+own error type (this layer imports nothing of evireg).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from .effects import ABSENT, ESTIMABLE, Effects
 from .types import FloatArray
 
 __all__ = [
+    "InputProblems",
     "check_continuous",
     "check_generic",
     "check_oe",
@@ -117,10 +118,19 @@ def _bad(x: float) -> bool:
 Problem = tuple[int, str, str]  # (line, field, message)
 
 
+class InputProblems(ValueError):
+    """Bad study input: the message has one ``file:line: field: message`` line per problem;
+    ``problems`` holds them as ``(line, field, message)``."""
+
+    def __init__(self, message: str, problems: list[Problem]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
 def _raise(problems: list[Problem], what: str, file: str) -> None:
     if problems:
         lines = "\n".join(f"{file}:{line}: {field}: {msg}" for line, field, msg in problems)
-        raise ValueError(f"{len(problems)} problem(s) in the {what} data:\n{lines}", problems)
+        raise InputProblems(f"{len(problems)} problem(s) in the {what} data:\n{lines}", problems)
 
 
 def check_continuous(
@@ -136,11 +146,11 @@ def check_continuous(
         line = lines[i] if lines is not None else i + 1
         for name, x in zip(names, row, strict=True):
             if _bad(x):
-                problems.append((name, "missing", line))
+                problems.append((line, name, "missing"))
             elif name.startswith("sd") and not x > 0:
-                problems.append((name, f"an SD must be > 0; got {x!r}", line))
+                problems.append((line, name, f"an SD must be > 0; got {x!r}"))
             elif name.startswith("n") and not x >= 2:
-                problems.append((name, f"an arm needs n >= 2; got {x!r}", line))
+                problems.append((line, name, f"an arm needs n >= 2; got {x!r}"))
     _raise(problems, "continuous", file)
 
 
@@ -157,13 +167,13 @@ def check_generic(
     for i, (est, se) in enumerate(rows):
         line = lines[i] if lines is not None else i + 1
         if _bad(est):
-            problems.append(("estimate", "missing", line))
+            problems.append((line, "estimate", "missing"))
         elif ratio and natural_scale and not est > 0:
-            problems.append(("estimate", f"a ratio estimate must be > 0; got {est!r}", line))
+            problems.append((line, "estimate", f"a ratio estimate must be > 0; got {est!r}"))
         if _bad(se):
-            problems.append(("se", "missing", line))
+            problems.append((line, "se", "missing"))
         elif not se > 0:
-            problems.append(("se", f"an SE must be > 0; got {se!r}", line))
+            problems.append((line, "se", f"an SE must be > 0; got {se!r}"))
     _raise(problems, "generic inverse-variance", file)
 
 
@@ -175,9 +185,9 @@ def check_oe(
     for i, (oe, v) in enumerate(rows):
         line = lines[i] if lines is not None else i + 1
         if _bad(oe):
-            problems.append(("o_minus_e", "missing", line))
+            problems.append((line, "o_minus_e", "missing"))
         if _bad(v):
-            problems.append(("variance", "missing", line))
+            problems.append((line, "variance", "missing"))
         elif not v > 0:
-            problems.append(("variance", f"a variance must be > 0; got {v!r}", line))
+            problems.append((line, "variance", f"a variance must be > 0; got {v!r}"))
     _raise(problems, "O - E", file)

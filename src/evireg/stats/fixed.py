@@ -6,9 +6,9 @@ per-study weights that give the percentages in a forest plot (shape ``(n, k)``).
 * Inverse variance, ``w = 1 / v``: the IV method, and Peto once its ``yi = (O - E) / V`` and
   ``vi = 1 / V`` are formed (the pooled log OR is then ``sum(O - E) / sum(V)``).
 * Mantel-Haenszel on the cells of :mod:`evireg.stats.effects` (0.5-corrected for OR and RR;
-  raw for RD, whose variance alone takes the corrected cells, as RevMan prints it), as J.J. Deeks and J.P.T. Higgins, *Statistical
-  algorithms in Review Manager 5* (2010) give it: odds ratio ``sum(a d / N) / sum(b c / N)``
-  with the Robins-Breslow-Greenland (1986) variance; risk ratio ``sum(a n2 / N) / sum(c n1 / N)``
+  raw for RD, whose variance alone takes the corrected cells, as RevMan prints it), as
+  J.J. Deeks and J.P.T. Higgins, *Statistical algorithms in Review Manager 5* (2010) give it:
+  odds ratio ``sum(a d / N) / sum(b c / N)`` with the Robins-Breslow-Greenland (1986) variance; risk ratio ``sum(a n2 / N) / sum(c n1 / N)``
   with the Greenland-Robins (1985) variance ``P / (R S)``; risk difference
   ``sum((a n2 - c n1) / N) / sum(n1 n2 / N)`` with the Greenland-Robins variance ``J / K^2``
   (RevMan 5's; metafor's ``rma.mh`` uses Sato-Greenland-Robins, with the same estimate).
