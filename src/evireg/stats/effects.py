@@ -161,7 +161,12 @@ def binary_effects(
                 vi = a * b / n1**3 + c * d / n2**3
     # RD's Mantel-Haenszel sums take the raw counts too: RevMan's printed MH weights are the
     # raw n1 n2 / N shares (CD000478.pub5 analysis 7.1: Hawthorne 1992, 2/38 vs 0/39, 47.535042%)
-    cells = Cells(a_raw, b_raw, c_raw, d_raw) if measure == "RD" and method != "Peto" else Cells(a, b, c, d)
+    # so do RR's for a double-all study, whose estimate is the raw ratio (fixed.py re-corrects
+    # the cells that still hold a zero for the MH variance only)
+    if method != "Peto" and measure in ("RD", "RR"):
+        raw = np.ones(a_raw.shape, dtype=bool) if measure == "RD" else (b_raw == 0) & (d_raw == 0)
+        a, b, c, d = (np.where(raw, x, y) for x, y in ((a_raw, a), (b_raw, b), (c_raw, c), (d_raw, d)))
+    cells = Cells(a, b, c, d)
     return Effects(
         yi=np.where(included, yi, np.nan),
         vi=np.where(included, vi, np.nan),
