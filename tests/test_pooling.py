@@ -148,18 +148,30 @@ def test_double_zero_and_all_event_studies() -> None:
         res = pool(*tables(fx), measure=measure, labels=fx["study"])
         by = {s.label: s for s in res.studies}
         assert by["Charlie 1995"].excluded == f"no events in either arm: {measure} not estimable"
-        assert by["Echo 2001"].excluded is not None
-        assert "all participants had events" in by["Echo 2001"].excluded
         assert by["Charlie 1995"].weight is None and math.isnan(by["Charlie 1995"].estimate)
-        assert res.k == 6
         assert by["Alpha 1990"].corrected and by["Golf 2005"].corrected
         assert not by["Delta 1997"].corrected
         assert any("Charlie 1995 excluded" in n for n in res.notes)
+    orr = pool(*tables(fx), measure="OR", labels=fx["study"])
+    by = {s.label: s for s in orr.studies}
+    assert by["Echo 2001"].excluded is not None
+    assert "all participants had events" in by["Echo 2001"].excluded
+    assert orr.k == 6
+    # RevMan convention (issue 14): RR keeps a study where everyone had the event in both arms,
+    # estimate the raw ratio (here 1) with the corrected variance
+    rr = pool(*tables(fx), measure="RR", labels=fx["study"])
+    by = {s.label: s for s in rr.studies}
+    assert rr.k == 7
+    assert by["Echo 2001"].excluded is None and by["Echo 2001"].corrected
+    assert by["Echo 2001"].estimate == 1.0
     rd = pool(*tables(fx), measure="RD", labels=fx["study"])
     by = {s.label: s for s in rd.studies}
     assert rd.k == 8
     assert by["Charlie 1995"].excluded is None and by["Charlie 1995"].corrected
-    assert by["Charlie 1995"].estimate == pytest.approx(0.5 / 31 - 0.5 / 32, rel=1e-14)
+    # RevMan convention (issue 14): RD's estimate from the raw counts, 0 for a double-zero study;
+    # only its variance uses the corrected cells
+    assert by["Charlie 1995"].estimate == 0.0
+    assert by["Charlie 1995"].vi == pytest.approx(0.5 * 30.5 / 31**3 + 0.5 * 31.5 / 32**3, rel=1e-14)
     peto = pool(*tables(fx), method="Peto", labels=fx["study"])
     assert peto.k == 6 and not any(s.corrected for s in peto.studies)
     assert "Peto OR not estimable" in (

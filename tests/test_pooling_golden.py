@@ -8,6 +8,13 @@ value is zero or within rounding of it (an RD of 0 for a double-zero study, a lo
 table with OR exactly 1, a z of 0): relative error is meaningless there.  The floor is far
 below every non-zero expected value compared here except P-values, which are compared
 relatively without the floor.
+
+RevMan conventions (issue 14) that metafor does not share, checked against RevMan's printed
+rows in tests/test_revman_rows.py: a risk difference takes its estimate (and Mantel-Haenszel
+sums) from the raw counts, only its variance from the 0.5-corrected cells; a risk ratio keeps a
+study where everyone had the event in both arms.  The golden cases these two rules touch (RD on a
+fixture with a zero cell, RR on a fixture with a double-all study) are marked ``xfail(strict)``
+with that reason, so they must still differ from metafor; every other case is checked as before.
 """
 
 from __future__ import annotations
@@ -111,6 +118,23 @@ def check_summary(res: PoolResult, exp: dict[str, Any], what: str) -> None:
         close(res.prediction_interval[1], epi[1], f"{what}: PI high")
 
 
+def revman_convention(name: str, measure: str) -> str | None:
+    """Why metafor's golden value for ``measure`` on fixture ``name`` no longer applies, or None."""
+    fx = load_fixture(name)
+    tables = list(zip(fx["a"], fx["n1"], fx["c"], fx["n2"], strict=True))
+    if measure == "RD" and any(0 in (a, n1 - a, c, n2 - c) for a, n1, c, n2 in tables):
+        return "RevMan convention (issue 14): RD estimate and MH sums from raw counts with a zero cell"
+    if measure == "RR" and any(a == n1 and c == n2 and n1 and n2 for a, n1, c, n2 in tables):
+        return "RevMan convention (issue 14): RR keeps a study with all events in both arms"
+    return None
+
+
+def _param(name: str, index: int, measure: str, case_id: str) -> Any:
+    reason = revman_convention(name, measure)
+    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    return pytest.param(name, index, id=case_id, marks=marks)
+
+
 def _analysis_cases() -> list[Any]:
     cases = []
     for name in golden_names():
@@ -119,7 +143,7 @@ def _analysis_cases() -> list[Any]:
             tag = f"{o['measure']}-{o['method']}-{o['model']}-{o['tau2_method']}"
             tag += "-hksj" if o["hksj"] else ""
             tag += f"-L{o['level']}" if o["level"] != 0.95 else ""
-            cases.append(pytest.param(name, i, id=f"{name}-{tag}"))
+            cases.append(_param(name, i, o["measure"], f"{name}-{tag}"))
     return cases
 
 
@@ -148,9 +172,9 @@ def test_analysis_matches_golden(name: str, index: int) -> None:
 
 def _subgroup_cases() -> list[Any]:
     return [
-        pytest.param(name, i, id=f"{name}-{i}")
+        _param(name, i, e["options"]["measure"], f"{name}-{i}")
         for name in golden_names()
-        for i in range(len(golden(name)["subgroups"]))
+        for i, e in enumerate(golden(name)["subgroups"])
     ]
 
 
@@ -189,9 +213,9 @@ def test_subgroups_match_golden(name: str, index: int) -> None:
 
 def _sens_cases(kind: str) -> list[Any]:
     return [
-        pytest.param(name, i, id=f"{name}-{i}")
+        _param(name, i, e["options"]["measure"], f"{name}-{i}")
         for name in golden_names()
-        for i in range(len(golden(name)[kind]))
+        for i, e in enumerate(golden(name)[kind])
     ]
 
 
@@ -220,10 +244,19 @@ def test_cumulative_matches_golden(name: str, index: int) -> None:
         check_summary(st.result, es["result"], f"{name} cumulative step {st.step}")
 
 
-@pytest.mark.parametrize("name", golden_names())
-def test_egger_matches_golden(name: str) -> None:
+def _egger_cases() -> list[Any]:
+    return [
+        # an untestable (k < 3) Egger test has no numbers for a convention to change
+        _param(name, i, e["measure"] if e["testable"] else "", f"{name}-{e['measure']}")
+        for name in golden_names()
+        for i, e in enumerate(golden(name)["egger"])
+    ]
+
+
+@pytest.mark.parametrize(("name", "index"), _egger_cases())
+def test_egger_matches_golden(name: str, index: int) -> None:
     fx = load_fixture(name)
-    for exp in golden(name)["egger"]:
+    for exp in golden(name)["egger"][index : index + 1]:
         res = egger_test(fx["a"], fx["n1"], fx["c"], fx["n2"], measure=exp["measure"])
         assert res.k == exp["k"]
         if not exp["testable"]:

@@ -7,17 +7,25 @@ the same numbers whatever else shares its batch.
 
 Binary outcomes (``binary_effects``):
 
-* A study with a zero in any of its four cells gets 0.5 added to *every* cell; the corrected
-  table gives its estimate and variance and, for Mantel-Haenszel, enters the MH sums (RevMan 5
-  does this; parity with RevMan is the goal).  Peto needs and uses no correction.
-* No events in either arm, or events for everyone in both arms: not estimable for OR and RR (and
-  Peto), kept with the correction for RD.  No participants in an arm: excluded for every measure.
+* A study with a zero in any of its four cells gets 0.5 added to *every* cell; for OR and RR
+  the corrected table gives its estimate and variance and enters the Mantel-Haenszel sums
+  (RevMan 5 does this; parity with RevMan is the goal).  Peto needs and uses no correction.
+* Risk difference: the *estimate* uses the raw counts and only its *variance* uses the corrected
+  cells, so a double-zero study has RD 0 with a corrected SE (RevMan's printed rows, e.g.
+  CD000478.pub5 analysis 7.1, Hawthorne 1992, 2/38 vs 0/39: RD 0.052632 [-0.031599, 0.136862]).
+  metafor's ``escalc`` takes the estimate from the corrected cells too; RevMan parity wins.
+* No events in either arm: not estimable for OR, RR and Peto, kept for RD.  Events for everyone in
+  both arms: not estimable for OR and Peto, kept for RR (RR 1 with a corrected variance, as
+  RevMan prints it: CD015087.pub2 analysis 4.6, Gupta 2008, 20/20 vs 20/20: RR 1
+  [0.909861, 1.099068]; the estimate is the raw ratio, 1, even when the corrected cells would
+  give another: 29/29 vs 28/28 prints RR 1) and RD.  No participants in an arm: excluded for every measure.
 * ``yi``/``vi``: log OR, log RR or RD and its variance; for Peto ``(O - E) / V`` and ``1 / V``
   with the hypergeometric ``V`` (Yusuf et al. 1985).
 
 Other data types (MD, SMD with Hedges' g, generic inverse variance from an estimate and its SE,
-O - E and V for a Peto log hazard ratio) will be further functions returning :class:`Effects`
-without ``cells``: everything downstream except Mantel-Haenszel needs only ``yi`` and ``vi``.
+O - E and V for a Peto log hazard ratio) live in :mod:`evireg.stats.continuous`, returning
+:class:`Effects` without ``cells``: everything downstream except Mantel-Haenszel needs only ``yi``
+and ``vi``.
 """
 
 from __future__ import annotations
@@ -112,8 +120,10 @@ def binary_effects(
     present = ~np.isnan(a_raw)
     status = np.full(a_raw.shape, ABSENT, dtype=np.int8)
     status[present] = ESTIMABLE
-    if measure != "RD":
+    # RR keeps a double-all study (RevMan); OR and Peto cannot estimate it
+    if measure == "OR" or method == "Peto":
         status[present & (b_raw == 0) & (d_raw == 0)] = ALL_EVENTS
+    if measure != "RD":
         status[present & (a_raw == 0) & (c_raw == 0)] = NO_EVENTS
     status[present & ((n1_raw == 0) | (n2_raw == 0))] = EMPTY_ARM
     included = status == ESTIMABLE
@@ -139,16 +149,30 @@ def binary_effects(
                 vi = 1.0 / a + 1.0 / b + 1.0 / c + 1.0 / d
             elif measure == "RR":
                 yi = np.log((a / n1) / (c / n2))
+                # double-all: RevMan prints the raw ratio (1 when both risks are 1) with the
+                # corrected variance (CD015087.pub2 3.9, Nnaji 2017, 29/29 vs 28/28: RR 1);
+                # a single all-event arm keeps the corrected estimate (CD007572.pub4 1.6)
+                all_both = (b_raw == 0) & (d_raw == 0)
+                yi = np.where(all_both, np.log((a_raw / n1_raw) / (c_raw / n2_raw)), yi)
                 vi = 1.0 / a - 1.0 / n1 + 1.0 / c - 1.0 / n2
             else:
-                yi = a / n1 - c / n2
+                # RevMan: raw-count estimate, corrected-cell variance
+                yi = a_raw / n1_raw - c_raw / n2_raw
                 vi = a * b / n1**3 + c * d / n2**3
+    # RD's Mantel-Haenszel sums take the raw counts too: RevMan's printed MH weights are the
+    # raw n1 n2 / N shares (CD000478.pub5 analysis 7.1: Hawthorne 1992, 2/38 vs 0/39, 47.535042%)
+    # so do RR's for a double-all study, whose estimate is the raw ratio (fixed.py re-corrects
+    # the cells that still hold a zero for the MH variance only)
+    if method != "Peto" and measure in ("RD", "RR"):
+        raw = np.ones(a_raw.shape, dtype=bool) if measure == "RD" else (b_raw == 0) & (d_raw == 0)
+        a, b, c, d = (np.where(raw, x, y) for x, y in ((a_raw, a), (b_raw, b), (c_raw, c), (d_raw, d)))
+    cells = Cells(a, b, c, d)
     return Effects(
         yi=np.where(included, yi, np.nan),
         vi=np.where(included, vi, np.nan),
         status=status,
         corrected=corrected,
-        cells=Cells(a, b, c, d),
+        cells=cells,
     )
 
 

@@ -143,6 +143,8 @@ def _result(
         where = "their estimates and weights"
         if opts.method == "MH":
             where += " and inside the Mantel-Haenszel sums"
+        if opts.measure == "RD":  # RevMan: the RD itself stays the raw-count difference
+            where = "their variances only (the RD from the raw counts)"
         notes.append(
             "0.5 added to every cell of studies with a zero cell (RevMan 5), used for "
             f"{where}: {', '.join(corrected)}"
