@@ -26,8 +26,8 @@ from .backends import SCALAR
 from .combine import combine
 from .effects import ESTIMABLE, Effects, study_intervals
 from .options import normalise_options
-from .results import Heterogeneity, PoolResult, StudyResult
-from .tau2 import tau2_qprofile_ci
+from .results import PoolResult, StudyResult
+from .single import _back, assemble_result
 
 __all__ = ["GENERIC_MEASURES", "GENERIC_RATIO_MEASURES", "pool_generic"]
 
@@ -51,10 +51,6 @@ def _vector(name: str, values: Any) -> np.ndarray[Any, np.dtype[np.float64]]:
     if out.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional")
     return out
-
-
-def _back(ratio: bool, x: float) -> float:
-    return math.exp(x) if ratio and math.isfinite(x) else x
 
 
 def pool_generic(
@@ -122,51 +118,4 @@ def pool_generic(
             labs, y.tolist(), v.tolist(), lo.tolist(), hi.tolist(), pooled.weight[0].tolist(), strict=True
         )
     ]
-    notes: list[str] = []
-    if bool(pooled.wald_fallback[0]):
-        notes.append("HKSJ needs k >= 2: Wald (normal) interval reported for k = 1")
-    tau2_ci = tau_ci = None
-    if k == 1:
-        notes.append("k = 1: heterogeneity not applicable (Q = 0, df = 0)")
-    else:
-        tau2_ci = tau2_qprofile_ci(y, v, opts.level)
-        tau_ci = (math.sqrt(tau2_ci[0]), math.sqrt(tau2_ci[1]))
-    het = Heterogeneity(
-        q=at("q"),
-        df=int(pooled.df[0]),
-        p=at("q_p"),
-        i2=at("i2"),
-        tau2=at("tau2"),
-        h=at("h"),
-        tau2_ci=tau2_ci,
-        tau_ci=tau_ci,
-        i2_tau2=at("i2_tau2"),
-    )
-    pi = pi_normal = None
-    if opts.model == "random" and k >= 3:
-        pi = (_back(ratio, at("pi_low")), _back(ratio, at("pi_high")))
-    if opts.model == "random" and k >= 2:
-        pi_normal = (_back(ratio, at("pi_normal_low")), _back(ratio, at("pi_normal_high")))
-    t_df = int(pooled.t_df[0])
-    return PoolResult(
-        measure=canon,
-        method="IV",
-        model=opts.model,
-        tau2_method=opts.tau2_method,
-        hksj=opts.hksj,
-        level=opts.level,
-        k=k,
-        estimate=_back(ratio, at("theta")),
-        ci_low=_back(ratio, at("ci_low")),
-        ci_high=_back(ratio, at("ci_high")),
-        log_estimate=at("theta"),
-        se=at("se"),
-        z=at("z"),
-        p=at("p"),
-        heterogeneity=het,
-        prediction_interval=pi,
-        studies=studies,
-        t_df=t_df or None,
-        notes=notes,
-        prediction_interval_normal=pi_normal,
-    )
+    return assemble_result(pooled, 0, opts, studies, [], measure=canon, method="IV", ratio=ratio)

@@ -150,6 +150,24 @@ def _result(
             f"{where}: {', '.join(corrected)}"
         )
     notes += [f"{s.label} excluded: {s.excluded}" for s in studies if s.excluded is not None]
+    return assemble_result(pooled, row, opts, studies, notes, measure=opts.measure, method=opts.method,
+                           ratio=opts.ratio)
+
+
+def assemble_result(
+    pooled: Pooled,
+    row: int,
+    opts: Options,
+    studies: list[StudyResult],
+    notes: list[str],
+    *,
+    measure: str,
+    method: str,
+    ratio: bool,
+) -> PoolResult:
+    """One analysis's result from its row of the kernel: heterogeneity (with the Q-profile CI for
+    tau2 under random effects, from the pooled studies' effects), prediction intervals and the
+    notes every analysis shares. Counts-based and generic pooling both end here."""
     k = int(pooled.k[row])
 
     def at(name: str) -> float:
@@ -174,21 +192,21 @@ def _result(
     )
     pi = pi_normal = None
     if opts.model == "random" and k >= 3:
-        pi = (_back(opts.ratio, at("pi_low")), _back(opts.ratio, at("pi_high")))
+        pi = (_back(ratio, at("pi_low")), _back(ratio, at("pi_high")))
     if opts.model == "random" and k >= 2:
-        pi_normal = (_back(opts.ratio, at("pi_normal_low")), _back(opts.ratio, at("pi_normal_high")))
+        pi_normal = (_back(ratio, at("pi_normal_low")), _back(ratio, at("pi_normal_high")))
     t_df = int(pooled.t_df[row])
     return PoolResult(
-        measure=opts.measure,
-        method=opts.method,
+        measure=measure,
+        method=method,
         model=opts.model,
         tau2_method=opts.tau2_method,
         hksj=opts.hksj,
         level=opts.level,
         k=k,
-        estimate=_back(opts.ratio, at("theta")),
-        ci_low=_back(opts.ratio, at("ci_low")),
-        ci_high=_back(opts.ratio, at("ci_high")),
+        estimate=_back(ratio, at("theta")),
+        ci_low=_back(ratio, at("ci_low")),
+        ci_high=_back(ratio, at("ci_high")),
         log_estimate=at("theta"),
         se=at("se"),
         z=at("z"),
