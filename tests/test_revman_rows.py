@@ -280,16 +280,16 @@ def test_bad_input_is_refused_with_row_and_field() -> None:
             lines=[2, 3],
         )
     msg = str(exc.value)
-    assert "x.csv:2: sd1: an SD must be > 0" in msg
-    assert "x.csv:3: n1: an arm needs n >= 2" in msg
-    assert "x.csv:3: mean2: missing" in msg and "x.csv:3: sd2: an SD must be > 0" in msg
+    assert "x.csv:2: sd_treat: an SD must be > 0" in msg
+    assert "x.csv:3: n_treat: an arm needs n >= 2" in msg
+    assert "x.csv:3: mean_ctrl: missing" in msg and "x.csv:3: sd_ctrl: an SD must be > 0" in msg
     assert len(exc.value.problems) == 4
     check_generic([(0.5, 0.1)], ratio=True, natural_scale=True)
     with pytest.raises(InputProblems) as exc:
         check_generic([(0.0, 0.1), (1.2, 0.0), (1.2, float("nan"))], ratio=True, natural_scale=True)
     msg = str(exc.value)
     assert "input:1: estimate: a ratio estimate must be > 0" in msg
-    assert "input:2: se: an SE must be > 0" in msg and "input:3: se: missing" in msg
+    assert "input:2: se: an SE must be a finite number > 0" in msg and "input:3: se: missing" in msg
     check_generic([(-0.3, 0.1)], ratio=True, natural_scale=False)  # a log ratio may be negative
-    with pytest.raises(ValueError, match="input:1: variance: a variance must be > 0"):
+    with pytest.raises(ValueError, match="input:1: variance: a variance must be a finite number > 0"):
         check_oe([(1.0, 0.0)])

@@ -48,7 +48,8 @@ def test_generic_equals_pool_iv_on_bcg(model: str, tau2_method: str, hksj: bool)
         assert b["heterogeneity"][key] == a["heterogeneity"][key], key
     assert [s["weight"] for s in b["studies"]] == [s["weight"] for s in a["studies"]]
     assert [s["estimate"] for s in b["studies"]] == [s["estimate"] for s in a["studies"]]
-    assert b["studies"][0]["events_treat"] is None
+    assert "events_treat" not in b["studies"][0] and b["studies"][0]["se"] == pytest.approx(
+        b["studies"][0]["vi"] ** 0.5, rel=1e-15)
 
 
 def test_qprofile_root_property() -> None:
@@ -157,7 +158,7 @@ def test_prediction_intervals() -> None:
 @pytest.mark.parametrize(
     ("yi", "vi", "match"),
     [
-        ([0.1, 0.2], [0.1], "differ in length"),
+        ([0.1, 0.2], [0.1], "same length"),
         ([0.1, math.nan], [0.1, 0.2], "Study 2: yi"),
         ([0.1, 0.2], [0.1, 0.0], "Study 2: vi"),
         ([0.1, 0.2], [-0.1, 0.2], "Study 1: vi"),

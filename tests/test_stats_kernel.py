@@ -28,6 +28,7 @@ from evireg.stats.backends import SCALAR
 from evireg.stats.combine import combine
 from evireg.stats.effects import binary_effects
 from evireg.stats.options import normalise_options
+from evireg.stats.data import StudyData
 from evireg.stats.single import pool_rows
 
 from .conftest import ROOT, give_profile
@@ -379,5 +380,5 @@ def test_single_analyses_use_the_c_library_not_numpy_simd() -> None:
     a, n1, c, n2 = (np.array(x, dtype=float) for x in BCG)
     labels = [str(i) for i in range(13)]
     opts = normalise_options("OR", "MH", "fixed", "DL", False, 0.95)
-    (row,) = pool_rows((a, n1, c, n2), labels, opts, np.ones((1, 13), dtype=bool))
+    (row,) = pool_rows(StudyData("dichotomous", (a, n1, c, n2), labels), opts, np.ones((1, 13), dtype=bool))
     assert row.to_dict() == pool(*BCG, labels=labels).to_dict()

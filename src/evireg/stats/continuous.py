@@ -127,9 +127,13 @@ class InputProblems(ValueError):
         self.problems = problems
 
 
-def _raise(problems: list[Problem], what: str, file: str) -> None:
+def _raise(problems: list[Problem], what: str, file: str, names: Sequence[str] | None = None) -> None:
     if problems:
-        lines = "\n".join(f"{file}:{line}: {field}: {msg}" for line, field, msg in problems)
+        # a row is named by its study label when there is no file (data given in Python)
+        def where(line: int) -> str:
+            return f"{file}:{line}" if names is None else repr(names[line - 1])
+
+        lines = "\n".join(f"{where(line)}: {field}: {msg}" for line, field, msg in problems)
         raise InputProblems(f"{len(problems)} problem(s) in the {what} data:\n{lines}", problems)
 
 
@@ -137,21 +141,26 @@ def check_continuous(
     rows: Sequence[tuple[float, float, float, float, float, float]],
     file: str = "input",
     lines: Sequence[int] | None = None,
+    names: Sequence[str] | None = None,
 ) -> None:
     """Refuse continuous rows ``(m1, sd1, n1, m2, sd2, n2)`` with a missing value, an SD <= 0 or
     an n < 2 (SMD needs a pooled SD with n - 1 degrees of freedom per arm), naming row and field."""
-    names = ("mean1", "sd1", "n1", "mean2", "sd2", "n2")
+    fields = ("mean_treat", "sd_treat", "n_treat", "mean_ctrl", "sd_ctrl", "n_ctrl")
     problems: list[Problem] = []
     for i, row in enumerate(rows):
         line = lines[i] if lines is not None else i + 1
-        for name, x in zip(names, row, strict=True):
+        for name, x in zip(fields, row, strict=True):
             if _bad(x):
                 problems.append((line, name, "missing"))
+            elif not math.isfinite(x):
+                problems.append((line, name, f"must be a finite number; got {x!r}"))
             elif name.startswith("sd") and not x > 0:
                 problems.append((line, name, f"an SD must be > 0; got {x!r}"))
-            elif name.startswith("n") and not x >= 2:
+            elif name.startswith("n_") and not x >= 2:
                 problems.append((line, name, f"an arm needs n >= 2; got {x!r}"))
-    _raise(problems, "continuous", file)
+            elif name.startswith("n_") and x != int(x):
+                problems.append((line, name, f"n must be a whole number; got {x!r}"))
+    _raise(problems, "continuous", file, names)
 
 
 def check_generic(
@@ -160,6 +169,7 @@ def check_generic(
     natural_scale: bool,
     file: str = "input",
     lines: Sequence[int] | None = None,
+    names: Sequence[str] | None = None,
 ) -> None:
     """Refuse generic rows ``(estimate, se)`` with a missing or non-positive SE, or, for a ratio
     measure given on the natural scale, an estimate <= 0 (its log does not exist)."""
@@ -168,17 +178,22 @@ def check_generic(
         line = lines[i] if lines is not None else i + 1
         if _bad(est):
             problems.append((line, "estimate", "missing"))
+        elif not math.isfinite(est):
+            problems.append((line, "estimate", f"must be a finite number; got {est!r}"))
         elif ratio and natural_scale and not est > 0:
             problems.append((line, "estimate", f"a ratio estimate must be > 0; got {est!r}"))
         if _bad(se):
             problems.append((line, "se", "missing"))
-        elif not se > 0:
-            problems.append((line, "se", f"an SE must be > 0; got {se!r}"))
-    _raise(problems, "generic inverse-variance", file)
+        elif not (se > 0 and math.isfinite(se)):
+            problems.append((line, "se", f"an SE must be a finite number > 0; got {se!r}"))
+    _raise(problems, "generic inverse-variance", file, names)
 
 
 def check_oe(
-    rows: Sequence[tuple[float, float]], file: str = "input", lines: Sequence[int] | None = None
+    rows: Sequence[tuple[float, float]],
+    file: str = "input",
+    lines: Sequence[int] | None = None,
+    names: Sequence[str] | None = None,
 ) -> None:
     """Refuse O - E rows ``(o_minus_e, variance)`` with a missing value or a variance <= 0."""
     problems: list[Problem] = []
@@ -186,8 +201,10 @@ def check_oe(
         line = lines[i] if lines is not None else i + 1
         if _bad(oe):
             problems.append((line, "o_minus_e", "missing"))
+        elif not math.isfinite(oe):
+            problems.append((line, "o_minus_e", f"must be a finite number; got {oe!r}"))
         if _bad(v):
             problems.append((line, "variance", "missing"))
-        elif not v > 0:
-            problems.append((line, "variance", f"a variance must be > 0; got {v!r}"))
-    _raise(problems, "O - E", file)
+        elif not (v > 0 and math.isfinite(v)):
+            problems.append((line, "variance", f"a variance must be a finite number > 0; got {v!r}"))
+    _raise(problems, "O - E", file, names)

@@ -15,42 +15,19 @@ an unknown measure or option) raises ``ValueError`` naming the study or the opti
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
-import numpy as np
+from .data import StudyData
+from .options import TYPE_MEASURES, normalise_options
+from .results import PoolResult
+from .single import pool_data
 
-from .backends import SCALAR
-from .combine import combine
-from .effects import ESTIMABLE, Effects, study_intervals
-from .options import normalise_options
-from .results import PoolResult, StudyResult
-from .single import _back, assemble_result
+__all__ = ["GENERIC_MEASURES", "GENERIC_RATIO_MEASURES", "pool_generic", "pool_generic_se"]
 
-__all__ = ["GENERIC_MEASURES", "GENERIC_RATIO_MEASURES", "pool_generic"]
-
+GENERIC_MEASURES: tuple[str, ...] = TYPE_MEASURES["generic"]
 # analysed on the log scale, shown exponentiated
 GENERIC_RATIO_MEASURES: tuple[str, ...] = ("OR", "RR", "HR", "IRR", "RoM")
-GENERIC_MEASURES: tuple[str, ...] = (*GENERIC_RATIO_MEASURES, "MD", "SMD", "RD")
-
-
-def _measure(value: object) -> str:
-    found = {m.lower(): m for m in GENERIC_MEASURES}.get(str(value).lower())
-    if found is None:
-        raise ValueError(f"measure must be one of {', '.join(GENERIC_MEASURES)}; got {value!r}")
-    return found
-
-
-def _vector(name: str, values: Any) -> np.ndarray[Any, np.dtype[np.float64]]:
-    try:
-        out = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be numbers") from None
-    if out.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional")
-    return out
 
 
 def pool_generic(
@@ -65,57 +42,28 @@ def pool_generic(
     labels: Sequence[str] | None = None,
 ) -> PoolResult:
     """Inverse-variance pooling of k analysis-scale estimates ``yi`` with variances ``vi``."""
-    canon = _measure(measure)
-    ratio = canon in GENERIC_RATIO_MEASURES
-    # the options' checks (model, tau2 method, HKSJ, level); the measure is the generic one
-    opts = replace(normalise_options("OR", "IV", model, tau2_method, hksj, level), measure=canon)
-    y, v = _vector("yi", yi), _vector("vi", vi)
-    if len(y) != len(v):
-        raise ValueError(f"yi and vi differ in length ({len(y)} and {len(v)})")
-    labs = [f"Study {i + 1}" for i in range(len(y))] if labels is None else [str(s) for s in labels]
-    if len(labs) != len(y):
-        raise ValueError(f"labels and yi differ in length ({len(labs)} and {len(y)})")
-    if len(y) == 0:
+    opts = normalise_options(measure, "IV", model, tau2_method, hksj, level, "generic")
+    data = StudyData.generic_variance(yi, vi, labels)
+    if len(data) == 0:
         raise ValueError("no studies to pool")
-    for lab, est, var in zip(labs, y.tolist(), v.tolist(), strict=True):
-        if not math.isfinite(est):
-            raise ValueError(f"{lab}: yi must be a finite number; got {est!r}")
-        if not (math.isfinite(var) and var > 0.0):
-            raise ValueError(f"{lab}: vi must be a positive finite number; got {var!r}")
+    return pool_data(data, opts)
 
-    k = len(y)
-    effects = Effects(
-        yi=y[None, :],
-        vi=v[None, :],
-        status=np.full((1, k), ESTIMABLE, dtype=np.int8),
-        corrected=np.zeros((1, k), dtype=bool),
-        cells=None,
-    )
-    pooled = combine(effects, opts, SCALAR)
 
-    def at(name: str) -> float:
-        return float(getattr(pooled, name)[0])
-
-    lo, hi = study_intervals(y, v, SCALAR.norm_ppf(opts.z_quantile))
-    studies = [
-        StudyResult(
-            label=lab,
-            estimate=_back(ratio, est),
-            ci_low=_back(ratio, low),
-            ci_high=_back(ratio, high),
-            weight=w,
-            yi=est,
-            vi=var,
-            events_t=0,
-            total_t=0,
-            events_c=0,
-            total_c=0,
-            excluded=None,
-            corrected=False,
-            has_counts=False,
-        )
-        for lab, est, var, low, high, w in zip(
-            labs, y.tolist(), v.tolist(), lo.tolist(), hi.tolist(), pooled.weight[0].tolist(), strict=True
-        )
-    ]
-    return assemble_result(pooled, 0, opts, studies, [], measure=canon, method="IV", ratio=ratio)
+def pool_generic_se(
+    estimate: Any,
+    se: Any,
+    *,
+    measure: str = "MD",
+    model: str = "fixed",
+    tau2_method: str = "DL",
+    hksj: bool = False,
+    level: float = 0.95,
+    labels: Sequence[str] | None = None,
+) -> PoolResult:
+    """Inverse-variance pooling of k estimates with their standard errors, both on the analysis
+    scale (log for ratio measures), as the generic `pool --csv` header gives them."""
+    opts = normalise_options(measure, "IV", model, tau2_method, hksj, level, "generic")
+    data = StudyData.generic(estimate, se, labels)
+    if len(data) == 0:
+        raise ValueError("no studies to pool")
+    return pool_data(data, opts)

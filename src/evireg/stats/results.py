@@ -32,6 +32,12 @@ def _json_float(x: float | None) -> float | None:
     return v if math.isfinite(v) else None
 
 
+def level_percent(level: float) -> int | float:
+    """A CI level as the JSON gives it: a percentage, whole where it is (0.95 -> 95)."""
+    pct = round(100.0 * float(level), 10)
+    return int(pct) if pct == int(pct) else pct
+
+
 def _json_pair(x: tuple[float, float] | None) -> list[float | None] | None:
     return None if x is None else [_json_float(x[0]), _json_float(x[1])]
 
@@ -40,10 +46,12 @@ def _json_pair(x: tuple[float, float] | None) -> list[float | None] | None:
 class StudyResult:
     """One study of an analysis.
 
-    ``estimate``/``ci_low``/``ci_high`` are on the natural scale for OR/RR (the Peto odds ratio
-    for the Peto method) and raw for RD; ``yi``/``vi`` are the analysis-scale estimate and its
-    variance (after any 0.5 correction).  ``weight`` is the percentage weight in the pooled
-    estimate, ``None`` when the study is excluded.
+    ``estimate``/``ci_low``/``ci_high`` are on the natural scale for ratio measures (OR, RR, HR,
+    ...; the Peto odds ratio for the Peto method) and raw for differences (RD, MD, SMD);
+    ``yi``/``vi`` are the analysis-scale estimate and its variance (after any 0.5 correction).
+    ``weight`` is the percentage weight in the pooled estimate, ``None`` when the study is
+    excluded.  ``inputs`` are the study's input columns (by ``data_type``: the 2x2 counts, the
+    arms' means, SDs and sizes, the generic estimate and SE, or O - E and its variance).
     """
 
     label: str
@@ -53,35 +61,52 @@ class StudyResult:
     weight: float | None
     yi: float
     vi: float
-    events_t: int
-    total_t: int
-    events_c: int
-    total_c: int
     excluded: str | None
     corrected: bool
-    has_counts: bool = True
+    data_type: str = "dichotomous"
+    inputs: dict[str, float | int] = field(default_factory=dict)
+
+    def _count(self, name: str) -> int:
+        return int(self.inputs.get(name, 0))
+
+    # the 2x2 counts (0 for other data types), as tables and figures read them
+    @property
+    def events_t(self) -> int:
+        return self._count("events_treat")
+
+    @property
+    def total_t(self) -> int:
+        return self._count("total_treat")
+
+    @property
+    def events_c(self) -> int:
+        return self._count("events_ctrl")
+
+    @property
+    def total_c(self) -> int:
+        return self._count("total_ctrl")
 
     def to_dict(self) -> dict[str, Any]:
-        def count(n: int) -> int | None:
-            # generic inverse-variance studies have an estimate and its variance, no 2x2 counts
-            return int(n) if self.has_counts else None
-
-        return {
+        out: dict[str, Any] = {
             "study": self.label,
             "estimate": _json_float(self.estimate),
             "ci_low": _json_float(self.ci_low),
             "ci_high": _json_float(self.ci_high),
             "weight": _json_float(self.weight),
-            "events_treat": count(self.events_t),
-            "total_treat": count(self.total_t),
-            "events_ctrl": count(self.events_c),
-            "total_ctrl": count(self.total_c),
-            "excluded": self.excluded,
-            "source": None,
-            "corrected": bool(self.corrected),
-            "yi": _json_float(self.yi),
-            "vi": _json_float(self.vi),
         }
+        for name, value in self.inputs.items():
+            # a generic study's input estimate is `yi` (analysis scale); `estimate` stays the
+            # effect as shown (exponentiated for ratio measures)
+            if name not in out:
+                out[name] = value if isinstance(value, int) else _json_float(value)
+        out.update(
+            excluded=self.excluded,
+            source=None,
+            corrected=bool(self.corrected),
+            yi=_json_float(self.yi),
+            vi=_json_float(self.vi),
+        )
+        return out
 
 
 @dataclass(frozen=True)
@@ -150,16 +175,18 @@ class PoolResult:
     t_df: int | None = None
     notes: list[str] = field(default_factory=list)
     prediction_interval_normal: tuple[float, float] | None = None
+    data_type: str = "dichotomous"
 
     def to_dict(self) -> dict[str, Any]:
         pi = self.prediction_interval
         return {
+            "data_type": self.data_type,
             "measure": self.measure,
             "method": self.method,
             "model": self.model,
             "tau2_method": self.tau2_method,
             "hksj": bool(self.hksj),
-            "level": float(self.level),
+            "level": level_percent(self.level),
             "k": int(self.k),
             "estimate": _json_float(self.estimate),
             "ci_low": _json_float(self.ci_low),

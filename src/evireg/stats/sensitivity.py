@@ -22,13 +22,12 @@ from typing import Any
 import numpy as np
 
 from . import distributions as dist
-from .counts import validate_tables
-from .effects import binary_effects
-from .options import normalise_options
+from .data import StudyData
+from .options import Options, normalise_options
 from .results import CumulativeStep, EggerResult, LeaveOneOut
 from .single import pool_rows
 
-__all__ = ["cumulative", "egger_test", "leave_one_out"]
+__all__ = ["cumulative", "cumulative_data", "egger_data", "egger_test", "leave_one_out", "leave_one_out_data"]
 
 _NAN = math.nan
 
@@ -49,12 +48,16 @@ def leave_one_out(
 ) -> list[LeaveOneOut]:
     """One :class:`LeaveOneOut` per input study, in input order."""
     opts = normalise_options(measure, method, model, tau2_method, hksj, level)
-    a, n1, c, n2, labs = validate_tables(events_t, total_t, events_c, total_c, labels)
-    k = len(a)
+    return leave_one_out_data(StudyData.dichotomous(events_t, total_t, events_c, total_c, labels), opts)
+
+
+def leave_one_out_data(data: StudyData, opts: Options) -> list[LeaveOneOut]:
+    """:func:`leave_one_out` for any data type."""
+    k = len(data)
     if k == 0:
         return []
-    results = pool_rows((a, n1, c, n2), labs, opts, ~np.eye(k, dtype=bool))
-    return [LeaveOneOut(omitted=labs[i], index=i, result=r) for i, r in enumerate(results)]
+    results = pool_rows(data, opts, ~np.eye(k, dtype=bool))
+    return [LeaveOneOut(omitted=data.labels[i], index=i, result=r) for i, r in enumerate(results)]
 
 
 def cumulative(
@@ -79,8 +82,16 @@ def cumulative(
     ``cumul(order=...)``).  ``None`` keeps the input order.
     """
     opts = normalise_options(measure, method, model, tau2_method, hksj, level)
-    a, n1, c, n2, labs = validate_tables(events_t, total_t, events_c, total_c, labels)
-    k = len(a)
+    data = StudyData.dichotomous(events_t, total_t, events_c, total_c, labels)
+    return cumulative_data(data, opts, order)
+
+
+def cumulative_data(
+    data: StudyData, opts: Options, order: Sequence[Any] | None = None
+) -> list[CumulativeStep]:
+    """:func:`cumulative` for any data type."""
+    k = len(data)
+    labs = data.labels
     if order is None:
         perm = list(range(k))
     else:
@@ -96,7 +107,7 @@ def cumulative(
     # studies in the order they are added, so each step lists and sums them in that order
     idx = np.array(perm, dtype=np.intp)
     prefixes = np.tri(k, dtype=bool)
-    results = pool_rows((a[idx], n1[idx], c[idx], n2[idx]), [labs[j] for j in perm], opts, prefixes)
+    results = pool_rows(data.take(idx.tolist()), opts, prefixes)
     return [
         CumulativeStep(step=step, added=labs[perm[step - 1]], index=perm[step - 1], result=r)
         for step, r in enumerate(results, start=1)
@@ -114,15 +125,21 @@ def egger_test(
 ) -> EggerResult:
     """Egger's regression test on the per-study estimates of ``measure``."""
     opts = normalise_options(measure, "IV", "fixed", "DL", False, 0.95)
-    a, n1, c, n2, _ = validate_tables(events_t, total_t, events_c, total_c, labels)
-    eff = binary_effects(a[None, :], n1[None, :], c[None, :], n2[None, :], opts.measure, "IV")
+    return egger_data(StudyData.dichotomous(events_t, total_t, events_c, total_c, labels), opts.measure)
+
+
+def egger_data(data: StudyData, measure: str) -> EggerResult:
+    """:func:`egger_test` for any data type (``measure`` canonical for it); the per-study
+    estimates are the inverse-variance ones (for 2x2 data: with RevMan's 0.5 correction)."""
+    method = "IV" if data.kind != "o-e" else "Peto"
+    eff = data.effects(measure, method)
     inc = eff.included[0]
     yi, vi = eff.yi[0][inc], eff.vi[0][inc]
     k = len(yi)
 
     def fail(reason: str) -> EggerResult:
         return EggerResult(
-            measure=opts.measure,
+            measure=measure,
             k=k,
             intercept=_NAN,
             se=_NAN,
@@ -157,7 +174,7 @@ def egger_test(
         tval = math.copysign(math.inf, intercept) if intercept != 0 else _NAN
         p = 0.0 if intercept != 0 else _NAN
     return EggerResult(
-        measure=opts.measure,
+        measure=measure,
         k=k,
         intercept=intercept,
         se=se_int,

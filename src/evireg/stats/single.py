@@ -1,9 +1,11 @@
-"""One meta-analysis of 2x2 tables: :func:`pool` is a batch of one through the kernel.
+"""One meta-analysis, of any data type: :func:`pool_data` is a batch of one through the kernel.
 
-A pure module: counts in, frozen result objects out, no I/O.  The formulas, RevMan 5's zero-cell
-rules and the degenerate cases are described in :mod:`.effects`, :mod:`.fixed`, :mod:`.tau2`,
-:mod:`.random_effects`, :mod:`.heterogeneity` and :mod:`.combine`.  Single analyses evaluate
-logarithms, exponentials and tail areas with :data:`.backends.SCALAR` (no scipy).
+:func:`pool` (2x2 tables), :func:`pool_continuous` (MD/SMD) and :func:`pool_oe` (O - E) build the
+:class:`~.data.StudyData` and call it.  A pure module: data in, frozen result objects out, no
+I/O.  The formulas, RevMan 5's zero-cell rules and the degenerate cases are described in
+:mod:`.effects`, :mod:`.continuous`, :mod:`.fixed`, :mod:`.tau2`, :mod:`.heterogeneity` and
+:mod:`.combine`.  Single analyses evaluate logarithms, exponentials and tail areas with
+:data:`.backends.SCALAR` (no scipy).
 
 Invalid input (mismatched lengths, non-finite, non-integer or negative counts, events above the
 total) and invalid options raise ``ValueError`` naming the study or the option.
@@ -19,19 +21,16 @@ import numpy as np
 
 from .backends import SCALAR
 from .combine import Pooled, combine
-from .counts import validate_tables
-from .effects import Effects, binary_effects, exclusion_reason, study_intervals
+from .data import StudyData
+from .effects import Effects, exclusion_reason, study_intervals
 from .options import Options, normalise_options
 from .results import Heterogeneity, PoolResult, StudyResult
 from .tau2 import tau2_qprofile_ci
 from .types import BoolArray, FloatArray
 
-__all__ = ["pool", "pool_rows", "pool_tables"]
+__all__ = ["pool", "pool_continuous", "pool_data", "pool_oe", "pool_rows", "pool_tables"]
 
 _NAN = math.nan
-
-# the events and totals of each arm, one entry per study
-Counts = tuple[FloatArray, FloatArray, FloatArray, FloatArray]
 
 
 def pool(
@@ -50,8 +49,49 @@ def pool(
 ) -> PoolResult:
     """Pool k 2x2 tables (treatment events/total, control events/total)."""
     opts = normalise_options(measure, method, model, tau2_method, hksj, level)
-    a, n1, c, n2, labs = validate_tables(events_t, total_t, events_c, total_c, labels)
-    return pool_tables(a, n1, c, n2, labs, opts)
+    return pool_data(StudyData.dichotomous(events_t, total_t, events_c, total_c, labels), opts)
+
+
+def pool_continuous(
+    mean_t: Any,
+    sd_t: Any,
+    n_t: Any,
+    mean_c: Any,
+    sd_c: Any,
+    n_c: Any,
+    *,
+    measure: str = "MD",
+    model: str = "fixed",
+    tau2_method: str = "DL",
+    hksj: bool = False,
+    labels: Sequence[str] | None = None,
+    level: float = 0.95,
+) -> PoolResult:
+    """Pool k continuous comparisons (mean, SD and n of each arm) as MD or SMD (RevMan's
+    Hedges' adjusted g), by inverse variance."""
+    opts = normalise_options(measure, "IV", model, tau2_method, hksj, level, "continuous")
+    return pool_data(StudyData.continuous(mean_t, sd_t, n_t, mean_c, sd_c, n_c, labels), opts)
+
+
+def pool_oe(
+    o_minus_e: Any,
+    variance: Any,
+    *,
+    method: str = "Peto",
+    model: str = "fixed",
+    tau2_method: str = "DL",
+    hksj: bool = False,
+    labels: Sequence[str] | None = None,
+    level: float = 0.95,
+) -> PoolResult:
+    """Pool O - E statistics and their variances as Peto log hazard ratios (shown as HR)."""
+    opts = normalise_options("HR", method, model, tau2_method, hksj, level, "o-e")
+    return pool_data(StudyData.o_minus_e(o_minus_e, variance, labels), opts)
+
+
+def pool_data(data: StudyData, opts: Options) -> PoolResult:
+    """Pool one analysis's studies (any data type) with normalised options."""
+    return pool_rows(data, opts, np.ones((1, len(data)), dtype=bool))[0]
 
 
 def pool_tables(
@@ -63,16 +103,15 @@ def pool_tables(
     opts: Options,
 ) -> PoolResult:
     """Pool already-validated tables with normalised options."""
-    return pool_rows((a_raw, n1_raw, c_raw, n2_raw), labels, opts, np.ones((1, len(a_raw)), dtype=bool))[0]
+    return pool_data(StudyData("dichotomous", (a_raw, n1_raw, c_raw, n2_raw), labels), opts)
 
 
-def pool_rows(counts: Counts, labels: list[str], opts: Options, keep: BoolArray) -> list[PoolResult]:
+def pool_rows(data: StudyData, opts: Options, keep: BoolArray) -> list[PoolResult]:
     """One analysis per row of ``keep`` (shape ``(r, k)``) over the studies it selects, pooled in
     one kernel call: subgroups, leave-one-out and cumulative analyses."""
-    a, n1, c, n2 = (x[None, :] for x in counts)
-    effects = binary_effects(a, n1, c, n2, opts.measure, opts.method).subsets(keep)
+    effects = data.effects(opts.measure, opts.method).subsets(keep)
     pooled = combine(effects, opts, SCALAR)
-    return [_result(effects, pooled, i, counts, labels, opts) for i in range(keep.shape[0])]
+    return [_result(effects, pooled, i, data, opts) for i in range(keep.shape[0])]
 
 
 def _back(ratio: bool, x: float) -> float:
@@ -80,16 +119,22 @@ def _back(ratio: bool, x: float) -> float:
     return math.exp(x) if ratio and math.isfinite(x) else x
 
 
+def effect_label(opts: Options) -> str:
+    """How the studies' effect is named in notes: the Peto OR is not the MH/IV OR."""
+    if opts.method == "Peto":
+        return "Peto OR" if opts.data_type == "dichotomous" else "Peto HR"
+    return opts.measure
+
+
 def _studies(
     effects: Effects,
     pooled: Pooled,
     row: int,
     cols: list[int],
-    counts: Counts,
-    labels: list[str],
+    data: StudyData,
     opts: Options,
 ) -> list[StudyResult]:
-    label = "Peto OR" if opts.method == "Peto" else opts.measure
+    label = effect_label(opts)
     yi, vi = effects.yi[row, cols], effects.vi[row, cols]
     lo, hi = study_intervals(yi, vi, SCALAR.norm_ppf(opts.z_quantile))
     columns = zip(
@@ -97,11 +142,10 @@ def _studies(
         effects.status[row, cols].tolist(),
         effects.corrected[row, cols].tolist(),
         *(x.tolist() for x in (yi, vi, lo, hi, pooled.weight[row, cols])),
-        *(x[cols].astype(np.int64).tolist() for x in counts),
         strict=True,
     )
     out: list[StudyResult] = []
-    for col, status, corrected, y, v, low, high, w, a, n1, c, n2 in columns:
+    for col, status, corrected, y, v, low, high, w in columns:
         reason = exclusion_reason(status, label)
         if reason is None:
             est, low, high = _back(opts.ratio, y), _back(opts.ratio, low), _back(opts.ratio, high)
@@ -109,19 +153,17 @@ def _studies(
             est = low = high = _NAN
         out.append(
             StudyResult(
-                label=labels[col],
+                label=data.labels[col],
                 estimate=est,
                 ci_low=low,
                 ci_high=high,
                 weight=None if math.isnan(w) else w,
                 yi=y,
                 vi=v,
-                events_t=a,
-                total_t=n1,
-                events_c=c,
-                total_c=n2,
                 excluded=reason,
                 corrected=corrected,
+                data_type=data.kind,
+                inputs=data.inputs(col),
             )
         )
     return out
@@ -131,12 +173,11 @@ def _result(
     effects: Effects,
     pooled: Pooled,
     row: int,
-    counts: Counts,
-    labels: list[str],
+    data: StudyData,
     opts: Options,
 ) -> PoolResult:
     cols = np.flatnonzero(effects.present[row]).tolist()
-    studies = _studies(effects, pooled, row, cols, counts, labels, opts)
+    studies = _studies(effects, pooled, row, cols, data, opts)
     notes: list[str] = []
     corrected = [s.label for s in studies if s.corrected]
     if corrected:
@@ -151,7 +192,7 @@ def _result(
         )
     notes += [f"{s.label} excluded: {s.excluded}" for s in studies if s.excluded is not None]
     return assemble_result(pooled, row, opts, studies, notes, measure=opts.measure, method=opts.method,
-                           ratio=opts.ratio)
+                           ratio=opts.ratio, data_type=data.kind)
 
 
 def assemble_result(
@@ -164,6 +205,7 @@ def assemble_result(
     measure: str,
     method: str,
     ratio: bool,
+    data_type: str = "dichotomous",
 ) -> PoolResult:
     """One analysis's result from its row of the kernel: heterogeneity (with the Q-profile CI for
     tau2 under random effects, from the pooled studies' effects), prediction intervals and the
@@ -197,6 +239,7 @@ def assemble_result(
         pi_normal = (_back(ratio, at("pi_normal_low")), _back(ratio, at("pi_normal_high")))
     t_df = int(pooled.t_df[row])
     return PoolResult(
+        data_type=data_type,
         measure=measure,
         method=method,
         model=opts.model,

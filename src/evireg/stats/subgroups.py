@@ -10,13 +10,13 @@ from typing import Any
 import numpy as np
 
 from . import distributions as dist
-from .counts import validate_tables
+from .data import StudyData
 from .heterogeneity import i2_from_q
-from .options import normalise_options
+from .options import Options, normalise_options
 from .results import PoolResult, SubgroupDifference, SubgroupResult
 from .single import pool_rows
 
-__all__ = ["pool_subgroups", "subgroup_difference"]
+__all__ = ["pool_subgroups", "pool_subgroups_data", "subgroup_difference"]
 
 
 def subgroup_difference(results: Sequence[PoolResult]) -> SubgroupDifference | None:
@@ -55,14 +55,20 @@ def pool_subgroups(
     order of first appearance.
     """
     opts = normalise_options(measure, method, model, tau2_method, hksj, level)
-    a, n1, c, n2, labs = validate_tables(events_t, total_t, events_c, total_c, labels)
+    data = StudyData.dichotomous(events_t, total_t, events_c, total_c, labels)
+    return pool_subgroups_data(data, groups, opts)
+
+
+def pool_subgroups_data(data: StudyData, groups: Sequence[Any], opts: Options) -> SubgroupResult:
+    """Pool all studies of ``data`` and each subgroup separately, and test subgroup differences
+    (any data type; ``groups`` as in :func:`pool_subgroups`)."""
     names = [str(g) for g in groups]
-    if len(names) != len(a):
-        raise ValueError(f"groups has {len(names)} entries for {len(a)} studies")
+    if len(names) != len(data):
+        raise ValueError(f"groups has {len(names)} entries for {len(data)} studies")
     order = list(dict.fromkeys(names))
     member = np.array(names, dtype=object)
-    keep = np.vstack([np.ones(len(a), dtype=bool), *(member == g for g in order)])
-    overall, *subs = pool_rows((a, n1, c, n2), labs, opts, keep)
+    keep = np.vstack([np.ones(len(data), dtype=bool), *(member == g for g in order)])
+    overall, *subs = pool_rows(data, opts, keep)
     return SubgroupResult(
         overall=overall,
         subgroups=list(zip(order, subs, strict=True)),
