@@ -128,5 +128,5 @@ def test_csv_answer_and_bad_rows(tmp_path: Path) -> None:
     assert ("row 6", "events_treat is not a whole number ('1.5')") in msgs
     nohead = tmp_path / "nohead.csv"
     nohead.write_text("a,b\n1,2\n")
-    with pytest.raises(UserError, match="header lacks"):
+    with pytest.raises(UserError, match="fits none of the four forms"):
         answer_from_csv(nohead, Question("csv"))

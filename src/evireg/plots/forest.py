@@ -83,7 +83,7 @@ def _draw_forest(
     rows = forest_rows(answer)
     ruler = Ruler()
     method_text = rf_method(q)
-    cols = columns(rows, ruler, q.measure, method_text, labels, favours)
+    cols = columns(rows, ruler, q.measure or "", method_text, labels, favours)
     at = lines(rows, cols, ruler, title)
     width, height = at.width, at.height
     (xmin, xmax), ticks = scale(rows, ratio)
@@ -131,7 +131,7 @@ def _draw_forest(
     effect_mid = (cols.effect_left + cols.effect_right) / 2
     panel_mid = (cols.panel_left + cols.panel_right) / 2
     for x in (effect_mid, panel_mid):
-        text(x, h1, MEASURE_NAMES[q.measure], ha="center", bold=True)
+        text(x, h1, MEASURE_NAMES[q.measure or ""], ha="center", bold=True)
         text(x, h2, method_text, ha="center", bold=True)
     text(cols.label, h2, "Study or Subgroup", bold=True)
     for i, head in enumerate(("Events", "Total", "Events", "Total")):

@@ -57,7 +57,7 @@ def funnel_figure(answer: Answer, title: str | None = None, ax: Axes | None = No
 
 def _fixed_estimate(answer: Answer) -> float:
     """The pooled fixed-effect estimate (analysis scale) of all the answer's studies."""
-    from evireg.review.analysis import pool_inputs
+    from evireg.review.pooling import pool_inputs
     from evireg.stats import PoolResult
 
     q = answer.question
@@ -77,7 +77,7 @@ def _egger_caption(answer: Answer) -> str:
         [i.total_treat for i in ins],
         [i.events_ctrl for i in ins],
         [i.total_ctrl for i in ins],
-        measure=answer.question.measure,
+        measure=answer.question.measure or "OR",
         labels=[i.study for i in ins],
     )
     if eg.reason is not None:
@@ -209,7 +209,7 @@ def _draw_funnel(answer: Answer, title: str | None, ax: Axes | None) -> Figure:
 
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    measure_name = MEASURE_NAMES[q.measure]
+    measure_name = MEASURE_NAMES[q.measure or ""]
     # A caller's axes made its labels before our style applied: size them like the rest.
     label_font: dict[str, Any] = {} if own else {"fontsize": FONT_SIZE}
     if ratio:

@@ -23,15 +23,75 @@ if TYPE_CHECKING:
     from evireg.review.question import Answer, Input
     from evireg.stats import PoolResult
 
-MEASURE_NAMES = {"OR": "Odds Ratio", "RR": "Risk Ratio", "RD": "Risk Difference"}
+MEASURE_NAMES = {
+    "OR": "Odds Ratio", "RR": "Risk Ratio", "RD": "Risk Difference", "MD": "Mean Difference",
+    "SMD": "Std. Mean Difference", "HR": "Hazard Ratio", "IRR": "Rate Ratio", "RoM": "Ratio of Means",
+}
 METHOD_NAMES = {"MH": "M-H", "IV": "IV", "Peto": "Peto"}
+RATIO = frozenset({"OR", "RR", "HR", "IRR", "RoM"})
 
 
-def effect_header(measure: str, method: str, model: str) -> str:
-    return f"{MEASURE_NAMES[measure]} {METHOD_NAMES.get(method, method)}, {model.capitalize()}, 95% CI"
+def measure_name(measure: str | None, unit: str | None = None) -> str:
+    """RevMan's name of a measure; a mean difference carries its unit: Mean Difference (g)."""
+    name = MEASURE_NAMES.get(measure or "", measure or "")
+    return f"{name} ({unit})" if unit and measure == "MD" else name
 
 
-def fmt_est(measure: str, est: float | None, lo: float | None, hi: float | None) -> str:
+def effect_header(measure: str | None, method: str | None, model: str | None, level: float | None = 95,
+                  unit: str | None = None) -> str:
+    return f"{measure_name(measure, unit)} {method_text(method, model, level)}"
+
+
+def method_text(method: str | None, model: str | None, level: float | None = 95) -> str:
+    """RevMan's "M-H, Fixed, 95% CI" (the level as asked: 90, 95 or 99)."""
+    name = METHOD_NAMES.get(method or "", method)
+    return f"{name}, {(model or 'fixed').capitalize()}, {level_text(level)} CI"
+
+
+def level_text(level: float | None) -> str:
+    return f"{level if level is not None else 95:g}%"
+
+
+# The arms' columns of each data type (RevMan's), wide and narrow, as (heading, justify, width),
+# and the JSON/CSV names of the input columns they show.
+ARM_COLUMNS: dict[str, tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]] = {
+    "dichotomous": (
+        [("Treat\nEvents", "right", 6), ("\nTotal", "right", 6), ("Ctrl\nEvents", "right", 7),
+         ("\nTotal", "right", 6)],
+        [("Treat\nn/N", "right", 7), ("Ctrl\nn/N", "right", 7)],
+    ),
+    "continuous": (
+        [("Treat\nMean", "right", 8), ("\nSD", "right", 7), ("\nTotal", "right", 5),
+         ("Ctrl\nMean", "right", 8), ("\nSD", "right", 7), ("\nTotal", "right", 5)],
+        [("Treat\nN", "right", 5), ("Ctrl\nN", "right", 5)],
+    ),
+    "generic": ([("Estimate", "right", 9), ("SE", "right", 8)],) * 2,
+    "o-e": ([("O-E", "right", 8), ("Variance", "right", 8)],) * 2,
+}
+MARKDOWN_ARMS = {
+    "dichotomous": ["Treat events", "Treat total", "Ctrl events", "Ctrl total"],
+    "continuous": ["Treat mean", "Treat SD", "Treat total", "Ctrl mean", "Ctrl SD", "Ctrl total"],
+    "generic": ["Estimate", "SE"],
+    "o-e": ["O-E", "Variance"],
+}
+INPUT_COLUMNS = {
+    "dichotomous": ["events_treat", "total_treat", "events_ctrl", "total_ctrl"],
+    "continuous": ["mean_treat", "sd_treat", "n_treat", "mean_ctrl", "sd_ctrl", "n_ctrl"],
+    "generic": ["yi", "se"],
+    "o-e": ["o_minus_e", "variance"],
+}
+
+
+def number(x: float | int | None) -> str:
+    """An input number as a table shows it: counts whole, others to at most 4 decimals."""
+    if x is None:
+        return ""
+    if isinstance(x, int):
+        return str(x)
+    return f"{round(x, 4):g}" if math.isfinite(x) else ""
+
+
+def fmt_est(measure: str | None, est: float | None, lo: float | None, hi: float | None) -> str:
     if est is None or lo is None or hi is None or not all(map(math.isfinite, (est, lo, hi))):
         return rf.NOT_ESTIMABLE
     return rf.fmt_estimate_ci(est, lo, hi)
@@ -67,14 +127,20 @@ RATIO_AXES = (10.0, 20.0, 50.0, 100.0)  # plotted from 1/x to x; RevMan's widest
 
 
 def axis_range(values: Sequence[float], ratio: bool) -> tuple[float, float]:
-    """A symmetric range around the null that holds the CIs (arrows mark limits beyond it)."""
+    """A symmetric range around the null that holds the CIs (arrows mark limits beyond it):
+    ratios up to 1/100-100; differences up to the next 1, 2 or 5 times a power of ten (a risk
+    difference stays within -1 to 1)."""
     finite = [v for v in values if math.isfinite(v) and (v > 0 or not ratio)]
     if ratio:
         need = max([max(v, 1 / v) for v in finite] or [1.0])
         top = next((x for x in RATIO_AXES if need <= x), RATIO_AXES[-1])
         return 1 / top, top
     need = max([abs(v) for v in finite] or [0.5])
-    top = next((x for x in (0.1, 0.2, 0.5, 1.0) if need <= x), 1.0)
+    if need <= 1.0:
+        top = next((x for x in (0.1, 0.2, 0.5, 1.0) if need <= x), 1.0)
+        return -top, top
+    power = 10.0 ** math.floor(math.log10(need))
+    top = next(f * power for f in (1.0, 2.0, 5.0, 10.0) if need <= f * power * (1 + 1e-12))
     return -top, top
 
 
@@ -124,6 +190,14 @@ def forest_bar(
 # --- rows -----------------------------------------------------------------------------------
 
 
+def study_cells(s: Any) -> dict[str, float | int | None]:
+    """A study's input columns, as INPUT_COLUMNS names them (``yi``/``se`` for generic data)."""
+    out: dict[str, float | int | None] = dict(s.inputs)
+    out["yi"] = s.yi
+    out.setdefault("se", math.sqrt(s.vi) if math.isfinite(s.vi) else None)
+    return out
+
+
 def _block_rows(
     res: PoolResult, inputs: Sequence[Input], notes: dict[tuple[str, str | None], int], subgroup: str | None
 ) -> list[dict[str, Any]]:
@@ -138,6 +212,7 @@ def _block_rows(
                 "nt": s.total_t,
                 "ec": s.events_c,
                 "nc": s.total_c,
+                "cells": study_cells(s),
                 "weight": s.weight,
                 "est": None if s.excluded else s.estimate,
                 "lo": None if s.excluded else s.ci_low,
@@ -149,13 +224,17 @@ def _block_rows(
 
 def _total_row(label: str, res: PoolResult) -> dict[str, Any]:
     inc = [s for s in res.studies if not s.excluded]
+    if res.data_type == "continuous":
+        nt, nc = (sum(int(s.inputs[f"n_{arm}"]) for s in inc) for arm in ("treat", "ctrl"))
+    else:
+        nt, nc = sum(s.total_t for s in inc), sum(s.total_c for s in inc)
     return {
         "kind": "total",
         "label": label,
         "et": None,
-        "nt": sum(s.total_t for s in inc),
+        "nt": nt,
         "ec": None,
-        "nc": sum(s.total_c for s in inc),
+        "nc": nc,
         "weight": 100.0 if res.k else None,
         "est": res.estimate if res.k else None,
         "lo": res.ci_low if res.k else None,
@@ -171,6 +250,7 @@ def layout(answer: Answer) -> list[dict[str, Any]]:
 
     r = answer.result
     notes = footnote_numbers(answer)
+    level = level_text(answer.question.level)
     if r is None:
         return []
     rows: list[dict[str, Any]] = []
@@ -178,11 +258,11 @@ def layout(answer: Answer) -> list[dict[str, Any]]:
         for name, sub in r.subgroups:
             rows.append({"kind": "heading", "label": name})
             rows += _block_rows(sub, answer.inputs, notes, name)
-            rows.append(_total_row("Subtotal (95% CI)", sub))
-        rows.append(_total_row("Total (95% CI)", r.overall))
+            rows.append(_total_row(f"Subtotal ({level} CI)", sub))
+        rows.append(_total_row(f"Total ({level} CI)", r.overall))
     else:
         rows += _block_rows(r, answer.inputs, notes, None)
-        rows.append(_total_row("Total (95% CI)", r))
+        rows.append(_total_row(f"Total ({level} CI)", r))
     return rows
 
 
@@ -229,16 +309,37 @@ def _block_table(cols: list[tuple[str, str, int]], header: bool) -> Table:
     return t
 
 
+def _arm_cells(kind: str, r: dict[str, Any], narrow: bool) -> list[str]:
+    """The arms' cells of a study or total row, by data type."""
+    if kind == "dichotomous":
+        et, nt = _counts(r["et"], r["nt"])
+        ec, nc = _counts(r["ec"], r["nc"])
+        return [f"{et}/{nt}" if et else nt, f"{ec}/{nc}" if ec else nc] if narrow else [et, nt, ec, nc]
+    width = len(ARM_COLUMNS[kind][1 if narrow else 0])
+    if r["kind"] == "total":
+        if kind != "continuous":
+            return [""] * width
+        nt, nc = str(r["nt"]), str(r["nc"])
+        return [nt, nc] if narrow else ["", "", nt, "", "", nc]
+    cells = r["cells"]
+    names = INPUT_COLUMNS[kind]
+    if kind == "continuous" and narrow:
+        names = ["n_treat", "n_ctrl"]
+    return [number(cells.get(n)) for n in names]
+
+
 def rich_table(answer: Answer, title: str, width: int = 80) -> Group:
     """The analysis as RevMan draws it; each subgroup block is a table of the same columns."""
     q = answer.question
-    ratio = q.measure != "RD"
+    kind = answer.data_type
+    ratio = q.measure in RATIO
     rows = layout(answer)
     values = [v for r in rows for v in (r.get("lo"), r.get("hi")) if v is not None]
     axis = axis_range(values, ratio)
     narrow = width < 110
     label_w = min(max([len(str(r["label"])) for r in rows] + [17]), 21 if narrow else 30)
-    arm_w = (7 + 7) if narrow else (6 + 6 + 6 + 6 + 2)
+    arm_cols = ARM_COLUMNS[kind][1 if narrow else 0]
+    arm_w = sum(w + 1 for _, _, w in arm_cols) - 2
     bar_w = max(15, min(41, width - label_w - arm_w - 6 - 18 - 7)) if narrow else 41
     mid = "1" if ratio else "0"
     ends = (f"{axis[0]:g}", f"{axis[1]:g}")  # 0.01 ... 100
@@ -246,22 +347,13 @@ def rich_table(answer: Answer, title: str, width: int = 80) -> Group:
     axis_head = (
         f"{ends[0]}{' ' * gap}{mid}{' ' * (bar_w - len(ends[0]) - len(ends[1]) - len(mid) - gap)}{ends[1]}"
     )
-    arm_cols = (
-        [("Treat\nn/N", "right", 7), ("Ctrl\nn/N", "right", 7)]
-        if narrow
-        else [
-            ("Treat\nEvents", "right", 6),
-            ("\nTotal", "right", 6),
-            ("Ctrl\nEvents", "right", 7),
-            ("\nTotal", "right", 6),
-        ]
-    )
+    name = measure_name(q.measure, answer.labels.unit)
     cols = [
         ("Study or Subgroup", "left", label_w),
         *arm_cols,
         ("Weight", "right", 6),
-        (f"{MEASURE_NAMES[q.measure]}\n{rf_method(q)}", "right", 19 if narrow else 20),
-        (f"{MEASURE_NAMES[q.measure]}\n{axis_head}", "left", bar_w),
+        (f"{name}\n{rf_method(q)}", "right", 19 if narrow else 20),
+        (f"{name}\n{axis_head}", "left", bar_w),
     ]
     parts: list[Any] = [Text(title, style="bold")]
     table = _block_table(cols, header=True)
@@ -278,25 +370,23 @@ def rich_table(answer: Answer, title: str, width: int = 80) -> Group:
             table.add_row(Text(str(r["label"]), style="bold"), *[""] * (len(cols) - 1))
             continue
         bold = "bold" if r["kind"] == "total" else ""
-        et, nt = _counts(r["et"], r["nt"])
-        ec, nc = _counts(r["ec"], r["nc"])
-        arms = [f"{et}/{nt}" if et else nt, f"{ec}/{nc}" if ec else nc] if narrow else [et, nt, ec, nc]
         table.add_row(
             Text(r["label"], style=bold),
-            *arms,
+            *_arm_cells(kind, r, narrow),
             rf.fmt_weight(r["weight"]),
             Text(fmt_est(q.measure, r["est"], r["lo"], r["hi"]), style=bold),
             forest_bar(r["est"], r["lo"], r["hi"], axis, bar_w, ratio, r["kind"] == "total"),
         )
         if r["kind"] == "total":
-            ev = r["events"]
-            table.add_row(
-                Text("Total events", style="dim"),
-                *([str(ev[0]), str(ev[1])] if narrow else [str(ev[0]), "", str(ev[1]), ""]),
-                "",
-                "",
-                "",
-            )
+            if kind == "dichotomous":
+                ev = r["events"]
+                table.add_row(
+                    Text("Total events", style="dim"),
+                    *([str(ev[0]), str(ev[1])] if narrow else [str(ev[0]), "", str(ev[1]), ""]),
+                    "",
+                    "",
+                    "",
+                )
             flush(r["lines"])
     if table.row_count:
         parts.append(table)
@@ -314,7 +404,7 @@ def rich_table(answer: Answer, title: str, width: int = 80) -> Group:
 
 
 def rf_method(q: Any) -> str:
-    return f"{METHOD_NAMES.get(q.method, q.method)}, {q.model.capitalize()}, 95% CI"
+    return method_text(q.method, q.model, q.level)
 
 
 def _clip(text: str, n: int) -> str:
@@ -323,14 +413,12 @@ def _clip(text: str, n: int) -> str:
 
 def markdown(answer: Answer, title: str) -> str:
     q = answer.question
+    kind = answer.data_type
     head = [
         "Study or Subgroup",
-        "Treat events",
-        "Treat total",
-        "Ctrl events",
-        "Ctrl total",
+        *MARKDOWN_ARMS[kind],
         "Weight",
-        effect_header(q.measure, q.method, q.model),
+        effect_header(q.measure, q.method, q.model, q.level, answer.labels.unit),
     ]
     lines = [f"### {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in layout(answer):
@@ -338,11 +426,10 @@ def markdown(answer: Answer, title: str) -> str:
             lines.append(f"| **{r['label']}** |" + " |" * (len(head) - 1))
             continue
         b = "**" if r["kind"] == "total" else ""
-        et, nt = _counts(r["et"], r["nt"])
-        ec, nc = _counts(r["ec"], r["nc"])
+        arms = " | ".join(_arm_cells(kind, r, narrow=False))
         w = rf.fmt_weight(r["weight"])
         lines.append(
-            f"| {b}{r['label']}{b} | {et} | {nt} | {ec} | {nc} | {w} | "
+            f"| {b}{r['label']}{b} | {arms} | {w} | "
             f"{b}{fmt_est(q.measure, r['est'], r['lo'], r['hi'])}{b} |"
         )
         if r["kind"] == "total":
@@ -357,66 +444,25 @@ def markdown(answer: Answer, title: str) -> str:
 
 
 def csv_rows(answer: Answer) -> str:
+    """One row per study, subtotal and total; the input columns are the data type's."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(
-        [
-            "subgroup",
-            "study",
-            "events_treat",
-            "total_treat",
-            "events_ctrl",
-            "total_ctrl",
-            "weight",
-            "estimate",
-            "ci_low",
-            "ci_high",
-            "excluded",
-            "source_id",
-            "locator",
-        ]
-    )
+    inputs = INPUT_COLUMNS[answer.data_type]
+    w.writerow(["subgroup", "study", *inputs, "weight", "estimate", "ci_low", "ci_high", "excluded",
+                "source_id", "locator"])
     d = answer.to_dict()
+    blank = [""] * len(inputs)
     blocks = [(sg["name"], sg) for sg in d["subgroups"]] or [("", d)]
     for name, block in blocks:
         for s in block["studies"]:
             src = s.get("source") or {}
-            w.writerow(
-                [
-                    name,
-                    s["study"],
-                    s["events_treat"],
-                    s["total_treat"],
-                    s["events_ctrl"],
-                    s["total_ctrl"],
-                    s["weight"],
-                    s["estimate"],
-                    s["ci_low"],
-                    s["ci_high"],
-                    s["excluded"] or "",
-                    src.get("source_id", ""),
-                    src.get("locator", ""),
-                ]
-            )
+            w.writerow([name, s["study"], *(s.get(c) for c in inputs), s["weight"], s["estimate"],
+                        s["ci_low"], s["ci_high"], s["excluded"] or "", src.get("source_id", ""),
+                        src.get("locator", "")])
         if name:
-            w.writerow(
-                [
-                    name,
-                    "Subtotal",
-                    "",
-                    "",
-                    "",
-                    "",
-                    100.0,
-                    block["estimate"],
-                    block["ci_low"],
-                    block["ci_high"],
-                    "",
-                    "",
-                    "",
-                ]
-            )
-    w.writerow(["", "Total", "", "", "", "", 100.0, d["estimate"], d["ci_low"], d["ci_high"], "", "", ""])
+            w.writerow([name, "Subtotal", *blank, 100.0, block["estimate"], block["ci_low"],
+                        block["ci_high"], "", "", ""])
+    w.writerow(["", "Total", *blank, 100.0, d["estimate"], d["ci_low"], d["ci_high"], "", "", ""])
     return buf.getvalue()
 
 

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from evireg.render import revman_format as rf
-from evireg.render.pool import fmt_est, rich_table
+from evireg.render.pool import fmt_est, level_text, rich_table
 from evireg.render.pool import markdown as pool_markdown
 from evireg.review.question import Answer
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 VERDICT_STYLE = {"reproduced": "green", "differs": "red", "not_recomputable": "yellow"}
 
 
-def _line_cells(measure: str, line: Line) -> list[str]:
+def _line_cells(measure: str | None, line: Line) -> list[str]:
     p = "" if line.p is None else rf.fmt_p(line.p)
     i2 = "" if line.i2 is None else f"{line.i2:.0f}%"
     return [line.label, str(line.k), fmt_est(measure, line.estimate, line.ci_low, line.ci_high), p, i2]
@@ -40,12 +40,13 @@ def _egger_text(section: Section | Sensitivity) -> str:
 
 
 def _sensitivity_table(section: Section | Answer, title: str, lines: Sequence[Line]) -> Table:
-    m = (section if isinstance(section, Answer) else section.answer).question.measure
+    q = (section if isinstance(section, Answer) else section.answer).question
+    m = q.measure
     t = Table(title=title, title_justify="left", header_style="bold", pad_edge=False, box=None)
     for c, j in (
         ("Analysis", "left"),
         ("k", "right"),
-        (f"{m} [95% CI]", "right"),
+        (f"{m} [{level_text(q.level)} CI]", "right"),
         ("P", "right"),
         ("I²", "right"),
     ):
@@ -89,7 +90,7 @@ def report_markdown(rep: Report) -> str:
         if s.model_note:
             lines += [f"*Note: {s.model_note}*", ""]
         m = s.answer.question.measure
-        head = ["Analysis", "k", f"{m} [95% CI]", "P", "I²"]
+        head = ["Analysis", "k", f"{m} [{level_text(s.answer.question.level)} CI]", "P", "I²"]
         lines += ["**Sensitivity**", "", *_md_table(head, [_line_cells(m, x) for x in s.sensitivity]), ""]
         if s.leave_one_out:
             lines += [
@@ -245,7 +246,7 @@ def sensitivity_rich(answer: Answer, sens: Sensitivity, title: str) -> Group:
 
 def sensitivity_markdown(answer: Answer, sens: Sensitivity, title: str) -> str:
     m = answer.question.measure
-    head = ["Analysis", "k", f"{m} [95% CI]", "P", "I²"]
+    head = ["Analysis", "k", f"{m} [{level_text(answer.question.level)} CI]", "P", "I²"]
     lines = [f"### {title}", ""]
     for name, block in (
         ("Alternative analyses", sens.lines),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,12 +25,13 @@ from evireg.records.profile import BUILT_IN_COLUMNS, Profile
 from evireg.records.profile_check import unknown
 from evireg.registry.paths import Registry
 from evireg.review.csvinput import read_columns, read_tables
+from evireg.review.pooling import data_type_of, pool_inputs, resolve
 from evireg.review.question import Answer, Input, Labels, NoData, Question
+from evireg.review.rows import ROWS_SQL, WHAT, to_input
 
 if TYPE_CHECKING:
     import duckdb
 
-    from evireg.stats import PoolResult, SubgroupResult
 
 def _scope(con: duckdb.DuckDBPyConnection, q: Question) -> list[dict[str, Any]]:
     """The studies in scope; a --where filter runs capped in time and memory (see sqlguard)."""
@@ -60,34 +61,6 @@ def _scope(con: duckdb.DuckDBPyConnection, q: Question) -> list[dict[str, Any]]:
         raise UserError(f"{label}: {describe_error(e)}") from None
 
 
-def _combine(study: str, subgroup: str | None, rows: list[dict[str, Any]]) -> Input:
-    """Merge a study's comparisons into one: arms of the same role are added (Cochrane 23.3.4)."""
-    treat = {r["arm_treat"]: (r["events_treat"], r["total_treat"]) for r in rows}
-    ctrl = {r["arm_ctrl"]: (r["events_ctrl"], r["total_ctrl"]) for r in rows}
-    first = rows[0]
-    note = None
-    if len(treat) > 1 or len(ctrl) > 1:
-        note = f"arms combined: intervention {'+'.join(sorted(treat))}, control {'+'.join(sorted(ctrl))}"
-    return Input(
-        study=study,
-        subgroup=subgroup,
-        events_treat=sum(e for e, _ in treat.values()),
-        total_treat=sum(n for _, n in treat.values()),
-        events_ctrl=sum(e for e, _ in ctrl.values()),
-        total_ctrl=sum(n for _, n in ctrl.values()),
-        source_id=first["source_id"],
-        locator=first["locator"],
-        derivation=first["derivation"],
-        source_kind=first["source_kind"],
-        pmid=first["source_pmid"],
-        doi=first["source_doi"],
-        url=first["source_url"],
-        citation=first["source_citation"],
-        note=note,
-        year=first["year"],
-    )
-
-
 def check_question(profile: Profile, q: Question) -> None:
     """An outcome or subgroup variable the registry does not declare is a usage error that
     names the valid ones (never an answer in which every study lacks data)."""
@@ -99,10 +72,16 @@ def check_question(profile: Profile, q: Question) -> None:
         raise InvalidOption(f"--by: {unknown('subgroup variable', q.by, valid)}", valid)
 
 
+def data_type(profile: Profile, q: Question) -> str:
+    """The outcome's data type, as the registry's profile declares it."""
+    o = profile.outcome(q.outcome)
+    return str(o.data_type) if o is not None else "dichotomous"
+
+
 def labels_of(profile: Profile, q: Question) -> Labels:
     o = profile.outcome(q.outcome)
     return Labels(profile.arms.intervention, profile.arms.control,
-                  o.label if o else None, str(o.direction) if o else None)
+                  o.label if o else None, str(o.direction) if o else None, o.unit if o else None)
 
 
 def gather(
@@ -120,7 +99,8 @@ def gather(
             f"--review {q.review!r}: no such review in the registry (see `evireg query "
             '"select review_id from reviews"`)'
         )
-    rows = records(con, sql_text("analysis_rows.sql"), {"outcome": q.outcome})
+    kind = data_type(profile, q)
+    rows = records(con, sql_text(ROWS_SQL[kind]), {"outcome": q.outcome})
     missing = defaultdict(list)
     for m in records(con, sql_text("analysis_missing.sql"), {"outcome": q.outcome}):
         missing[(m["study_id"], m["subgroup_value"])].append(m["reason"])
@@ -134,7 +114,7 @@ def gather(
 
     def why(study: str, subgroup: str | None = None) -> str:
         reasons = missing.get((study, subgroup)) or missing.get((study, None))
-        return "; ".join(reasons) if reasons else f"no complete 2x2 for {q.outcome} in the study file"
+        return "; ".join(reasons) if reasons else f"no {WHAT[kind]} for {q.outcome} in the study file"
 
     # A category's subgroups are its declared values (in order); a study with another value
     # can only contribute results it reports by subgroup. Any other column splits by its value.
@@ -146,19 +126,19 @@ def gather(
         sid = s["study_id"]
         if q.by is None:
             if whole.get(sid):
-                inputs.append(_combine(sid, None, whole[sid]))
+                inputs.append(to_input(kind, sid, None, whole[sid]))
             else:
                 no_data.append(NoData(sid, None, why(sid)))
         elif groups is None or s.get(q.by) in groups:
             value = str(s.get(q.by))
             if whole.get(sid):
-                inputs.append(_combine(sid, value, whole[sid]))
+                inputs.append(to_input(kind, sid, value, whole[sid]))
             else:
                 no_data.append(NoData(sid, value, why(sid)))
         else:
             reported = sorted(k for k in split if k[0] == sid and k[1] == q.by)
             for key in reported:
-                inputs.append(_combine(sid, key[2], split[key]))
+                inputs.append(to_input(kind, sid, key[2], split[key]))
             if not reported:
                 assert char is not None
                 enrolled = char.not_in_subgroups.get(str(s.get(q.by)))
@@ -195,38 +175,14 @@ def default_review(con: duckdb.DuckDBPyConnection) -> str:
     raise UserError(f"the registry holds {len(ids)} reviews ({', '.join(ids)}); choose one with --review")
 
 
-def pool_inputs(inputs: Sequence[Input], q: Question) -> PoolResult | SubgroupResult | None:
-    from evireg import stats
-
-    if not inputs:
-        return None
-    cols = (
-        [i.events_treat for i in inputs],
-        [i.total_treat for i in inputs],
-        [i.events_ctrl for i in inputs],
-        [i.total_ctrl for i in inputs],
-    )
-    opts: dict[str, Any] = {
-        "measure": q.measure,
-        "method": q.method,
-        "model": q.model,
-        "tau2_method": q.tau2_method,
-        "hksj": q.hksj,
-        "labels": [i.study for i in inputs],
-    }
-    try:
-        if q.by is None:
-            return stats.pool(*cols, **opts)
-        return stats.pool_subgroups(*cols, [i.subgroup for i in inputs], **opts)
-    except ValueError as e:
-        raise UserError(f"cannot pool: {e}") from None
-
-
 def answer_with(con: duckdb.DuckDBPyConnection, q: Question) -> Answer:
     profile = read_profile(con)
     inputs, no_data, h = gather(con, q, profile)
+    kind = data_type(profile, q)
+    q = resolve(q, kind, inputs, profile)
     notes = [f"{i.study}: {i.note}" for i in inputs if i.note]
-    return Answer(q, h, inputs, no_data, pool_inputs(inputs, q), notes, labels_of(profile, q))
+    result = pool_inputs(inputs, q, kind)
+    return Answer(q, h, inputs, no_data, result, notes, labels_of(profile, q), kind)
 
 
 def answer(reg: Registry, q: Question) -> Answer:
@@ -269,6 +225,8 @@ def answer_from_rows(columns: dict[str, list[Any]], q: Question) -> Answer:
 
 
 def _answer_from_inputs(inputs: list[Input], digest: str, q: Question, label: str) -> Answer:
+    kind = data_type_of(inputs)
+    q = resolve(q, kind, inputs)
     if q.by is None and any(i.subgroup for i in inputs):
         q = replace(q, by="subgroup")
     if q.by is not None:
@@ -278,4 +236,4 @@ def _answer_from_inputs(inputs: list[Input], digest: str, q: Question, label: st
                 f"{label}: rows without a subgroup ({', '.join(unnamed)}); "
                 "fill the subgroup column for every row or for none"
             )
-    return Answer(q, f"sha256:{digest}", inputs, [], pool_inputs(inputs, q))
+    return Answer(q, f"sha256:{digest}", inputs, [], pool_inputs(inputs, q, kind), data_type=kind)

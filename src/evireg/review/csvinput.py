@@ -1,4 +1,11 @@
-"""2x2 tables from a CSV file (`evireg pool --csv`): each bad row refused with its number and reason.
+"""Study rows from a CSV file (`evireg pool --csv`): each bad row refused with its number and reason.
+
+The header decides the data type (DESIGN.md, the `pool` contract): 2x2 counts
+(`events_treat,total_treat,events_ctrl,total_ctrl`), continuous arms
+(`mean_treat,sd_treat,n_treat,mean_ctrl,sd_ctrl,n_ctrl`), a generic estimate with its SE on the
+analysis scale (`estimate,se`; log for ratio measures) or O - E with its variance
+(`o_minus_e,variance`), each after `study` and with an optional `subgroup`; other columns are
+ignored, and a header that fits none of the four, or more than one, is refused naming them.
 
 `study` (within a subgroup) is the key of a row: its provenance (file and row) is looked up by it,
 so a label used twice, or two labels that differ only by an invisible character, are refused
@@ -11,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import math
 import os
 import re
 import unicodedata
@@ -21,8 +29,14 @@ from typing import Any
 from evireg.errors import Problem, UserError
 from evireg.review.question import Input
 
-REQUIRED = ("study", "events_treat", "total_treat", "events_ctrl", "total_ctrl")
-COUNTS = REQUIRED[1:]
+FORMS: dict[str, tuple[str, ...]] = {
+    "dichotomous": ("events_treat", "total_treat", "events_ctrl", "total_ctrl"),
+    "continuous": ("mean_treat", "sd_treat", "n_treat", "mean_ctrl", "sd_ctrl", "n_ctrl"),
+    "generic": ("estimate", "se"),
+    "o-e": ("o_minus_e", "variance"),
+}
+REQUIRED = ("study", *FORMS["dichotomous"])
+_WHOLE = {"events_treat", "total_treat", "events_ctrl", "total_ctrl", "n_treat", "n_ctrl"}
 MAX_FILE_BYTES = 50_000_000  # checked before reading; a table of 2x2 rows is far smaller
 MAX_CELL_CHARS = 1_000
 MAX_COUNT = 10_000_000  # as a registry record allows (models.Count)
@@ -53,6 +67,50 @@ def _count(raw: str | None) -> int | str:
     if value != int(value):
         return f"is not a whole number ({_show(text)})"
     return int(value)
+
+
+def _real(raw: str | None) -> float | str:
+    """The finite number in a cell, or a reason it is not one."""
+    text = (raw or "").strip()
+    if not text:
+        return "is missing"
+    if not _NUMBER.fullmatch(text):
+        return f"is not a number ({_show(text)})"
+    value = float(text)
+    if not math.isfinite(value):
+        return f"is too large ({_show(text)})"
+    return value
+
+
+def _value(column: str, raw: str | None) -> float | int | str:
+    """A cell's value for its column, or why it cannot be: counts and arm sizes are whole
+    numbers, SDs, SEs and variances positive, an arm of a continuous outcome has n >= 2."""
+    if column in _WHOLE:
+        v: float | int | str = _count(raw)
+        if isinstance(v, int) and column.startswith("n_") and v < 2:
+            return f"is {v}; an arm needs n >= 2 (its SD has n - 1 degrees of freedom)"
+        return v
+    v = _real(raw)
+    if isinstance(v, float) and column in ("sd_treat", "sd_ctrl", "se", "variance") and not v > 0:
+        return f"is {v:g}; it must be > 0"
+    return v
+
+
+def form_of(source: str, header: list[str]) -> str:
+    """The data type a header gives, or a clear refusal naming the four forms."""
+    fits = [kind for kind, cols in FORMS.items() if all(c in header for c in cols)]
+    forms = "; ".join(f"{kind}: study,{','.join(cols)}" for kind, cols in FORMS.items())
+    if "study" not in header or not fits:
+        # the nearest form says what is missing: a typo in one column is the usual cause
+        near = max(FORMS, key=lambda k: sum(c in header for c in FORMS[k]) / len(FORMS[k]))
+        lacks = [c for c in ("study", *FORMS[near]) if c not in header]
+        hint = f"; as {near} data it lacks {', '.join(lacks)}" if len(lacks) < len(FORMS[near]) else ""
+        raise UserError(f"{source}: the header fits none of the four forms ({forms}), each with an "
+                        f"optional subgroup column{hint}")
+    if len(fits) > 1:
+        raise UserError(f"{source}: the header has the columns of {' and '.join(fits)} data; keep one "
+                        f"form's columns ({forms})")
+    return fits[0]
 
 
 def _hidden_char(label: str) -> str | None:
@@ -145,11 +203,8 @@ def _inputs(
     locator: Callable[[int], str],
     citation: str | None,
 ) -> list[Input]:
-    absent = [c for c in REQUIRED if c not in header]
-    if absent:
-        raise UserError(
-            f"{source}: header lacks {', '.join(absent)}; expected columns {','.join(REQUIRED)}[,subgroup]"
-        )
+    kind = form_of(source, header)
+    columns = FORMS[kind]
     problems: list[Problem] = []
     inputs: list[Input] = []
     first_row: dict[tuple[str, str | None], int] = {}
@@ -177,16 +232,16 @@ def _inputs(
                     f"{column} contains a control or invisible character ({code}); "
                     "a label is one line of visible text"
                 )
-        counts: dict[str, int] = {}
-        for c in COUNTS:
-            v = _count(row.get(c))
+        values: dict[str, float | int] = {}
+        for c in columns:
+            v = _value(c, row.get(c))
             if isinstance(v, str):
                 bad(f"{c} {v}")
             else:
-                counts[c] = v
-        if len(counts) == 4:
+                values[c] = v
+        if kind == "dichotomous" and len(values) == 4:
             for arm in ("treat", "ctrl"):
-                ev, t = counts[f"events_{arm}"], counts[f"total_{arm}"]
+                ev, t = values[f"events_{arm}"], values[f"total_{arm}"]
                 if t == 0:
                     bad(f"total_{arm} is 0")
                 elif ev > t:
@@ -208,10 +263,8 @@ def _inputs(
             Input(
                 study=study,
                 subgroup=subgroup,
-                events_treat=counts["events_treat"],
-                total_treat=counts["total_treat"],
-                events_ctrl=counts["events_ctrl"],
-                total_ctrl=counts["total_ctrl"],
+                values=values,
+                data_type=kind,
                 source_id="csv",
                 locator=locator(n),
                 derivation=None,

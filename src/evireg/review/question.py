@@ -12,27 +12,39 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Question:
+    """An outcome question.  ``measure``/``method`` None: the outcome's default (the profile's
+    measure, else the data type's: OR and MH for 2x2 data, MD and IV for continuous data);
+    an answer carries the question with them filled in.  ``level`` is a percentage."""
+
     outcome: str
     by: str | None = None
-    measure: str = "OR"
-    method: str = "MH"
-    model: str = "fixed"
+    measure: str | None = None
+    method: str | None = None
+    model: str | None = None
     tau2_method: str = "DL"
     hksj: bool = False
     where: str | None = None
     review: str | None = None
+    level: int | None = None
+
+
+_SOURCE_FIELDS = (
+    "source_id", "locator", "derivation", "source_kind", "pmid", "doi", "url", "citation", "note",
+)
 
 
 @dataclass(frozen=True)
 class Input:
-    """One contributing 2x2 and where each of its numbers was read."""
+    """One contributing study row (its input columns by data type: a 2x2, two arms' means, SDs and
+    sizes, an effect estimate and SE, or O - E and its variance) and where its numbers were read.
+
+    ``values`` holds the columns as ``evireg.stats.data.COLUMNS`` names them; for generic rows
+    ``estimate`` and ``se`` are on the analysis scale (log for ratio measures) and ``measure``
+    names what they estimate."""
 
     study: str
     subgroup: str | None
-    events_treat: int
-    total_treat: int
-    events_ctrl: int
-    total_ctrl: int
+    values: dict[str, float | int]
     source_id: str
     locator: str
     derivation: str | None
@@ -43,14 +55,41 @@ class Input:
     citation: str | None = None
     note: str | None = None
     year: int | None = None
+    data_type: str = "dichotomous"
+    measure: str | None = None
+
+    def _count(self, name: str) -> int:
+        return int(self.values.get(name, 0))
+
+    @property
+    def events_treat(self) -> int:
+        return self._count("events_treat")
+
+    @property
+    def total_treat(self) -> int:
+        return self._count("total_treat")
+
+    @property
+    def events_ctrl(self) -> int:
+        return self._count("events_ctrl")
+
+    @property
+    def total_ctrl(self) -> int:
+        return self._count("total_ctrl")
 
     def source(self) -> dict[str, Any]:
-        return {
-            k: v
-            for k, v in asdict(self).items()
-            if k
-            in {"source_id", "locator", "derivation", "source_kind", "pmid", "doi", "url", "citation", "note"}
-        }
+        return {k: getattr(self, k) for k in _SOURCE_FIELDS}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row as the JSON's provenance lists it: its input columns in the row itself."""
+        out: dict[str, Any] = {"study": self.study, "subgroup": self.subgroup, **self.values}
+        out.update(self.source())
+        out["year"] = self.year
+        if self.data_type != "dichotomous":
+            out["data_type"] = self.data_type
+        if self.measure is not None:
+            out["measure"] = self.measure
+        return out
 
 
 @dataclass(frozen=True)
@@ -70,6 +109,7 @@ class Labels:
     control: str = "Control"
     outcome: str | None = None
     direction: str | None = None  # higher_is_better | higher_is_worse; None: unknown
+    unit: str | None = None  # of a continuous outcome, e.g. "g": headings say Mean Difference (g)
 
     def favours(self) -> tuple[str, str]:
         """Whom the left and the right of a forest plot's axis favour: below the null an event is
@@ -91,6 +131,7 @@ class Answer:
     notes: list[str] = field(default_factory=list)
     # Not part of the JSON (to_dict): answers from CSV rows have none, so figures fall back.
     labels: Labels = field(default_factory=Labels, compare=False)
+    data_type: str = "dichotomous"
 
     @property
     def overall(self) -> PoolResult | None:
@@ -161,6 +202,7 @@ class Answer:
         q = self.question
         if self.result is None:
             out: dict[str, Any] = {
+                "data_type": self.data_type,
                 "measure": q.measure,
                 "method": q.method,
                 "model": q.model,
@@ -194,5 +236,6 @@ class Answer:
         out["question"] = asdict(q)
         out["no_data"] = [asdict(n) for n in self.no_data]
         out["notes"] = [*out.get("notes", []), *self.notes]
-        out["provenance"] = {"registry_hash": self.registry_hash, "inputs": [asdict(i) for i in self.inputs]}
+        inputs = [i.to_dict() for i in self.inputs]
+        out["provenance"] = {"registry_hash": self.registry_hash, "inputs": inputs}
         return out

@@ -12,6 +12,7 @@ from evireg.index.fresh import connect_readonly
 from evireg.index.sqlguard import combine
 from evireg.registry.paths import Registry
 from evireg.review.analysis import answer_with, default_review, require_scope, stated_method
+from evireg.review.pooling import kernel_args
 from evireg.review.question import Answer, Question
 
 if TYPE_CHECKING:
@@ -123,6 +124,7 @@ class Sensitivity:
 def sensitivity_with(con: duckdb.DuckDBPyConnection, q: Question, main: Answer) -> Sensitivity:
     from evireg.stats import sensitivity
 
+    q = main.question  # with the measure, method, model and level the answer settled
     other = "random" if q.model == "fixed" else "fixed"
     lines = [
         Line.of(f"As analysed ({q.model})", main.overall),
@@ -136,24 +138,13 @@ def sensitivity_with(con: duckdb.DuckDBPyConnection, q: Question, main: Answer) 
     inputs = main.inputs
     if len(inputs) < 2:
         return Sensitivity(lines, [], [], None)
-    cols = (
-        [i.events_treat for i in inputs],
-        [i.total_treat for i in inputs],
-        [i.events_ctrl for i in inputs],
-        [i.total_ctrl for i in inputs],
-    )
     labels = [i.study + (f" ({i.subgroup})" if i.subgroup else "") for i in inputs]
-    opts: dict[str, Any] = {
-        "measure": q.measure,
-        "method": q.method,
-        "model": q.model,
-        "tau2_method": q.tau2_method,
-        "labels": labels,
-    }
-    loo = [Line.of(f"without {s.omitted}", s.result) for s in sensitivity.leave_one_out(*cols, **opts)]
+    data, opts = kernel_args(inputs, replace(q, by=None))
+    data = replace(data, labels=labels)
+    loo = [Line.of(f"without {s.omitted}", s.result) for s in sensitivity.leave_one_out_data(data, opts)]
     years = [i.year if i.year is not None else 9999 for i in inputs]
-    cumul = [Line.of(f"+ {s.added}", s.result) for s in sensitivity.cumulative(*cols, order=years, **opts)]
-    egger = sensitivity.egger_test(*cols, measure=q.measure, labels=labels)
+    cumul = [Line.of(f"+ {s.added}", s.result) for s in sensitivity.cumulative_data(data, opts, years)]
+    egger = sensitivity.egger_data(data, opts.measure)
     return Sensitivity(lines, loo, cumul, egger)
 
 

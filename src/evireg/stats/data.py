@@ -119,6 +119,23 @@ class StudyData:
         check_oe(list(zip(oe.tolist(), v.tolist(), strict=True)), "data", names=labs)
         return cls("o-e", (oe, v), labs)
 
+    @classmethod
+    def of(cls, data_type: str, columns: Sequence[Any], labels: Sequence[str] | None = None) -> StudyData:
+        """Study data of ``data_type`` from its columns in the order of :data:`COLUMNS`."""
+        if data_type not in COLUMNS:
+            raise ValueError(f"data_type must be one of {', '.join(DATA_TYPES)}; got {data_type!r}")
+        if len(columns) != len(COLUMNS[data_type]):
+            raise ValueError(f"{data_type} data has the columns {', '.join(COLUMNS[data_type])}")
+        if data_type == "dichotomous":
+            a, n1, c, n2 = columns
+            return cls.dichotomous(a, n1, c, n2, labels)
+        if data_type == "continuous":
+            m1, s1, n1, m2, s2, n2 = columns
+            return cls.continuous(m1, s1, n1, m2, s2, n2, labels)
+        if data_type == "generic":
+            return cls.generic(columns[0], columns[1], labels=labels)
+        return cls.o_minus_e(columns[0], columns[1], labels=labels)
+
     # -- use ------------------------------------------------------------------------------
 
     def __len__(self) -> int:
