@@ -261,9 +261,12 @@ def check_golden(path: Path) -> None:
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("path", sorted(GOLDEN_CONTINUOUS.glob("*.json")), ids=lambda p: p.stem)
-def test_pool_generic_matches_metafor_goldens(path: Path) -> None:
-    check_golden(path)
+def test_pool_generic_matches_metafor_goldens() -> None:
+    paths = sorted(GOLDEN_CONTINUOUS.glob("*.json"))
+    if not paths:
+        pytest.skip("no metafor goldens for the continuous fixtures yet: Rscript tests/golden/generate.R")
+    for path in paths:
+        check_golden(path)
 
 
 # ---- invariants (hypothesis) ----------------------------------------------------------------
