@@ -3,7 +3,9 @@
 #
 # Run from the repository root:   Rscript tests/golden/generate.R
 # Needs R with metafor (>= 3.8) and jsonlite.  Writes tests/golden/<fixture>.json for every
-# fixtures/pooling/<fixture>.csv.  CI has no R: the tests read the committed JSON.
+# fixtures/pooling/<fixture>.csv (2x2 tables), and tests/golden/continuous/<fixture>.json for
+# every fixtures/pooling/continuous/<fixture>.csv (means/SDs/ns or estimate/SE; see the last
+# section).  CI has no R: the tests read the committed JSON.
 #
 # Where metafor's defaults and RevMan 5 agree, the values come straight from metafor:
 #   escalc()                      per-study yi/vi (add = 1/2 to = "only0": RevMan's rule)
@@ -361,6 +363,125 @@ for (name in fixtures) {
   res$egger <- lapply(c("OR", "RR", "RD"), function(m) egger_golden(d, m))
 
   path <- file.path(out_dir, paste0(name, ".json"))
+  writeLines(toJSON(res, auto_unbox = TRUE, digits = NA, na = "null", null = "null",
+                    pretty = FALSE), path)
+  cat("wrote", path, "\n")
+}
+
+# ---- continuous and generic inverse-variance fixtures (fixtures/pooling/continuous/) --------
+#
+# Writes tests/golden/continuous/<fixture>.json (a subfolder: test_pooling_golden.py reads the
+# 2x2 goldens of tests/golden/*.json).  Data and sources: fixtures/pooling/continuous/README.md
+# (Cochrane CD007572.pub4 analyses 1.5 and 1.8 and CD015087.pub2 analyses 3.1 and 3.2, the rows
+# of tests/data/cochrane/; Normand 1999 and Raudenbush 1985 as in metadat).  Checked in CI
+# against the 50-digit reference instead (tests/test_reference_pooling.py), which also reads
+# these files when they exist.
+#   MD:   escalc("MD") (m1 - m2, sd1^2/n1 + sd2^2/n2: RevMan's formula).
+#   SMD:  by hand, RevMan 5 (Deeks & Higgins 2010): Hedges' g with the approximate correction
+#         1 - 3/(4N - 9) and variance 1/n1 + 1/n2 + g^2/(2(N - 3.94)).  metafor's escalc("SMD")
+#         uses the exact gamma-function correction and, by default, the variance
+#         1/n1 + 1/n2 + g^2/(2N), so it is only a loose cross-check here.
+#   GIV:  yi = estimate, vi = se^2.
+#   rma(method = "EE"/"DL"/"REML"/"PM", test = "z"/"knha" (Hartung-Knapp, not truncated),
+#   level = 90/95/99) with tight tolerances; confint() for the Q-profile CI of tau2 (random
+#   effects, as evireg reports it); I2 from tau2 = rma()$I2 of the tau2 fit; I2 from Q and H by
+#   hand; predict() for the normal-quantile prediction interval (checked against the hand value
+#   for test = "z"; by hand under HKSJ, where evireg keeps the normal quantile with the HKSJ SE)
+#   and the t-based one (k - 2 df, Higgins et al. 2009) by hand, as for the 2x2 fixtures.
+
+continuous_dir <- file.path(fixture_dir, "continuous")
+continuous_out <- file.path(out_dir, "continuous")
+CONT_LEVELS <- c(0.90, 0.95, 0.99)
+CONT_CONFIGS <- list(   # model, tau2 method, HKSJ (tau2 is reported under fixed effects too)
+  list("fixed", "DL", FALSE), list("fixed", "REML", FALSE), list("fixed", "PM", FALSE),
+  list("random", "DL", FALSE), list("random", "DL", TRUE),
+  list("random", "REML", FALSE), list("random", "REML", TRUE),
+  list("random", "PM", FALSE), list("random", "PM", TRUE))
+
+smd_revman <- function(d) {
+  n1 <- d$n_treat; n2 <- d$n_ctrl; big_n <- n1 + n2
+  s <- sqrt(((n1 - 1) * d$sd_treat^2 + (n2 - 1) * d$sd_ctrl^2) / (big_n - 2))
+  g <- (d$mean_treat - d$mean_ctrl) / s * (1 - 3 / (4 * big_n - 9))
+  list(yi = g, vi = 1 / n1 + 1 / n2 + g^2 / (2 * (big_n - 3.94)))
+}
+
+continuous_effects <- function(d, measure) {
+  if (measure == "GIV") return(list(yi = d$estimate, vi = d$se^2))
+  es <- escalc(if (measure == "MD") "MD" else "SMD", m1i = d$mean_treat, sd1i = d$sd_treat,
+               n1i = d$n_treat, m2i = d$mean_ctrl, sd2i = d$sd_ctrl, n2i = d$n_ctrl)
+  if (measure == "MD") return(list(yi = as.numeric(es$yi), vi = as.numeric(es$vi)))
+  hand <- smd_revman(d)
+  stopifnot(isTRUE(all.equal(hand$yi, as.numeric(es$yi), tolerance = 1e-3)))
+  hand
+}
+
+continuous_golden <- function(yi, vi, model, tau2_method, hksj, level) {
+  k <- length(yi); df <- k - 1; lv <- 100 * level
+  zc <- qnorm(1 - (1 - level) / 2)
+  fe <- rma(yi, vi, method = "EE", level = lv)
+  q <- num(fe$QE)
+  # Tolerances relative to the data's scale (MDs in days have tau2 in the hundreds, where an
+  # absolute 1e-13 is below one ulp and REML's Fisher scoring could never meet it); metafor's
+  # default tau2.max (100 for PM's root, max(100, 10 tau2) for confint()) is too low for them,
+  # and confint()'s uniroot tolerance defaults to ~1e-4.
+  scale <- var(yi) + max(vi)
+  tmax <- 1e6 * k * scale
+  t2fit <- rma(yi, vi, method = tau2_method, level = lv,
+               control = list(threshold = 1e-14 * scale, tol = 1e-14 * scale, maxiter = 10000,
+                              tau2.max = tmax))
+  tau2 <- num(t2fit$tau2)
+  w <- 1 / vi
+  s2 <- df * sum(w) / (sum(w)^2 - sum(w^2))
+  stopifnot(isTRUE(all.equal(num(t2fit$I2), 100 * tau2 / (tau2 + s2), tolerance = 1e-10)))
+  t_df <- NA
+  if (model == "fixed") {
+    fit <- fe
+  } else {
+    fit <- rma(yi, vi, tau2 = tau2, test = if (hksj) "knha" else "z", level = lv)
+    if (hksj) t_df <- df
+  }
+  theta <- num(fit$beta); se <- num(fit$se)
+  het <- list(q = q, df = df, p = num(fe$QEp), i2 = max(0, (q - df) / q) * 100,
+              tau2 = tau2, h = sqrt(q / df), tau2_ci = NULL, i2_tau2 = num(t2fit$I2))
+  pi_t <- NULL; pi_normal <- NULL
+  if (model == "random") {
+    ci <- confint(t2fit, level = lv,
+                  control = list(tol = 1e-15 * scale, maxiter = 10000, tau2.max = tmax))
+    het$tau2_ci <- c(num(ci$random["tau^2", "ci.lb"]), num(ci$random["tau^2", "ci.ub"]))
+    stopifnot(all(het$tau2_ci < tmax))   # a bound at tau2.max would mean "above the search range"
+    pi_normal <- theta + c(-1, 1) * zc * sqrt(tau2 + se^2)
+    if (!hksj) {
+      pr <- predict(fit, level = lv)
+      stopifnot(isTRUE(all.equal(c(num(pr$pi.lb), num(pr$pi.ub)), pi_normal, tolerance = 1e-10)))
+    }
+    if (k >= 3) pi_t <- theta + c(-1, 1) * qt(1 - (1 - level) / 2, k - 2) * sqrt(tau2 + se^2)
+  }
+  list(options = list(model = model, tau2_method = tau2_method, hksj = hksj, level = level),
+       k = k, estimate = theta, ci_low = num(fit$ci.lb), ci_high = num(fit$ci.ub), se = se,
+       z = num(fit$zval), p = num(fit$pval), t_df = t_df, heterogeneity = het,
+       prediction_interval = pi_t, prediction_interval_normal = pi_normal)
+}
+
+dir.create(continuous_out, showWarnings = FALSE)
+for (file in list.files(continuous_dir, pattern = "\\.csv$")) {
+  name <- sub("\\.csv$", "", file)
+  d <- read.csv(file.path(continuous_dir, file), stringsAsFactors = FALSE, check.names = FALSE)
+  measures <- if (grepl("_generic$", name)) "GIV" else c("MD", "SMD")
+  res <- list(
+    fixture = file.path(continuous_dir, file),
+    generator = "tests/golden/generate.R",
+    metafor_version = as.character(packageVersion("metafor")),
+    r_version = R.version.string,
+    measures = lapply(setNames(measures, measures), function(m) {
+      es <- continuous_effects(d, m)
+      analyses <- list()
+      for (level in CONT_LEVELS) for (cfg in CONT_CONFIGS) {
+        analyses <- c(analyses, list(continuous_golden(es$yi, es$vi, cfg[[1]], cfg[[2]],
+                                                       cfg[[3]], level)))
+      }
+      list(yi = es$yi, vi = es$vi, analyses = analyses)
+    }))
+  path <- file.path(continuous_out, paste0(name, ".json"))
   writeLines(toJSON(res, auto_unbox = TRUE, digits = NA, na = "null", null = "null",
                     pretty = FALSE), path)
   cat("wrote", path, "\n")
