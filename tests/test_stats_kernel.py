@@ -26,9 +26,9 @@ from evireg.registry.paths import Registry
 from evireg.stats import pool, pool_batch, pool_subgroups
 from evireg.stats.backends import SCALAR
 from evireg.stats.combine import combine
+from evireg.stats.data import StudyData
 from evireg.stats.effects import binary_effects
 from evireg.stats.options import normalise_options
-from evireg.stats.data import StudyData
 from evireg.stats.single import pool_rows
 
 from .conftest import ROOT, give_profile
