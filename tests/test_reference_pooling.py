@@ -18,7 +18,6 @@ mean and SD by c > 0 leaves SMD unchanged and scales MD by c (tau2 by c^2).
 from __future__ import annotations
 
 import csv
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -203,70 +202,6 @@ def test_edge_cases_are_what_they_claim() -> None:
     assert huge.heterogeneity.q > 1e5 and huge.heterogeneity.i2 > 99.99
     k2 = run("k2", model="random", tau2_method="DL", hksj=True)
     assert k2.t_df == 1 and k2.prediction_interval is None and k2.prediction_interval_normal is not None
-
-
-# ---- metafor's goldens, once generate.R has been run with R ----------------------------------
-
-GOLDEN_CONTINUOUS = ROOT / "tests" / "golden" / "continuous"
-
-
-def _from_golden(e: dict[str, Any]) -> ref.Analysis:
-    het = e["heterogeneity"]
-
-    def pair(x: list[float] | None) -> tuple[float, float] | None:
-        return None if x is None else (x[0], x[1])
-
-    return ref.Analysis(
-        estimate=e["estimate"],
-        se=e["se"],
-        ci_low=e["ci_low"],
-        ci_high=e["ci_high"],
-        z=e["z"],
-        p=e["p"],
-        q=het["q"],
-        df=het["df"],
-        q_p=het["p"],
-        i2=het["i2"],
-        h=het["h"],
-        tau2=het["tau2"],
-        i2_tau2=het["i2_tau2"],
-        tau2_ci=pair(het["tau2_ci"]),
-        prediction_interval=pair(e["prediction_interval"]),
-        prediction_interval_normal=pair(e["prediction_interval_normal"]),
-        t_df=e["t_df"],
-    )
-
-
-def check_golden(path: Path) -> None:
-    """evireg against one tests/golden/continuous/<fixture>.json written by metafor."""
-    golden = json.loads(path.read_text())
-    rows = read_csv(CONTINUOUS / f"{path.stem}.csv")
-    failures = []
-    for measure, block in golden["measures"].items():
-        yi, vi = evireg_effects(rows, measure)
-        np.testing.assert_allclose(yi, block["yi"], rtol=1e-12)
-        np.testing.assert_allclose(vi, block["vi"], rtol=1e-12)
-        for e in block["analyses"]:
-            o = e["options"]
-            got = pool_generic(
-                yi,
-                vi,
-                measure="MD" if measure == "GIV" else measure,
-                model=o["model"],
-                tau2_method=o["tau2_method"],
-                hksj=o["hksj"],
-                level=o["level"],
-            )
-            failures += [f"{measure} {o}: {m}" for m in mismatches(got, _from_golden(e))]
-    assert not failures, "\n".join(failures)
-
-
-def test_pool_generic_matches_metafor_goldens() -> None:
-    paths = sorted(GOLDEN_CONTINUOUS.glob("*.json"))
-    if not paths:
-        pytest.skip("no metafor goldens for the continuous fixtures yet: Rscript tests/golden/generate.R")
-    for path in paths:
-        check_golden(path)
 
 
 # ---- invariants (hypothesis) ----------------------------------------------------------------

@@ -173,11 +173,12 @@ class Registry:
         by: str | None = None,
         review: str | None = None,
         where: str | None = None,
-        measure: str = "OR",
-        method: str = "MH",
-        model: str = "fixed",
+        measure: str | None = None,
+        method: str | None = None,
+        model: str | None = None,
         tau2: str = "DL",
         hksj: bool = False,
+        level: int | None = None,
     ) -> Answer:
         """Pool one outcome over the registry's studies (or a review's included studies).
 
@@ -188,7 +189,8 @@ class Registry:
         review : only this review's included studies.
         where : a filter on the ``studies`` view's columns, e.g. ``"randomised"``; it can only
             remove studies.
-        measure, method, model, tau2, hksj : see :class:`Options`.
+        measure, method, model, tau2, hksj, level : see :class:`Options` (None: the outcome's
+            defaults).
 
         Returns
         -------
@@ -198,18 +200,19 @@ class Registry:
         self.close()  # see the class notes: another method may rebuild the index
         from evireg.review.analysis import answer
 
-        opts = Options(measure, method, model, tau2, hksj)
+        opts = Options(measure, method, model, tau2, hksj, level)
         return answer(self.paths, _question(outcome, by=by, review=review, where=where, options=opts))
 
     def sensitivity(
         self, outcome: str, *, by: str | None = None, review: str | None = None, where: str | None = None,
-        measure: str = "OR", method: str = "MH", model: str = "fixed", tau2: str = "DL",
+        measure: str | None = None, method: str | None = None, model: str | None = None, tau2: str = "DL",
+        level: int | None = None,
     ) -> tuple[Answer, Sensitivity]:
         """The answer and how it moves: other model, study filters, leave-one-out, cumulative, Egger."""
         self.close()  # see the class notes: another method may rebuild the index
         from evireg.review.report import sensitivity_report
 
-        opts = Options(measure, method, model, tau2, False)
+        opts = Options(measure, method, model, tau2, False, level)
         q = _question(outcome, by=by, review=review, where=where, options=opts)
         return sensitivity_report(self.paths, q)
 

@@ -18,13 +18,21 @@ PathLike = str | os.PathLike[str]
 
 @dataclass(frozen=True)
 class Options:
-    """How to pool: the one vocabulary shared by the library, the command line and the JSON."""
+    """How to pool: the one vocabulary shared by the library, the command line and the JSON.
 
-    measure: str = "OR"
-    method: str = "MH"
-    model: str = "fixed"
+    ``measure``, ``method``, ``model`` and ``level`` left as None take the outcome's defaults:
+    the registry profile's (its outcome's measure, its ``defaults``), else the data type's (OR
+    and Mantel-Haenszel for 2x2 tables, MD and inverse variance for continuous data, the rows'
+    own measure for generic estimates, HR and Peto for O - E data; fixed effect; 95%).
+    ``level`` is the CI level in percent: 90, 95 or 99.
+    """
+
+    measure: str | None = None
+    method: str | None = None
+    model: str | None = None
     tau2: str = "DL"
     hksj: bool = False
+    level: int | None = None
 
 
 def question(
@@ -39,5 +47,6 @@ def question(
     from evireg.review.question import Question
 
     return Question(
-        outcome, by, options.measure, options.method, options.model, options.tau2, options.hksj, where, review
+        outcome, by, options.measure, options.method, options.model, options.tau2, options.hksj, where,
+        review, options.level,
     )

@@ -1,5 +1,5 @@
-"""`evireg.pool`: pooling 2x2 tables given directly (a CSV file, a DataFrame, columns, rows)
-rather than read from a registry; `evireg pool --csv` stands on it too."""
+"""`evireg.pool`: pooling study rows (2x2, continuous, generic or O - E) given directly (a CSV
+file, a DataFrame, columns, rows) rather than read from a registry; `evireg pool --csv` stands on it too."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from evireg.errors import UserError
 if TYPE_CHECKING:
     from evireg.review.question import Answer
 
-DICHOTOMOUS = ("events_treat", "total_treat", "events_ctrl", "total_ctrl")
 
 
 def _columns(data: Any) -> dict[str, list[Any]]:
@@ -40,16 +39,17 @@ def _columns(data: Any) -> dict[str, list[Any]]:
 def pool(
     data: Any = None,
     *,
-    measure: str = "OR",
-    method: str = "MH",
-    model: str = "fixed",
+    measure: str | None = None,
+    method: str | None = None,
+    model: str | None = None,
     tau2: str = "DL",
     hksj: bool = False,
+    level: int | None = None,
     by: str | None = None,
     outcome: str | None = None,
     **columns: Iterable[Any],
 ) -> Answer:
-    """Pool 2x2 tables given directly rather than from a registry.
+    """Pool study rows given directly rather than from a registry.
 
     ``data`` is a CSV file (``str`` or ``Path``, columns as ``evireg pool --csv``), a pandas or
     polars DataFrame, a mapping of column name to values, or a list of row mappings; or give the
@@ -58,13 +58,17 @@ def pool(
         evireg.pool(study=["A", "B"], events_treat=[5, 8], total_treat=[50, 60],
                     events_ctrl=[10, 9], total_ctrl=[50, 58])
 
-    Columns: ``study, events_treat, total_treat, events_ctrl, total_ctrl`` and optionally
+    Columns (the names decide the data type): ``study`` and one of
+    ``events_treat, total_treat, events_ctrl, total_ctrl`` (2x2 tables),
+    ``mean_treat, sd_treat, n_treat, mean_ctrl, sd_ctrl, n_ctrl`` (continuous; MD or SMD),
+    ``estimate, se`` (generic inverse variance, on the analysis scale: log for ratio measures,
+    named by ``measure``) or ``o_minus_e, variance`` (Peto log hazard ratios); optionally
     ``subgroup``. The provenance of each row is its position (CSV: its row number).
 
     Parameters
     ----------
     data : the tables, as above (or None, with the columns as keywords).
-    measure, method, model, tau2, hksj : see :class:`evireg.Options`.
+    measure, method, model, tau2, hksj, level : see :class:`evireg.Options`.
     by : the name of the grouping in the ``subgroup`` column; rows with a subgroup are pooled
         by it anyway, but with ``by`` every row must have one.
     outcome : what the answer's question calls the data (default: the CSV file's name, or
@@ -76,7 +80,7 @@ def pool(
     """
     from evireg.review.analysis import answer_from_csv, answer_from_rows
 
-    opts = Options(measure, method, model, tau2, hksj)
+    opts = Options(measure, method, model, tau2, hksj, level)
     q = question(outcome or "data", by=by, review=None, where=None, options=opts)
     if isinstance(data, str | os.PathLike):
         return answer_from_csv(Path(data), replace(q, outcome=outcome or Path(data).name))

@@ -179,17 +179,27 @@ WhereOpt = Annotated[
         help="SQL condition on `studies` columns (stopped after $EVIREG_QUERY_TIMEOUT s, default 30).",
     ),
 ]
-MeasureOpt = Annotated[Measure, typer.Option("--measure")]
-MethodOpt = Annotated[Method, typer.Option("--method")]
-ModelOpt = Annotated[Model, typer.Option("--model")]
+MeasureOpt = Annotated[
+    Measure | None,
+    typer.Option(
+        "--measure", help="Effect measure (default: the outcome's; OR for 2x2 data, MD for continuous)."
+    ),
+]
+MethodOpt = Annotated[
+    Method | None, typer.Option("--method", help="Pooling method (default: MH for 2x2 data, else IV).")
+]
+ModelOpt = Annotated[Model | None, typer.Option("--model", help="Fixed or random effects (default: fixed).")]
+LevelOpt = Annotated[
+    int | None, typer.Option("--level", help="Confidence level of every interval: 90, 95 or 99 (default 95).")
+]
 Tau2Opt = Annotated[Tau2, typer.Option("--tau2", help="Between-study variance estimator.")]
 HksjOpt = Annotated[bool, typer.Option("--hksj", help="Hartung-Knapp-Sidik-Jonkman CI.")]
 ReviewOpt = Annotated[str | None, typer.Option("--review", help="Review id (default: the only one).")]
 
 
-def check_peto(method: str, measure: str) -> None:
+def check_peto(method: str | None, measure: str | None) -> None:
     """Said in the CLI's words before any work (the library would say it in its own)."""
-    if method == "Peto" and measure != "OR":
+    if method == "Peto" and measure is not None and measure not in ("OR", "HR"):
         raise UserError("--method Peto pools odds ratios only; use --measure OR")
 
 

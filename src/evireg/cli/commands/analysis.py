@@ -20,6 +20,7 @@ from evireg.cli.app import (
     Fmt,
     FormatOpt,
     HksjOpt,
+    LevelOpt,
     MeasureOpt,
     MethodOpt,
     ModelOpt,
@@ -57,17 +58,22 @@ def pool(
     model: ModelOpt = DEFAULT.model,
     tau2: Tau2Opt = DEFAULT.tau2,
     hksj: HksjOpt = DEFAULT.hksj,
+    level: LevelOpt = None,
     fmt: FormatOpt = Fmt.table,
     registry: RegistryOpt = None,
 ) -> None:
-    """Pool one outcome from the registry, or the 2x2 rows of a CSV file.
+    """Pool one outcome from the registry, or the study rows of a CSV file.
 
-    CSV columns: study,events_treat,total_treat,events_ctrl,total_ctrl[,subgroup].
+    The CSV header decides the data type: study and then events_treat,total_treat,events_ctrl,
+    total_ctrl (2x2); mean_treat,sd_treat,n_treat,mean_ctrl,sd_ctrl,n_ctrl (continuous);
+    estimate,se (generic, log scale for ratio measures); or o_minus_e,variance; [,subgroup].
     """
     if (outcome is None) == (csv_file is None):
         raise UserError("give either --outcome (pool the registry) or --csv FILE")
     check_peto(method, measure)
-    opts: dict[str, Any] = {"measure": measure, "method": method, "model": model, "tau2": tau2, "hksj": hksj}
+    opts: dict[str, Any] = {
+        "measure": measure, "method": method, "model": model, "tau2": tau2, "hksj": hksj, "level": level,
+    }
     if csv_file is not None:
         ans = api.pool(csv_file, outcome="csv", by=by, **opts)
         if where is not None or review is not None:
@@ -105,6 +111,7 @@ def sensitivity(
     method: MethodOpt = DEFAULT.method,
     model: ModelOpt = DEFAULT.model,
     tau2: Tau2Opt = DEFAULT.tau2,
+    level: LevelOpt = None,
     fmt: FormatOpt = Fmt.table,
     registry: RegistryOpt = None,
 ) -> None:
@@ -112,7 +119,8 @@ def sensitivity(
     from evireg.render import report as rr
 
     main, sens = api.open(registry).sensitivity(
-        outcome, by=by, review=review, where=where, measure=measure, method=method, model=model, tau2=tau2
+        outcome, by=by, review=review, where=where, measure=measure, method=method, model=model, tau2=tau2,
+        level=level,
     )
     title = f"Sensitivity of {outcome}" + (f" by {by}" if by else "") + _scope(where, review)
     emit_document(

@@ -71,9 +71,9 @@ def _answer(
     by: str | None,
     review: str | None,
     where: str | None,
-    measure: str,
-    method: str,
-    model: str = DEFAULT.model,
+    measure: str | None,
+    method: str | None,
+    model: str | None = DEFAULT.model,
     tau2: str = DEFAULT.tau2,
     hksj: bool = DEFAULT.hksj,
 ) -> Answer:
