@@ -47,15 +47,42 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 
 def test_acceptance_command_agrees_with_the_reference() -> None:
     path = FIXTURES / "normand1999_continuous.csv"
-    d = pool_json("--csv", str(path), "--measure", "SMD", "--model", "random", "--tau2", "REML", "--hksj",
-                  "--level", "99")
+    d = pool_json(
+        "--csv",
+        str(path),
+        "--measure",
+        "SMD",
+        "--model",
+        "random",
+        "--tau2",
+        "REML",
+        "--hksj",
+        "--level",
+        "99",
+    )
     rows = read_rows(path)
-    effects = [ref.hedges_g(*(ref.num(r[c]) for c in ("mean_treat", "sd_treat", "n_treat", "mean_ctrl",
-                                                       "sd_ctrl", "n_ctrl"))) for r in rows]
-    want = ref.analyse([e[0] for e in effects], [e[1] for e in effects], model="random", tau2_method="REML",
-                       hksj=True, level=MP.mpf("0.99"))
+    effects = [
+        ref.hedges_g(
+            *(ref.num(r[c]) for c in ("mean_treat", "sd_treat", "n_treat", "mean_ctrl", "sd_ctrl", "n_ctrl"))
+        )
+        for r in rows
+    ]
+    want = ref.analyse(
+        [e[0] for e in effects],
+        [e[1] for e in effects],
+        model="random",
+        tau2_method="REML",
+        hksj=True,
+        level=MP.mpf("0.99"),
+    )
     assert (d["data_type"], d["measure"], d["method"], d["model"], d["level"], d["k"]) == (
-        "continuous", "SMD", "IV", "random", 99, len(rows))
+        "continuous",
+        "SMD",
+        "IV",
+        "random",
+        99,
+        len(rows),
+    )
     for key in ("estimate", "ci_low", "ci_high", "se", "z", "p"):
         assert close(d[key], getattr(want, key)), key
     het = d["heterogeneity"]
@@ -68,7 +95,9 @@ def test_acceptance_command_agrees_with_the_reference() -> None:
     z99 = ref.norm_quantile(MP.mpf("0.995"))
     for s, r, (g, v) in zip(d["studies"], rows, effects, strict=True):
         assert s["study"] == r["study"] and close(s["estimate"], g, 1e-12)
-        assert close(s["ci_low"], g - z99 * MP.sqrt(v), 1e-12) and close(s["ci_high"], g + z99 * MP.sqrt(v), 1e-12)
+        assert close(s["ci_low"], g - z99 * MP.sqrt(v), 1e-12) and close(
+            s["ci_high"], g + z99 * MP.sqrt(v), 1e-12
+        )
         assert s["n_treat"] == int(r["n_treat"]) and s["mean_ctrl"] == float(r["mean_ctrl"])
         assert s["source"]["locator"].startswith("normand1999_continuous.csv, row ")
 
@@ -77,11 +106,19 @@ def test_generic_csv_gives_the_contract_json() -> None:
     path = FIXTURES / "raudenbush1985_generic.csv"
     d = pool_json("--csv", str(path), "--model", "random", "--tau2", "REML")
     rows = read_rows(path)
-    want = ref.analyse([ref.num(r["estimate"]) for r in rows], [ref.num(r["se"]) ** 2 for r in rows],
-                       model="random", tau2_method="REML", hksj=False, level=MP.mpf("0.95"))
+    want = ref.analyse(
+        [ref.num(r["estimate"]) for r in rows],
+        [ref.num(r["se"]) ** 2 for r in rows],
+        model="random",
+        tau2_method="REML",
+        hksj=False,
+        level=MP.mpf("0.95"),
+    )
     assert d["data_type"] == "generic" and d["measure"] == "MD" and d["method"] == "IV"
     assert close(d["estimate"], want.estimate) and close(d["heterogeneity"]["tau2"], want.tau2)
-    assert d["studies"][0]["se"] == float(rows[0]["se"]) and d["studies"][0]["yi"] == float(rows[0]["estimate"])
+    assert d["studies"][0]["se"] == float(rows[0]["se"]) and d["studies"][0]["yi"] == float(
+        rows[0]["estimate"]
+    )
     assert d["provenance"]["inputs"][0]["estimate"] == float(rows[0]["estimate"])
 
 
@@ -110,7 +147,9 @@ def test_o_minus_e_csv_is_the_peto_log_hazard_ratio(tmp_path: Path) -> None:
 @pytest.mark.parametrize("level", ["90", "95", "99"])
 def test_level_sets_study_and_pooled_intervals(tmp_path: Path, level: str) -> None:
     f = tmp_path / "md.csv"
-    f.write_text("study,mean_treat,sd_treat,n_treat,mean_ctrl,sd_ctrl,n_ctrl\nA,10,2,20,9,2.5,22\nB,11,3,30,9.5,3,28\n")
+    f.write_text(
+        "study,mean_treat,sd_treat,n_treat,mean_ctrl,sd_ctrl,n_ctrl\nA,10,2,20,9,2.5,22\nB,11,3,30,9.5,3,28\n"
+    )
     d = pool_json("--csv", str(f), "--level", level)
     z = float(ref.norm_quantile(1 - (1 - MP.mpf(level) / 100) / 2))
     v = 2**2 / 20 + 2.5**2 / 22
@@ -135,9 +174,14 @@ def test_bad_continuous_rows_are_refused_with_row_and_field(tmp_path: Path, body
     assert code == 1 and out == "" and expected in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize(("body", "expected"), [("A,0.2,\n", "row 2: se is missing"),
-                                                ("A,0.2,0\n", "row 2: se is 0; it must be > 0"),
-                                                ("A,0.2,-0.1\n", "row 2: se is -0.1; it must be > 0")])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("A,0.2,\n", "row 2: se is missing"),
+        ("A,0.2,0\n", "row 2: se is 0; it must be > 0"),
+        ("A,0.2,-0.1\n", "row 2: se is -0.1; it must be > 0"),
+    ],
+)
 def test_bad_generic_rows_are_refused(tmp_path: Path, body: str, expected: str) -> None:
     f = tmp_path / "bad.csv"
     f.write_text("study,estimate,se\n" + body)
@@ -150,14 +194,20 @@ def test_a_header_that_fits_no_form_is_refused_naming_the_four(tmp_path: Path) -
     f.write_text("study,mean_treat,sd_treat,n_treat,mean_ctrl,sd_ctrl\nA,1,1,10,1,1\n")
     code, _, err = run("pool", "--csv", str(f))
     assert code == 1
-    for form in ("dichotomous: study,events_treat", "continuous: study,mean_treat", "generic: study,estimate,se",
-                 "o-e: study,o_minus_e,variance"):
+    for form in (
+        "dichotomous: study,events_treat",
+        "continuous: study,mean_treat",
+        "generic: study,estimate,se",
+        "o-e: study,o_minus_e,variance",
+    ):
         assert form in err
     assert "lacks n_ctrl" in err
 
 
-@pytest.mark.parametrize(("args", "valid"), [(("--measure", "OR"), "MD, SMD"), (("--method", "MH"), "IV"),
-                                             (("--level", "80"), "90, 95, 99")])
+@pytest.mark.parametrize(
+    ("args", "valid"),
+    [(("--measure", "OR"), "MD, SMD"), (("--method", "MH"), "IV"), (("--level", "80"), "90, 95, 99")],
+)
 def test_options_that_do_not_fit_the_data_type_are_usage_errors(
     tmp_path: Path, args: tuple[str, str], valid: str
 ) -> None:
@@ -169,11 +219,18 @@ def test_options_that_do_not_fit_the_data_type_are_usage_errors(
 
 def test_continuous_table_and_markdown_show_the_arms(tmp_path: Path) -> None:
     f = tmp_path / "md.csv"
-    f.write_text("study,mean_treat,sd_treat,n_treat,mean_ctrl,sd_ctrl,n_ctrl\nA,10,2,20,9,2.5,22\nB,11,3,30,9.5,3,28\n")
+    f.write_text(
+        "study,mean_treat,sd_treat,n_treat,mean_ctrl,sd_ctrl,n_ctrl\nA,10,2,20,9,2.5,22\nB,11,3,30,9.5,3,28\n"
+    )
     code, out, _ = run("pool", "--csv", str(f), "--format", "markdown", "--level", "99")
     assert code == 0
-    assert "| Study or Subgroup | Treat mean | Treat SD | Treat total | Ctrl mean | Ctrl SD | Ctrl total |" in out
+    assert (
+        "| Study or Subgroup | Treat mean | Treat SD | Treat total | Ctrl mean | Ctrl SD | Ctrl total |"
+        in out
+    )
     assert "Mean Difference IV, Fixed, 99% CI" in out and "**Total (99% CI)**" in out
     assert "| A [1] | 10 | 2 | 20 | 9 | 2.5 | 22 |" in out
     code, out, _ = run("pool", "--csv", str(f), "--format", "csv")
-    assert out.splitlines()[0].startswith("subgroup,study,mean_treat,sd_treat,n_treat,mean_ctrl,sd_ctrl,n_ctrl,weight")
+    assert out.splitlines()[0].startswith(
+        "subgroup,study,mean_treat,sd_treat,n_treat,mean_ctrl,sd_ctrl,n_ctrl,weight"
+    )
