@@ -151,9 +151,12 @@ def gather(
 
 
 def stated_method(method: str | None, software: str | None, measure: str) -> tuple[str, str | None]:
-    """The method a review used; RevMan's default for dichotomous data is Mantel-Haenszel."""
+    """The method a review used; RevMan's default for dichotomous data is Mantel-Haenszel, and
+    continuous or generic data have only inverse variance."""
     if method:
         return method, None
+    if measure in ("MD", "SMD", "HR", "IRR", "RoM"):
+        return "IV", None
     sw = (software or "").lower()
     if "review manager" in sw or sw.startswith("revman"):
         return "MH", f"method not stated; {software} pools {measure} by Mantel-Haenszel by default"

@@ -11,7 +11,7 @@ from evireg.index.connection import records, sql_text
 from evireg.index.fresh import connect_readonly
 from evireg.registry.paths import Registry
 from evireg.review.analysis import answer_with, default_review, stated_method
-from evireg.review.claimcheck import Consistency, check_ratio_claim, matches_printed, p_interval
+from evireg.review.claimcheck import Consistency, check_claim, matches_printed, p_interval
 from evireg.review.question import Answer, Question
 
 if TYPE_CHECKING:
@@ -212,12 +212,9 @@ def audit_with(con: duckdb.DuckDBPyConnection, review: str) -> AuditReport:
                 if v is not None and published[k] is not None
             }
         )
-        consistency = (
-            check_ratio_claim(
-                c["estimate_text"], c["ci_low_text"], c["ci_high_text"], c["z_text"], c["p_text"]
-            )
-            if a["measure"] != "RD"
-            else Consistency(None, None, None, None, None, "not checked for risk differences")
+        consistency = check_claim(
+            c["estimate_text"], c["ci_low_text"], c["ci_high_text"], c["z_text"], c["p_text"],
+            ratio=a["measure"] not in ("RD", "MD", "SMD"),
         )
         out.append(
             ClaimAudit(

@@ -1,7 +1,8 @@
 """Pure checks of printed statistics: rounding matches, and a printed CI against its own Z and P.
 
 A ratio's 95% CI gives its log-scale standard error, SE = (ln hi - ln lo) / (2 x 1.96), hence an
-implied Z = ln(estimate) / SE and a two-sided P (Altman & Bland, BMJ 2011;343:d2090). Because the
+implied Z = ln(estimate) / SE and a two-sided P (Altman & Bland, BMJ 2011;343:d2090); a
+difference's (RD, MD, SMD) the same on its own scale, SE = (hi - lo) / (2 x 1.96). Because the
 printed numbers are rounded, the implied Z is an interval over every value that rounds to what
 was printed; a printed Z or P is consistent when its own rounding interval meets that one.
 """
@@ -76,21 +77,39 @@ def check_ratio_claim(
     estimate: str, ci_low: str, ci_high: str, z: str | None, p_text: str | None
 ) -> Consistency:
     """Does a printed ratio, its 95% CI, Z and P agree (within their rounding)?"""
+    return check_claim(estimate, ci_low, ci_high, z, p_text, ratio=True)
+
+
+def check_claim(
+    estimate: str, ci_low: str, ci_high: str, z: str | None, p_text: str | None, *, ratio: bool
+) -> Consistency:
+    """Does a printed effect, its 95% CI, Z and P agree (within their rounding)?  A ratio is
+    judged on the log scale around 1, a difference (RD, MD, SMD) on its own scale around 0."""
     e, lo, hi = float(estimate), float(ci_low), float(ci_high)
-    if min(e, lo, hi) <= 0 or hi <= lo:
-        return Consistency(None, None, None, None, None, "CI not usable on the log scale")
-    se = (math.log(hi) - math.log(lo)) / (2 * Z95)
-    iz = math.log(e) / se
-    corners = []
-    for ee, ll, hh in product(
-        rounding_interval(estimate), rounding_interval(ci_low), rounding_interval(ci_high)
-    ):
-        if min(ee, ll, hh) > 0 and hh > ll:
-            corners.append(abs(math.log(ee)) / ((math.log(hh) - math.log(ll)) / (2 * Z95)))
-    zr = (min(corners), max(corners))
+    if (ratio and min(e, lo, hi) <= 0) or hi <= lo:
+        scale = "the log scale" if ratio else "its scale"
+        return Consistency(None, None, None, None, None, f"CI not usable on {scale}")
+
+    def f(x: float) -> float:
+        return math.log(x) if ratio else x
+
+    null = 1.0 if ratio else 0.0
+    se = (f(hi) - f(lo)) / (2 * Z95)
+    iz = f(e) / se
+    # |Z| = |f(estimate)| / SE over every value that rounds to what was printed: the SE at the
+    # corners of the CI's rounding box, |f(estimate)| at the ends of its interval, or 0 when
+    # that interval holds the null (an estimate printed as 1.00, or 0.00)
+    ses = [
+        (f(hh) - f(ll)) / (2 * Z95)
+        for ll, hh in product(rounding_interval(ci_low), rounding_interval(ci_high))
+        if (not ratio or min(ll, hh) > 0) and hh > ll
+    ]
+    e_lo, e_hi = (f(x) if not ratio or x > 0 else -math.inf for x in rounding_interval(estimate))
+    near = 0.0 if e_lo <= 0.0 <= e_hi else min(abs(e_lo), abs(e_hi))
+    zr = (near / max(ses), max(abs(e_lo), abs(e_hi)) / min(ses))
     ip = norm_two_sided_p(iz)
     problems: list[str] = []
-    ci_sig = hi < 1.0 or lo > 1.0
+    ci_sig = hi < null or lo > null
     if z is not None:
         zlo, zhi = rounding_interval(z)
         if zhi < zr[0] - 1e-9 or zlo > zr[1] + 1e-9:
@@ -111,6 +130,6 @@ def check_ratio_claim(
             p_sig = _state(pi[1] < 0.05, pi[0] >= 0.05)
             if p_sig is not None and p_sig != ci_sig:
                 side = "excludes" if ci_sig else "includes"
-                problems.append(f"the CI {side} 1 but {p_text} says the opposite about P < 0.05")
+                problems.append(f"the CI {side} {null:g} but {p_text} says the opposite about P < 0.05")
     note = "; ".join(problems) if problems else "CI, Z and P agree"
     return Consistency(se, iz, zr, ip, not problems, note)
