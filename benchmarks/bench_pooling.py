@@ -16,7 +16,16 @@ from collections.abc import Callable
 
 import numpy as np
 
-from evireg.stats import BatchResult, PoolResult, pool, pool_batch
+from evireg.stats import (
+    BatchResult,
+    PoolResult,
+    pool,
+    pool_batch,
+    pool_batch_continuous,
+    pool_batch_generic,
+    pool_continuous,
+    pool_generic_se,
+)
 
 
 def make_data(m: int, k: int, ragged: bool, seed: int = 20240601) -> tuple[np.ndarray, ...]:
@@ -60,9 +69,7 @@ def main() -> None:
 
     def batch(model: str) -> Callable[[], object]:
         def run() -> object:
-            results[model] = pool_batch(
-                a, n1, c, n2, mask, measure=measure, method="MH", model=model
-            )
+            results[model] = pool_batch(a, n1, c, n2, mask, measure=measure, method="MH", model=model)
             return results[model]
 
         return run
@@ -107,6 +114,65 @@ def main() -> None:
     )
     print(f"  one at a time ({sub:,} timed, extrapolated to {args.m:,}): {t_loop:8.2f} s")
     print(f"  speed-up batch vs one at a time:       {t_loop / t_batch:8.0f}x")
+    other_types(args.m, args.k, mask)
+
+
+def timed(run: Callable[[str], BatchResult], model: str) -> tuple[float, BatchResult]:
+    out: list[BatchResult] = []
+    t = best_of(lambda: out.append(run(model)), 5)
+    return t, out[-1]
+
+
+def other_types(m: int, k: int, mask: np.ndarray) -> None:
+    """Continuous (MD, SMD) and generic inverse-variance batches of the same shape, each checked
+    against the single-analysis path on a few rows."""
+    rng = np.random.default_rng(7)
+    m1, m2 = rng.normal(10, 2, (m, k)), rng.normal(9, 2, (m, k))
+    s1, s2 = rng.uniform(1, 3, (m, k)), rng.uniform(1, 3, (m, k))
+    n1, n2 = (rng.integers(10, 200, (m, k)).astype(float) for _ in range(2))
+    est, se = rng.normal(-0.2, 0.3, (m, k)), rng.uniform(0.05, 0.5, (m, k))
+    print(f"{m:,} meta-analyses of continuous and generic data, {int(mask.sum()):,} studies")
+    for label, run, single in (
+        (
+            "MD",
+            lambda model: pool_batch_continuous(m1, s1, n1, m2, s2, n2, mask, measure="MD", model=model),
+            lambda i, model: pool_continuous(
+                m1[i][mask[i]],
+                s1[i][mask[i]],
+                n1[i][mask[i]],
+                m2[i][mask[i]],
+                s2[i][mask[i]],
+                n2[i][mask[i]],
+                measure="MD",
+                model=model,
+            ),
+        ),
+        (
+            "SMD",
+            lambda model: pool_batch_continuous(m1, s1, n1, m2, s2, n2, mask, measure="SMD", model=model),
+            lambda i, model: pool_continuous(
+                m1[i][mask[i]],
+                s1[i][mask[i]],
+                n1[i][mask[i]],
+                m2[i][mask[i]],
+                s2[i][mask[i]],
+                n2[i][mask[i]],
+                measure="SMD",
+                model=model,
+            ),
+        ),
+        (
+            "generic HR",
+            lambda model: pool_batch_generic(est, se, mask, measure="HR", model=model),
+            lambda i, model: pool_generic_se(est[i][mask[i]], se[i][mask[i]], measure="HR", model=model),
+        ),
+    ):
+        for model in ("fixed", "random"):
+            t, res = timed(run, model)
+            for i in (0, m // 2, m - 1):
+                assert np.isclose(single(i, model).estimate, res.estimate[i], rtol=1e-10)
+            verdict = "under" if t < 1 else "OVER"
+            print(f"  batch {label} {model + ':':8} {t * 1e3:8.1f} ms  ({verdict} the 1 s target)")
 
 
 if __name__ == "__main__":

@@ -44,12 +44,7 @@ def packed() -> tuple[np.ndarray, np.ndarray, list[list[tuple[int, int, int, int
 
 @pytest.mark.parametrize(
     ("measure", "method", "model"),
-    [
-        (m, meth, mod)
-        for m in ("OR", "RR", "RD")
-        for meth in ("MH", "IV")
-        for mod in ("fixed", "random")
-    ]
+    [(m, meth, mod) for m in ("OR", "RR", "RD") for meth in ("MH", "IV") for mod in ("fixed", "random")]
     + [("OR", "Peto", "fixed")],
 )
 def test_batch_equals_pool_on_fixtures(measure: str, method: str, model: str) -> None:
@@ -111,3 +106,71 @@ def test_batch_validation() -> None:
         pool_batch(*ok, mask, model="random", tau2_method="REML")
     with pytest.raises(ValueError, match="fixed-effect only"):
         pool_batch(*ok, mask, method="Peto", model="random")
+
+
+def _ragged(m: int, k: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, k + 1, m)
+    return np.arange(k)[None, :] < sizes[:, None]
+
+
+@pytest.mark.parametrize("measure", ["MD", "SMD"])
+@pytest.mark.parametrize("model", ["fixed", "random"])
+def test_continuous_batch_rows_equal_single_analyses(measure: str, model: str) -> None:
+    from evireg.stats import pool_batch_continuous, pool_continuous
+
+    rng = np.random.default_rng(3)
+    m, k = 40, 6
+    cols = [
+        rng.normal(10, 2, (m, k)),
+        rng.uniform(1, 3, (m, k)),
+        rng.integers(2, 80, (m, k)).astype(float),
+        rng.normal(9, 2, (m, k)),
+        rng.uniform(1, 3, (m, k)),
+        rng.integers(2, 80, (m, k)).astype(float),
+    ]
+    mask = _ragged(m, k, 4)
+    cols[0][~mask] = np.nan  # masked-out entries may hold anything
+    b = pool_batch_continuous(*cols, mask, measure=measure, model=model, hksj=model == "random", level=0.99)
+    for i in range(m):
+        one = pool_continuous(
+            *(c[i][mask[i]] for c in cols), measure=measure, model=model, hksj=model == "random", level=0.99
+        )
+        for name in ("estimate", "ci_low", "ci_high", "se", "p"):
+            assert np.isclose(getattr(b, name)[i], getattr(one, name), rtol=1e-10, atol=1e-13), (i, name)
+        assert np.isclose(b.tau2[i], one.heterogeneity.tau2, rtol=1e-9, atol=1e-13)
+
+
+def test_generic_batch_rows_equal_single_analyses() -> None:
+    from evireg.stats import pool_batch_generic, pool_generic_se
+
+    rng = np.random.default_rng(5)
+    m, k = 30, 5
+    est, se = rng.normal(-0.2, 0.4, (m, k)), rng.uniform(0.05, 0.6, (m, k))
+    mask = _ragged(m, k, 6)
+    b = pool_batch_generic(est, se, mask, measure="HR", model="random")
+    for i in range(m):
+        one = pool_generic_se(est[i][mask[i]], se[i][mask[i]], measure="HR", model="random")
+        assert np.isclose(b.estimate[i], one.estimate, rtol=1e-10)
+        assert np.isclose(b.ci_high[i], one.ci_high, rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "match"),
+    [
+        (1, 0.0, "sd_treat must be positive"),
+        (2, 1.0, "n_treat must be a whole number >= 2"),
+        (5, 2.5, "n_ctrl must be a whole number >= 2"),
+        (0, np.inf, "mean_treat must be finite"),
+    ],
+)
+def test_continuous_batch_refuses_bad_values(column: int, value: float, match: str) -> None:
+    from evireg.stats import pool_batch_continuous
+
+    cols = [np.full((2, 3), x) for x in (10.0, 2.0, 20.0, 9.0, 2.0, 20.0)]
+    cols[column][1, 2] = value
+    with pytest.raises(ValueError, match=f"meta-analysis 1, study 2: {match}"):
+        pool_batch_continuous(*cols, np.ones((2, 3), dtype=bool))
+    mask = np.ones((2, 3), dtype=bool)
+    mask[1, 2] = False  # a masked-out bad value is ignored
+    pool_batch_continuous(*cols, mask)
