@@ -24,8 +24,14 @@ if TYPE_CHECKING:
     from evireg.stats import PoolResult
 
 MEASURE_NAMES = {
-    "OR": "Odds Ratio", "RR": "Risk Ratio", "RD": "Risk Difference", "MD": "Mean Difference",
-    "SMD": "Std. Mean Difference", "HR": "Hazard Ratio", "IRR": "Rate Ratio", "RoM": "Ratio of Means",
+    "OR": "Odds Ratio",
+    "RR": "Risk Ratio",
+    "RD": "Risk Difference",
+    "MD": "Mean Difference",
+    "SMD": "Std. Mean Difference",
+    "HR": "Hazard Ratio",
+    "IRR": "Rate Ratio",
+    "RoM": "Ratio of Means",
 }
 METHOD_NAMES = {"MH": "M-H", "IV": "IV", "Peto": "Peto"}
 RATIO = frozenset({"OR", "RR", "HR", "IRR", "RoM"})
@@ -37,8 +43,13 @@ def measure_name(measure: str | None, unit: str | None = None) -> str:
     return f"{name} ({unit})" if unit and measure == "MD" else name
 
 
-def effect_header(measure: str | None, method: str | None, model: str | None, level: float | None = 95,
-                  unit: str | None = None) -> str:
+def effect_header(
+    measure: str | None,
+    method: str | None,
+    model: str | None,
+    level: float | None = 95,
+    unit: str | None = None,
+) -> str:
     return f"{measure_name(measure, unit)} {method_text(method, model, level)}"
 
 
@@ -56,13 +67,23 @@ def level_text(level: float | None) -> str:
 # and the JSON/CSV names of the input columns they show.
 ARM_COLUMNS: dict[str, tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]] = {
     "dichotomous": (
-        [("Treat\nEvents", "right", 6), ("\nTotal", "right", 6), ("Ctrl\nEvents", "right", 7),
-         ("\nTotal", "right", 6)],
+        [
+            ("Treat\nEvents", "right", 6),
+            ("\nTotal", "right", 6),
+            ("Ctrl\nEvents", "right", 7),
+            ("\nTotal", "right", 6),
+        ],
         [("Treat\nn/N", "right", 7), ("Ctrl\nn/N", "right", 7)],
     ),
     "continuous": (
-        [("Treat\nMean", "right", 8), ("\nSD", "right", 7), ("\nTotal", "right", 5),
-         ("Ctrl\nMean", "right", 8), ("\nSD", "right", 7), ("\nTotal", "right", 5)],
+        [
+            ("Treat\nMean", "right", 8),
+            ("\nSD", "right", 7),
+            ("\nTotal", "right", 5),
+            ("Ctrl\nMean", "right", 8),
+            ("\nSD", "right", 7),
+            ("\nTotal", "right", 5),
+        ],
         [("Treat\nN", "right", 5), ("Ctrl\nN", "right", 5)],
     ),
     "generic": ([("Estimate", "right", 9), ("SE", "right", 8)],) * 2,
@@ -100,6 +121,25 @@ def fmt_est(measure: str | None, est: float | None, lo: float | None, hi: float 
 def heterogeneity_text(res: PoolResult) -> str:
     h = res.heterogeneity
     return rf.fmt_heterogeneity(h.q, h.df, h.p, h.i2, h.tau2 if res.model == "random" else None)
+
+
+def random_effects_lines(res: PoolResult) -> list[str]:
+    """What RevMan Web adds under random effects: the Q-profile CI for tau² and the prediction
+    interval (t on k - 2 df; normal-based when k = 2); none for fixed effect or k < 2."""
+    h = res.heterogeneity
+    if res.model != "random" or res.k < 2 or h.tau2_ci is None:
+        return []
+    level = level_text(100 * res.level)
+    parts = [
+        f"Tau² ({res.tau2_method}) {level} CI (Q-profile): {rf.fmt_tau2(h.tau2_ci[0])} to "
+        f"{rf.fmt_tau2(h.tau2_ci[1])}"
+    ]
+    pi, kind = res.prediction_interval, "t, k - 2 df"
+    if pi is None:
+        pi, kind = res.prediction_interval_normal, "normal"
+    if pi is not None and all(map(math.isfinite, pi)):
+        parts.append(f"{level} prediction interval ({kind}): {rf.fmt_ci(*pi)}")
+    return parts
 
 
 def overall_text(res: PoolResult) -> str:
@@ -240,7 +280,7 @@ def _total_row(label: str, res: PoolResult) -> dict[str, Any]:
         "lo": res.ci_low if res.k else None,
         "hi": res.ci_high if res.k else None,
         "events": (sum(s.events_t for s in inc), sum(s.events_c for s in inc)),
-        "lines": [heterogeneity_text(res), overall_text(res)],
+        "lines": [heterogeneity_text(res), overall_text(res), *random_effects_lines(res)],
     }
 
 
@@ -429,8 +469,7 @@ def markdown(answer: Answer, title: str) -> str:
         arms = " | ".join(_arm_cells(kind, r, narrow=False))
         w = rf.fmt_weight(r["weight"])
         lines.append(
-            f"| {b}{r['label']}{b} | {arms} | {w} | "
-            f"{b}{fmt_est(q.measure, r['est'], r['lo'], r['hi'])}{b} |"
+            f"| {b}{r['label']}{b} | {arms} | {w} | {b}{fmt_est(q.measure, r['est'], r['lo'], r['hi'])}{b} |"
         )
         if r["kind"] == "total":
             lines += [f"| {line} |" + " |" * (len(head) - 1) for line in r["lines"]]
@@ -448,20 +487,55 @@ def csv_rows(answer: Answer) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     inputs = INPUT_COLUMNS[answer.data_type]
-    w.writerow(["subgroup", "study", *inputs, "weight", "estimate", "ci_low", "ci_high", "excluded",
-                "source_id", "locator"])
+    w.writerow(
+        [
+            "subgroup",
+            "study",
+            *inputs,
+            "weight",
+            "estimate",
+            "ci_low",
+            "ci_high",
+            "excluded",
+            "source_id",
+            "locator",
+        ]
+    )
     d = answer.to_dict()
     blank = [""] * len(inputs)
     blocks = [(sg["name"], sg) for sg in d["subgroups"]] or [("", d)]
     for name, block in blocks:
         for s in block["studies"]:
             src = s.get("source") or {}
-            w.writerow([name, s["study"], *(s.get(c) for c in inputs), s["weight"], s["estimate"],
-                        s["ci_low"], s["ci_high"], s["excluded"] or "", src.get("source_id", ""),
-                        src.get("locator", "")])
+            w.writerow(
+                [
+                    name,
+                    s["study"],
+                    *(s.get(c) for c in inputs),
+                    s["weight"],
+                    s["estimate"],
+                    s["ci_low"],
+                    s["ci_high"],
+                    s["excluded"] or "",
+                    src.get("source_id", ""),
+                    src.get("locator", ""),
+                ]
+            )
         if name:
-            w.writerow([name, "Subtotal", *blank, 100.0, block["estimate"], block["ci_low"],
-                        block["ci_high"], "", "", ""])
+            w.writerow(
+                [
+                    name,
+                    "Subtotal",
+                    *blank,
+                    100.0,
+                    block["estimate"],
+                    block["ci_low"],
+                    block["ci_high"],
+                    "",
+                    "",
+                    "",
+                ]
+            )
     w.writerow(["", "Total", *blank, 100.0, d["estimate"], d["ci_low"], d["ci_high"], "", "", ""])
     return buf.getvalue()
 
