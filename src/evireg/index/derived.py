@@ -33,7 +33,8 @@ def derived_json(as_json: str) -> str | None:
             if "n" not in a:
                 continue
             s = ArmStats.model_validate({k: v for k, v in a.items() if k in ArmStats.model_fields}).summary()
-            arms.append({"result_no": i, "arm": a["arm"], "mean": s.mean, "sd": s.sd, "derivation": s.derivation})
+            arms.append({"result_no": i, "arm": a["arm"], "mean": s.mean, "sd": s.sd,
+                         "derivation": s.derivation})
         if o.get("effect") is not None:
             e = EffectResult.model_validate(o["effect"]).analysis()
             effects.append({"result_no": i, "estimate": e.estimate, "se": e.se,

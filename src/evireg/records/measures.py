@@ -15,6 +15,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import pairwise
 from typing import Annotated
 
 from pydantic import Field, PlainValidator, Strict, WithJsonSchema
@@ -25,7 +26,8 @@ from evireg.stats import derivations as dv
 
 def _number(v: object) -> int | float:
     # One plain message (a union of int and float would report each member), no coercion of text.
-    if isinstance(v, bool) or not isinstance(v, int | float) or (isinstance(v, float) and not math.isfinite(v)):
+    nan_or_inf = isinstance(v, float) and not math.isfinite(v)
+    if isinstance(v, bool) or not isinstance(v, int | float) or nan_or_inf:
         raise ValueError(f"expected a number, got {v!r}")
     return v
 
@@ -170,9 +172,10 @@ class ArmStats(Record):
                 out.append(("mean", f"mean {self.mean} lies outside its CI [{self.ci_low}, {self.ci_high}]"))
         chain = [(f, getattr(self, f)) for f in ("min", "q1", "median", "q3", "max")]
         given = [(f, v) for f, v in chain if v is not None]
-        for (f1, v1), (f2, v2) in zip(given, given[1:], strict=False):
+        for (f1, v1), (f2, v2) in pairwise(given):
             if v1 > v2:
-                out.append((f2, f"{f2} ({v2}) is below {f1} ({v1}); expected min <= q1 <= median <= q3 <= max"))
+                out.append((f2, f"{f2} ({v2}) is below {f1} ({v1}); "
+                                "expected min <= q1 <= median <= q3 <= max"))
         return out
 
     def summary(self) -> MeanSD:
@@ -245,8 +248,12 @@ class EffectResult(Record):
     scale: Scale | None = Field(
         default=None, description="natural (default) or log: the scale estimate and CI are given on"
     )
-    adjusted_for: Text | None = Field(default=None, description="covariates an adjusted estimate is adjusted for")
-    o_minus_e: Stat | None = Field(default=None, description="observed minus expected events (Peto, time to event)")
+    adjusted_for: Text | None = Field(
+        default=None, description="covariates an adjusted estimate is adjusted for"
+    )
+    o_minus_e: Stat | None = Field(
+        default=None, description="observed minus expected events (Peto, time to event)"
+    )
     variance: Positive | None = Field(default=None, description="the variance V of O - E")
     n_treat: Count | None = None
     n_ctrl: Count | None = None
@@ -281,7 +288,8 @@ class EffectResult(Record):
         if self.ci_level is not None and not ci:
             out.append(("ci_level", "ci_level is given without ci_low and ci_high"))
         if self.on_log_scale and not self.is_ratio:
-            out.append(("scale", f"{self.measure} is a difference; only ratio measures are given on the log scale"))
+            out.append(("scale", f"{self.measure} is a difference; only ratio measures are given "
+                                 "on the log scale"))
         natural_ratio = self.is_ratio and not self.on_log_scale
         if natural_ratio:
             for f in ("estimate", "ci_low", "ci_high"):
@@ -295,7 +303,8 @@ class EffectResult(Record):
         if self.ci_low >= self.ci_high:
             return [("ci_high", f"ci_high ({self.ci_high}) must exceed ci_low ({self.ci_low})")]
         if not self.ci_low <= self.estimate <= self.ci_high:
-            return [("estimate", f"estimate {self.estimate} lies outside its CI [{self.ci_low}, {self.ci_high}]")]
+            return [("estimate",
+                     f"estimate {self.estimate} lies outside its CI [{self.ci_low}, {self.ci_high}]")]
         if self.se is not None:
             implied = self._se_from_ci().value
             if abs(self.se - implied) > SE_TOLERANCE * implied:
@@ -312,10 +321,12 @@ class EffectResult(Record):
         """Estimate and SE on the analysis scale (log for ratios), the estimate on its natural
         scale, and how the SE (or, for O - E, both) was derived."""
         if self.o_minus_e is not None and self.variance is not None:
-            est, se = dv.peto_log_hr(self.o_minus_e, self.variance)
-            return Analysed(est.value, se.value, math.exp(est.value), f"{est.how}; {se.how}")
+            log_hr, se_hr = dv.peto_log_hr(self.o_minus_e, self.variance)
+            return Analysed(log_hr.value, se_hr.value, math.exp(log_hr.value), f"{log_hr.how}; {se_hr.how}")
         if self.estimate is None:
             raise ValueError("no estimate")
+        se: float
+        how: str | None
         if self.se is not None:
             se, how = float(self.se), None
         else:
@@ -339,7 +350,8 @@ def form_errors(arms: Sequence[ArmStats], effect: EffectResult | None, values: V
         out.append(("arms", "give arms (per-arm results) or effect (an effect estimate)"))
     kinds = {a.is_continuous for a in arms}
     if len(kinds) > 1:
-        out.append(("arms", "mixes arms with counts (events, total) and arms with summary statistics (n, mean, sd)"))
+        out.append(("arms", "mixes arms with counts (events, total) and arms with summary statistics "
+                            "(n, mean, sd)"))
     if values is not None and kinds != {True}:
         out.append(("values", "values (final | change) is for continuous results (arms with n, mean, sd)"))
     for j, a in enumerate(arms):

@@ -93,8 +93,9 @@ def _form(path: str, o: OutcomeResult, profile: Profile) -> Problems:
     if got == d.data_type:
         return []
     field = "effect" if got == DataType.generic else "arms"
-    return [(f"{path}.{field}", f"outcome {o.outcome!r} is declared {d.data_type} in the profile "
-                                f"(evireg.yaml), so its result needs {_EXPECTED[d.data_type]}; got {got} data")]
+    msg = (f"outcome {o.outcome!r} is declared {d.data_type} in the profile (evireg.yaml), so its "
+           f"result needs {_EXPECTED[d.data_type]}; got {got} data")
+    return [(f"{path}.{field}", msg)]
 
 
 def study_profile_errors(s: Study, profile: Profile) -> Problems:

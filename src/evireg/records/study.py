@@ -253,7 +253,9 @@ class OutcomeResult(Record):
         default=None, description="continuous: final values (default) or change from baseline"
     )
     arms: list[ArmResult] = Field(default_factory=list, min_length=2)
-    effect: EffectResult | None = Field(default=None, description="the result as an effect estimate, not per arm")
+    effect: EffectResult | None = Field(
+        default=None, description="the result as an effect estimate, not per arm"
+    )
     alternatives: list[AlternativeResult] = Field(default_factory=list)
     notes: Text | None = None
 

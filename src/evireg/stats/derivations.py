@@ -105,7 +105,8 @@ def wan_mean(median: float, *, minimum: float | None = None, maximum: float | No
         mean = (minimum + 2 * q1 + 2 * median + 2 * q3 + maximum) / 8.0
         return Derived(mean, f"mean from median, quartiles and range ({WAN}, scenario 3)")
     if minimum is not None and maximum is not None:
-        return Derived((minimum + 2 * median + maximum) / 4.0, f"mean from median and range ({WAN}, scenario 1)")
+        return Derived((minimum + 2 * median + maximum) / 4.0,
+                       f"mean from median and range ({WAN}, scenario 1)")
     if q1 is not None and q3 is not None:
         return Derived((q1 + median + q3) / 3.0, f"mean from median and IQR ({WAN}, scenario 2)")
     raise ValueError("Wan's mean needs the median with min and max, or with q1 and q3")
