@@ -68,8 +68,9 @@ def mean_from_ci(ci_low: float, ci_high: float) -> Derived:
 
 
 def _xi(n: int) -> float:
-    """Wan's 2 x Phi^-1((n - 0.375) / (n + 0.25)): the expected range of n standard normals
-    (Wan 2014 Table 1: 3.078 for n = 10, 4.498 for n = 50)."""
+    """Wan's 2 x Phi^-1((n - 0.375) / (n + 0.25)), the closed form of the expected range of n
+    standard normals; Wan 2014 tabulates the exact values for n <= 50 (Table 1: 3.078 for n = 10,
+    4.498 for n = 50), which it approximates within 0.5% (3.093, 4.487)."""
     return 2.0 * norm_ppf((n - 0.375) / (n + 0.25))
 
 
