@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from evireg.stats.distributions import norm_ppf, t_ppf
+from .distributions import norm_ppf, t_ppf
 
 HANDBOOK = "Cochrane Handbook 6.5.2.2"
 WAN = "Wan et al. 2014"
