@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evireg.index.connection import sql_text
+from evireg.index.derived import derived_json
 from evireg.records.review import Review
 from evireg.records.study import Study
 from evireg.registry.fileio import reported
@@ -74,8 +75,10 @@ class RecordLoader:
     def add(self, entry: Entry, file: str | None = None) -> None:
         """Queue a valid record (stored in `file`, by default the file it was read from)."""
         if entry.kind == "study":
+            derived = derived_json(entry.as_json) if entry.as_json else None
+            extra = f',"d":{derived}' if derived else ""
             with reported(self.stage.parent, "write the index's working files"):
-                self.fh.write(f'{{"file":{json.dumps(file or entry.file)},"s":{entry.as_json}}}\n')
+                self.fh.write(f'{{"file":{json.dumps(file or entry.file)},"s":{entry.as_json}{extra}}}\n')
         elif isinstance(entry.record, Review):
             _review_rows(self.tables, entry.record, file or entry.file)
         self.pending += 1

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from evireg.records.profile import BUILT_IN_COLUMNS, CharacteristicDef, Profile
 from evireg.records.review import Review
-from evireg.records.study import Study, Subgroup
-from evireg.records.vocab import CharacteristicType
+from evireg.records.study import OutcomeResult, Study, Subgroup
+from evireg.records.vocab import CharacteristicType, DataType
 
 Problems = list[tuple[str, str]]
 
@@ -70,6 +70,34 @@ def _outcome(path: str, outcome: str, profile: Profile) -> Problems:
     return []
 
 
+_EXPECTED = {
+    DataType.dichotomous: "arms with events and total",
+    DataType.continuous: "arms with n and mean/sd (or the statistics to derive them from)",
+    DataType.generic: "an effect (measure, estimate with se or CI, or o_minus_e and variance)",
+}
+
+
+def _form(path: str, o: OutcomeResult, profile: Profile) -> Problems:
+    """The result's form fits the outcome's declared data type (one message per result)."""
+    d = profile.outcome(o.outcome)
+    if d is None:
+        return []
+    if o.effect is not None:
+        got = DataType.generic
+    elif o.arms and all(a.is_continuous for a in o.arms):
+        got = DataType.continuous
+    elif o.arms and not any(a.is_continuous for a in o.arms):
+        got = DataType.dichotomous
+    else:
+        return []  # no or mixed arms: the record's own checks say so
+    if got == d.data_type:
+        return []
+    field = "effect" if got == DataType.generic else "arms"
+    msg = (f"outcome {o.outcome!r} is declared {d.data_type} in the profile (evireg.yaml), so its "
+           f"result needs {_EXPECTED[d.data_type]}; got {got} data")
+    return [(f"{path}.{field}", msg)]
+
+
 def study_profile_errors(s: Study, profile: Profile) -> Problems:
     out: Problems = []
     for name, given in s.characteristics.items():
@@ -84,6 +112,7 @@ def study_profile_errors(s: Study, profile: Profile) -> Problems:
     for i, o in enumerate(s.outcomes):
         out += _outcome(f"outcomes.{i}.outcome", o.outcome, profile)
         out += _subgroup(f"outcomes.{i}.subgroup", o.subgroup, profile)
+        out += _form(f"outcomes.{i}", o, profile)
     for i, nr in enumerate(s.not_reported):
         out += _outcome(f"not_reported.{i}.outcome", nr.outcome, profile)
         out += _subgroup(f"not_reported.{i}.subgroup", nr.subgroup, profile)

@@ -39,6 +39,7 @@ from evireg.records.base import (
     duplicates,
     semantic_check,
 )
+from evireg.records.measures import ArmStats, EffectResult, ValuesKind, form_errors
 from evireg.records.vocab import Blinding, ControlType, DesignKind, Role, Timing
 
 Formula = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9]+( *[-+] *[0-9]+)+$")]
@@ -178,10 +179,17 @@ class CharacteristicValue(Record):
         return self
 
 
-class ArmResult(Record):
-    arm: Slug
-    events: Count
-    total: Annotated[int, Strict(), Field(ge=1, le=10_000_000)]
+def _counts_or_stats(schema: dict[str, Any]) -> None:
+    """In the JSON Schema too, an arm result has counts or (continuous) an arm size."""
+    schema["anyOf"] = [{"required": ["events", "total"]}, {"required": ["n"]}]
+
+
+class ArmResult(ArmStats):
+    """One arm's result: `events` of `total` for a dichotomous outcome, or for a continuous one
+    `n` and the summary statistics printed (records/measures.py)."""
+
+    events: Count | None = None
+    total: Annotated[int, Strict(), Field(ge=1, le=10_000_000)] | None = None
     percent: Printed | None = Field(
         default=None, description="the printed percentage `events` was derived from, e.g. '52.9'"
     )
@@ -192,8 +200,19 @@ class ArmResult(Record):
         default=None, description="printed counts `total` was computed from, e.g. '49 - 29'"
     )
 
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_counts_or_stats)
+
     @model_validator(mode="after")
     def _events_fit(self) -> ArmResult:
+        counted = [f for f in ("events", "total", "percent", "events_formula", "total_formula")
+                   if getattr(self, f) is not None]
+        if self.is_continuous:
+            if counted:
+                raise ValueError(f"give counts (events, total) or summary statistics (n, mean, sd...), "
+                                 f"not both (got {', '.join(counted)} with n or statistics)")
+            return self
+        if self.events is None or self.total is None:
+            raise ValueError("needs events and total (or, for a continuous outcome, n with mean and sd)")
         if self.events > self.total:
             raise ValueError(f"events ({self.events}) exceed total ({self.total})")
         if self.percent is not None:
@@ -230,9 +249,19 @@ class OutcomeResult(Record):
     source: Slug
     locator: ShortText
     derivation: Text | None = None
-    arms: list[ArmResult] = Field(min_length=2)
+    values: ValuesKind | None = Field(
+        default=None, description="continuous: final values (default) or change from baseline"
+    )
+    arms: list[ArmResult] = Field(default_factory=list, min_length=2)
+    effect: EffectResult | None = Field(
+        default=None, description="the result as an effect estimate, not per arm"
+    )
     alternatives: list[AlternativeResult] = Field(default_factory=list)
     notes: Text | None = None
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"oneOf": [{"required": ["arms"]}, {"required": ["effect"]}]}
+    )
 
 
 class NotReported(Record):
@@ -310,6 +339,7 @@ def study_errors(s: Study) -> list[tuple[str, str]]:
         sg = o.subgroup
         keys.append(f"{o.outcome}/{sg.variable}={sg.value}" if sg else str(o.outcome))
         check_src(f"outcomes.{i}.source", o.source)
+        out += [(f"outcomes.{i}.{path}", msg) for path, msg in form_errors(o.arms, o.effect, o.values)]
         ids = [r.arm for r in o.arms]
         for d in sorted(duplicates(ids)):
             out.append((f"outcomes.{i}.arms", f"arm {d!r} listed twice"))
@@ -317,21 +347,25 @@ def study_errors(s: Study) -> list[tuple[str, str]]:
             if r.arm not in arms:
                 out.append((f"outcomes.{i}.arms.{j}.arm", f"unknown arm {r.arm!r} (arms: {arm_ids})"))
                 continue
-            if sg is None:
-                overall[(str(o.outcome), r.arm)] = r.total
+            size, field = (r.n, "n") if r.is_continuous else (r.total, "total")
+            if sg is None and size is not None:
+                overall[(str(o.outcome), r.arm)] = size
             rand = arms[r.arm].n_randomised.value
-            if rand is not None and r.total > rand and not (o.derivation or o.notes):
+            if rand is not None and size is not None and size > rand and not (o.derivation or o.notes):
                 out.append(
                     (
-                        f"outcomes.{i}.arms.{j}.total",
-                        f"total ({r.total}) exceeds arm {r.arm!r} randomised ({rand}); explain in notes",
+                        f"outcomes.{i}.arms.{j}.{field}",
+                        f"{field} ({size}) exceeds arm {r.arm!r} randomised ({rand}); explain in notes",
                     )
                 )
-        if {arms[a].role for a in ids if a in arms} != {Role.intervention, Role.control}:
+        if ids and {arms[a].role for a in ids if a in arms} != {Role.intervention, Role.control}:
             out.append((f"outcomes.{i}.arms", "needs results for an intervention and a control arm"))
         for k, alt in enumerate(o.alternatives):
             check_src(f"outcomes.{i}.alternatives.{k}.source", alt.source)
             for j, r in enumerate(alt.arms):
+                if r.is_continuous:
+                    msg = "alternatives hold dichotomous results (events, total) only"
+                    out.append((f"outcomes.{i}.alternatives.{k}.arms.{j}", msg))
                 if r.arm not in arms:
                     out.append((f"outcomes.{i}.alternatives.{k}.arms.{j}.arm", f"unknown arm {r.arm!r}"))
     for d in sorted(duplicates(keys)):
@@ -341,11 +375,12 @@ def study_errors(s: Study) -> list[tuple[str, str]]:
             continue
         for j, r in enumerate(o.arms):
             whole = overall.get((str(o.outcome), r.arm))
-            if whole is not None and r.total > whole:
+            size, field = (r.n, "n") if r.is_continuous else (r.total, "total")
+            if whole is not None and size is not None and size > whole:
                 out.append(
                     (
-                        f"outcomes.{i}.arms.{j}.total",
-                        f"subgroup total ({r.total}) exceeds the whole-study total ({whole})",
+                        f"outcomes.{i}.arms.{j}.{field}",
+                        f"subgroup {field} ({size}) exceeds the whole-study {field} ({whole})",
                     )
                 )
     reported = set(keys)

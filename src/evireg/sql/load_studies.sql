@@ -47,12 +47,33 @@ alts AS (SELECT study_id, result_no, o, unnest(o.alternatives) AS alt,
          FROM o),
 alt_rows AS (SELECT study_id, result_no, alternative_no, o, alt.source AS source_id, alt.locator AS locator,
                     alt.derivation AS derivation, alt.note AS note, unnest(alt.arms) AS r
-             FROM alts)
-SELECT study_id, result_no, alternative_no, o.outcome AS outcome, o.subgroup.variable AS subgroup_variable,
+             FROM alts),
+derived AS (SELECT study_id, x.result_no, x.arm, x.mean, x.sd, x.derivation
+            FROM (SELECT s.id AS study_id, unnest(d.arms) AS x FROM staged WHERE d IS NOT NULL))
+SELECT u.study_id, u.result_no, alternative_no, o.outcome AS outcome, o.subgroup.variable AS subgroup_variable,
        o.subgroup.value AS subgroup_value, r.arm AS arm_id, r.events AS events, r.total AS total,
-       source_id, locator, derivation, o.definition AS definition, o.denominator AS denominator, note,
-       r.percent AS percent, r.events_formula AS events_formula, r.total_formula AS total_formula
-FROM (SELECT * FROM used UNION ALL BY NAME SELECT * FROM alt_rows);
+       source_id, locator, u.derivation, o.definition AS definition, o.denominator AS denominator, note,
+       r.percent AS percent, r.events_formula AS events_formula, r.total_formula AS total_formula,
+       r.n AS n, x.mean AS mean, x.sd AS sd, x.derivation AS stat_derivation,
+       CASE WHEN r.n IS NOT NULL THEN coalesce(o."values", 'final') END AS values_kind
+FROM (SELECT * FROM used UNION ALL BY NAME SELECT * FROM alt_rows) u
+LEFT JOIN derived x ON u.alternative_no IS NULL AND x.study_id = u.study_id AND x.result_no = u.result_no
+                   AND x.arm = r.arm;
+
+INSERT INTO t_effects BY NAME
+WITH res AS (SELECT s.id AS study_id, unnest(s.outcomes) AS o, generate_subscripts(s.outcomes, 1) - 1 AS result_no
+             FROM staged),
+derived AS (SELECT study_id, x.result_no, x.estimate, x.se, x.estimate_natural, x.derivation
+            FROM (SELECT s.id AS study_id, unnest(d.effects) AS x FROM staged WHERE d IS NOT NULL))
+SELECT res.study_id, res.result_no, o.outcome AS outcome, o.subgroup.variable AS subgroup_variable,
+       o.subgroup.value AS subgroup_value, o.effect.measure AS measure, x.estimate, x.se,
+       x.estimate_natural, o.effect.o_minus_e AS o_minus_e, o.effect.variance AS variance,
+       o.effect.n_treat AS n_treat, o.effect.n_ctrl AS n_ctrl, o.effect.adjusted_for AS adjusted_for,
+       o.source AS source_id, o.locator AS locator,
+       nullif(concat_ws('; ', o.derivation, x.derivation), '') AS derivation,
+       o.definition AS definition, o.notes AS note
+FROM res JOIN derived x ON x.study_id = res.study_id AND x.result_no = res.result_no
+WHERE o.effect IS NOT NULL;
 
 INSERT INTO t_not_reported BY NAME
 WITH n AS (SELECT s.id AS study_id, unnest(s.not_reported) AS n FROM staged)

@@ -1,8 +1,9 @@
 -- Flatten validated study records into the tables. $path names a JSON Lines file whose lines are
 -- {"file": <registry file>, "s": <the record as JSON>}; the records were validated by evireg's
--- models before they were written there, so this only reshapes.
+-- models before they were written there, so this only reshapes. A study with continuous or generic
+-- results has "d" too: the means, SDs and SEs derived from what it printed (index/derived.py).
 CREATE TEMP TABLE staged AS
-SELECT file, s FROM read_json($path, format = 'newline_delimited', maximum_object_size = 16777216,
+SELECT file, s, d FROM read_json($path, format = 'newline_delimited', maximum_object_size = 16777216,
   columns = {file: 'VARCHAR', s: 'STRUCT(
     id VARCHAR,
     citation STRUCT(authors VARCHAR[], "year" INTEGER, title VARCHAR, journal VARCHAR, volume VARCHAR,
@@ -24,12 +25,17 @@ SELECT file, s FROM read_json($path, format = 'newline_delimited', maximum_objec
                                   formula VARCHAR, reason VARCHAR))[],
     outcomes STRUCT(outcome VARCHAR, subgroup STRUCT(variable VARCHAR, "value" VARCHAR),
                     definition VARCHAR, denominator VARCHAR, source VARCHAR, locator VARCHAR,
-                    derivation VARCHAR, notes VARCHAR,
+                    derivation VARCHAR, notes VARCHAR, "values" VARCHAR,
                     arms STRUCT(arm VARCHAR, events INTEGER, total INTEGER, percent VARCHAR,
-                                events_formula VARCHAR, total_formula VARCHAR)[],
+                                events_formula VARCHAR, total_formula VARCHAR, n INTEGER)[],
+                    effect STRUCT(measure VARCHAR, o_minus_e DOUBLE, variance DOUBLE, n_treat INTEGER,
+                                  n_ctrl INTEGER, adjusted_for VARCHAR),
                     alternatives STRUCT(source VARCHAR, locator VARCHAR, derivation VARCHAR, note VARCHAR,
                                         arms STRUCT(arm VARCHAR, events INTEGER, total INTEGER,
                                                     percent VARCHAR, events_formula VARCHAR,
                                                     total_formula VARCHAR)[])[])[],
     not_reported STRUCT(outcome VARCHAR, subgroup STRUCT(variable VARCHAR, "value" VARCHAR), reason VARCHAR)[],
-    notes VARCHAR)'});
+    notes VARCHAR)',
+  d: 'STRUCT(arms STRUCT(result_no INTEGER, arm VARCHAR, mean DOUBLE, sd DOUBLE, derivation VARCHAR)[],
+             effects STRUCT(result_no INTEGER, estimate DOUBLE, se DOUBLE, estimate_natural DOUBLE,
+                            derivation VARCHAR)[])'});

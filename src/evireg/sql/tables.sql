@@ -35,7 +35,19 @@ CREATE TABLE t_results (
     study_id VARCHAR, result_no INTEGER, alternative_no INTEGER, outcome VARCHAR,
     subgroup_variable VARCHAR, subgroup_value VARCHAR, arm_id VARCHAR, events INTEGER,
     total INTEGER, source_id VARCHAR, locator VARCHAR, derivation VARCHAR, definition VARCHAR,
-    denominator VARCHAR, note VARCHAR, percent VARCHAR, events_formula VARCHAR, total_formula VARCHAR
+    denominator VARCHAR, note VARCHAR, percent VARCHAR, events_formula VARCHAR, total_formula VARCHAR,
+    -- continuous arms: the arm size, the mean and SD analysed (printed, or derived as
+    -- stat_derivation says, see index/derived.py) and final values or change from baseline
+    n INTEGER, mean DOUBLE, sd DOUBLE, stat_derivation VARCHAR, values_kind VARCHAR
+);
+
+-- Results given as an effect estimate (generic inverse variance): estimate and se on the analysis
+-- scale (log for ratio measures), estimate_natural on the measure's own scale.
+CREATE TABLE t_effects (
+    study_id VARCHAR, result_no INTEGER, outcome VARCHAR, subgroup_variable VARCHAR, subgroup_value VARCHAR,
+    measure VARCHAR, estimate DOUBLE, se DOUBLE, estimate_natural DOUBLE, o_minus_e DOUBLE,
+    variance DOUBLE, n_treat INTEGER, n_ctrl INTEGER, adjusted_for VARCHAR, source_id VARCHAR,
+    locator VARCHAR, derivation VARCHAR, definition VARCHAR, note VARCHAR
 );
 
 CREATE TABLE t_not_reported (

@@ -23,7 +23,7 @@ FROM t_arms;
 CREATE VIEW outcome_results AS
 SELECT r.study_id, r.outcome, r.subgroup_variable, r.subgroup_value, r.arm_id, a.role, r.events,
        r.total, r.source_id, r.locator, r.derivation, r.definition, r.denominator, r.percent,
-       r.events_formula, r.total_formula
+       r.events_formula, r.total_formula, r.mean, r.sd, r.n, r.values_kind, r.stat_derivation
 FROM t_results r JOIN t_arms a USING (study_id, arm_id)
 WHERE r.alternative_no IS NULL;
 
@@ -52,6 +52,41 @@ JOIN studies s ON s.study_id = t.study_id
 WHERE t.role = 'intervention'
   AND t.events IS NOT NULL AND t.total IS NOT NULL AND c.events IS NOT NULL AND c.total IS NOT NULL;
 
+-- One row per intervention-versus-control pair of a continuous result, with each arm's mean and SD
+-- as analysed; `derivation` says how any of them was derived from what the source printed (NULL
+-- when all four were printed), together with the result's own derivation note.
+CREATE VIEW continuous_results AS
+SELECT t.study_id, t.outcome, t.subgroup_variable, t.subgroup_value,
+       t.arm_id AS arm_treat, c.arm_id AS arm_ctrl,
+       t.mean AS mean_treat, t.sd AS sd_treat, t.n AS n_treat,
+       c.mean AS mean_ctrl, c.sd AS sd_ctrl, c.n AS n_ctrl, t.values_kind,
+       t.source_id, t.locator,
+       nullif(concat_ws('; ', coalesce(t.derivation, c.derivation), 'intervention ' || t.stat_derivation,
+                        'control ' || c.stat_derivation), '') AS derivation,
+       s.year, s.design, s.randomised, s.blinding, s.control_type/*characteristic columns of s*/, s.first_author
+FROM outcome_results t
+JOIN outcome_results c
+  ON c.study_id = t.study_id AND c.outcome = t.outcome
+ AND c.subgroup_variable IS NOT DISTINCT FROM t.subgroup_variable
+ AND c.subgroup_value IS NOT DISTINCT FROM t.subgroup_value
+ AND c.role = 'control'
+JOIN studies s ON s.study_id = t.study_id
+WHERE t.role = 'intervention'
+  AND t.n IS NOT NULL AND t.mean IS NOT NULL AND t.sd IS NOT NULL
+  AND c.n IS NOT NULL AND c.mean IS NOT NULL AND c.sd IS NOT NULL;
+
+-- One row per result given as an effect estimate (intervention versus control). estimate and se are
+-- on the analysis scale, the log scale for ratio measures (OR, RR, HR, IRR, RoM), as in the generic
+-- `pool --csv` input; estimate_natural is on the measure's own scale. An O - E row has the Peto
+-- log hazard ratio (O - E) / V with SE 1 / sqrt(V).
+CREATE VIEW generic_results AS
+SELECT e.study_id, e.outcome, e.subgroup_variable, e.subgroup_value, e.measure, e.estimate, e.se,
+       e.estimate_natural, e.o_minus_e, e.variance, e.n_treat, e.n_ctrl, e.adjusted_for,
+       e.source_id, e.locator, e.derivation,
+       s.year, s.design, s.randomised, s.blinding, s.control_type/*characteristic columns of s*/, s.first_author
+FROM t_effects e
+JOIN studies s ON s.study_id = e.study_id;
+
 -- What a study does not report: outcomes listed as not reported, arm counts given as null, and
 -- outcomes a review analyses that the study file neither reports nor lists.
 CREATE VIEW missing_data AS
@@ -71,6 +106,8 @@ JOIN t_analyses an USING (review_id)
 JOIN t_studies s ON s.study_id = rs.study_id
 WHERE NOT EXISTS (SELECT 1 FROM t_results r WHERE r.study_id = rs.study_id
                   AND r.outcome = an.outcome AND r.subgroup_variable IS NULL)
+  AND NOT EXISTS (SELECT 1 FROM t_effects e WHERE e.study_id = rs.study_id
+                  AND e.outcome = an.outcome AND e.subgroup_variable IS NULL)
   AND NOT EXISTS (SELECT 1 FROM t_not_reported n WHERE n.study_id = rs.study_id
                   AND n.outcome = an.outcome AND n.subgroup_variable IS NULL);
 
@@ -113,7 +150,7 @@ SELECT study_id, outcome,
        sum(events) FILTER (WHERE role = 'control')::BIGINT AS events_ctrl,
        sum(total) FILTER (WHERE role = 'control')::BIGINT AS total_ctrl
 FROM outcome_results
-WHERE subgroup_variable IS NULL
+WHERE subgroup_variable IS NULL AND events IS NOT NULL
 GROUP BY study_id, outcome
 HAVING count(*) FILTER (WHERE role = 'intervention') > 0 AND count(*) FILTER (WHERE role = 'control') > 0;
 
