@@ -65,8 +65,9 @@ def check_question(profile: Profile, q: Question) -> None:
     """An outcome or subgroup variable the registry does not declare is a usage error that
     names the valid ones (never an answer in which every study lacks data)."""
     if profile.outcome(q.outcome) is None:
-        raise InvalidOption(f"--outcome: {unknown('outcome', q.outcome, profile.outcome_ids)}",
-                            profile.outcome_ids)
+        raise InvalidOption(
+            f"--outcome: {unknown('outcome', q.outcome, profile.outcome_ids)}", profile.outcome_ids
+        )
     if q.by is not None and q.by not in BUILT_IN_COLUMNS and profile.characteristic(q.by) is None:
         valid = [*profile.characteristic_ids, "design", "blinding", "control_type", "country"]
         raise InvalidOption(f"--by: {unknown('subgroup variable', q.by, valid)}", valid)
@@ -80,8 +81,13 @@ def data_type(profile: Profile, q: Question) -> str:
 
 def labels_of(profile: Profile, q: Question) -> Labels:
     o = profile.outcome(q.outcome)
-    return Labels(profile.arms.intervention, profile.arms.control,
-                  o.label if o else None, str(o.direction) if o else None, o.unit if o else None)
+    return Labels(
+        profile.arms.intervention,
+        profile.arms.control,
+        o.label if o else None,
+        str(o.direction) if o else None,
+        o.unit if o else None,
+    )
 
 
 def gather(
@@ -91,10 +97,7 @@ def gather(
     profile = profile or read_profile(con)
     check_question(profile, q)
     scope = _scope(con, q)
-    if (
-        q.review is not None
-        and q.review not in review_ids(con)
-    ):
+    if q.review is not None and q.review not in review_ids(con):
         raise UserError(
             f"--review {q.review!r}: no such review in the registry (see `evireg query "
             '"select review_id from reviews"`)'
@@ -150,17 +153,24 @@ def gather(
     return inputs, no_data, (h[0] if h else None)
 
 
-def stated_method(method: str | None, software: str | None, measure: str) -> tuple[str, str | None]:
+def stated_method(
+    method: str | None, software: str | None, measure: str, data_type: str = "dichotomous"
+) -> tuple[str, str | None]:
     """The method a review used; RevMan's default for dichotomous data is Mantel-Haenszel, and
-    continuous or generic data have only inverse variance."""
+    continuous, generic and O - E data have one method each (inverse variance; Peto for O - E)."""
     if method:
         return method, None
-    if measure in ("MD", "SMD", "HR", "IRR", "RoM"):
-        return "IV", None
+    if data_type != "dichotomous":
+        return ("Peto" if data_type == "o-e" else "IV"), None
     sw = (software or "").lower()
     if "review manager" in sw or sw.startswith("revman"):
         return "MH", f"method not stated; {software} pools {measure} by Mantel-Haenszel by default"
     return "MH", "method not stated; Mantel-Haenszel assumed"
+
+
+def analysis_data_type(con: duckdb.DuckDBPyConnection, outcome: str) -> str:
+    """The data type the registry's profile declares for an outcome."""
+    return data_type(read_profile(con), Question(outcome))
 
 
 def review_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -200,7 +210,7 @@ def require_scope(ans: Answer) -> Answer:
     if q.where is not None and not ans.inputs and not ans.no_data:
         raise UserError(
             f"--where {q.where!r}: no study matches the filter, so there is nothing to analyse; "
-            "check it against `evireg query \"select * from studies\"`"
+            'check it against `evireg query "select * from studies"`'
         )
     return ans
 

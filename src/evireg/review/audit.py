@@ -10,7 +10,7 @@ from evireg.errors import UserError
 from evireg.index.connection import records, sql_text
 from evireg.index.fresh import connect_readonly
 from evireg.registry.paths import Registry
-from evireg.review.analysis import answer_with, default_review, stated_method
+from evireg.review.analysis import analysis_data_type, answer_with, default_review, stated_method
 from evireg.review.claimcheck import Consistency, check_claim, matches_printed, p_interval
 from evireg.review.question import Answer, Question
 
@@ -161,7 +161,8 @@ def audit_with(con: duckdb.DuckDBPyConnection, review: str) -> AuditReport:
     notes: list[str] = []
     for c in claims:
         a = analyses[c["analysis_id"]]
-        method, why = stated_method(a["method"], a["software"], a["measure"])
+        kind = analysis_data_type(con, a["outcome"])
+        method, why = stated_method(a["method"], a["software"], a["measure"], kind)
         if why and why not in notes:
             notes.append(why)
         models = ["fixed", "random"] if a["model"] in (None, "unknown") else [a["model"]]
@@ -213,7 +214,11 @@ def audit_with(con: duckdb.DuckDBPyConnection, review: str) -> AuditReport:
             }
         )
         consistency = check_claim(
-            c["estimate_text"], c["ci_low_text"], c["ci_high_text"], c["z_text"], c["p_text"],
+            c["estimate_text"],
+            c["ci_low_text"],
+            c["ci_high_text"],
+            c["z_text"],
+            c["p_text"],
             ratio=a["measure"] not in ("RD", "MD", "SMD"),
         )
         out.append(

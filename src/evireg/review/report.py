@@ -11,7 +11,13 @@ from evireg.index.connection import records, sql_text
 from evireg.index.fresh import connect_readonly
 from evireg.index.sqlguard import combine
 from evireg.registry.paths import Registry
-from evireg.review.analysis import answer_with, default_review, require_scope, stated_method
+from evireg.review.analysis import (
+    analysis_data_type,
+    answer_with,
+    default_review,
+    require_scope,
+    stated_method,
+)
 from evireg.review.pooling import kernel_args
 from evireg.review.question import Answer, Question
 
@@ -155,7 +161,9 @@ def sensitivity_report(reg: Registry, q: Question) -> tuple[Answer, Sensitivity]
 
 
 def _section(con: duckdb.DuckDBPyConnection, review: str, a: dict[str, Any]) -> Section:
-    method, why = stated_method(a["method"], a["software"], a["measure"])
+    method, why = stated_method(
+        a["method"], a["software"], a["measure"], analysis_data_type(con, a["outcome"])
+    )
     stated = a["model"] if a["model"] in ("fixed", "random") else None
     model = stated or "fixed"
     note = None if stated else "model not stated by the review: fixed effect shown, random effects below"
