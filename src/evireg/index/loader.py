@@ -151,7 +151,7 @@ def _review_rows(t: dict[str, Rows], r: Review, file: str) -> None:
             analysis_id=a.id,
             outcome=str(a.outcome),
             subgroup_variable=a.subgroup_variable,
-            measure=str(a.measure),
+            measure=str(a.measure) if a.measure else None,
             method=str(a.method) if a.method else None,
             model=str(a.model),
             software=a.software,

@@ -5,6 +5,8 @@ run as the model's own validator.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import ConfigDict, Field, ValidationInfo, model_validator
 
 from evireg.records.base import (
@@ -22,17 +24,45 @@ from evireg.records.base import (
     duplicates,
     semantic_check,
 )
-from evireg.records.vocab import Measure, Method, Model
+from evireg.records.vocab import Applicability, Measure, Method, Model
+
+
+class PrintedRow(Record):
+    """One study row of an analysis exactly as the review printed it (a Cochrane review's analysis
+    data or a RevMan 5 file): its effect, CI and percentage weight; null where the row is empty
+    (RevMan prints no effect for a study it cannot estimate)."""
+
+    study: Slug = Field(description="the study's record id")
+    label: ShortText = Field(description="the study label as printed, e.g. 'Smith 2001a'")
+    subgroup: ShortText | None = Field(default=None, description="the subgroup's name as printed")
+    estimate: Printed | None = None
+    ci_low: Printed | None = None
+    ci_high: Printed | None = None
+    weight: Printed | None = None
+    locator: ShortText
 
 
 class Analysis(Record):
     id: Slug
     outcome: Ident = Field(description="an outcome id of the registry's profile (evireg.yaml)")
     subgroup_variable: Ident | None = None
-    measure: Measure
+    measure: Measure | None = Field(
+        default=None, description="null when the review's data do not say (the audit infers it)"
+    )
     method: Method | None = Field(default=None, description="null when the review does not state it")
     model: Model
+    tau2_method: Literal["DL", "REML", "PM"] | None = Field(default=None, description="null when not stated")
+    level: Literal[90, 95, 99] | None = Field(
+        default=None, description="CI level in percent; null when not stated"
+    )
     software: ShortText | None = None
+    number: ShortText | None = Field(default=None, description="the review's analysis number, e.g. '1.2'")
+    name: Text | None = Field(default=None, description="the analysis's name as printed")
+    applicability: Applicability | None = None
+    subgroups: list[ShortText] = Field(
+        default_factory=list, description="subgroup names as printed, in order"
+    )
+    rows: list[PrintedRow] = Field(default_factory=list, description="the printed study rows")
     provenance: Provenance
     notes: Text | None = None
 
@@ -99,9 +129,26 @@ def review_errors(r: Review) -> list[tuple[str, str]]:
     analyses = {a.id: a for a in r.analyses}
     if r.totals and r.totals.provenance.source not in known:
         out.append(("totals.provenance.source", f"unknown source {r.totals.provenance.source!r}"))
+    included = set(r.included_studies)
     for i, a in enumerate(r.analyses):
         if a.provenance.source not in known:
             out.append((f"analyses.{i}.provenance.source", f"unknown source {a.provenance.source!r}"))
+        seen: set[tuple[str, str | None]] = set()
+        for row in a.rows:
+            if (row.label, row.subgroup) in seen:
+                where = f" in subgroup {row.subgroup!r}" if row.subgroup else ""
+                out.append((f"analyses.{i}.rows", f"study row {row.label!r}{where} printed twice"))
+            seen.add((row.label, row.subgroup))
+        for j, row in enumerate(a.rows):
+            if row.study not in included:
+                out.append((f"analyses.{i}.rows.{j}.study", f"{row.study!r} is not in included_studies"))
+            if row.subgroup is not None and a.subgroups and row.subgroup not in a.subgroups:
+                out.append(
+                    (
+                        f"analyses.{i}.rows.{j}.subgroup",
+                        f"{row.subgroup!r} is not in the analysis's subgroups",
+                    )
+                )
     for i, c in enumerate(r.claims):
         if c.provenance.source not in known:
             out.append((f"claims.{i}.provenance.source", f"unknown source {c.provenance.source!r}"))

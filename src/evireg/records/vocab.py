@@ -55,9 +55,24 @@ class Timing(StrEnum):
 
 
 class Measure(StrEnum):
+    """An analysis's effect measure, as RevMan names them (HR for O - E and generic hazard ratios;
+    IRR rate ratios; RoM ratios of means)."""
+
     OR = "OR"
     RR = "RR"
     RD = "RD"
+    MD = "MD"
+    SMD = "SMD"
+    HR = "HR"
+    IRR = "IRR"
+    RoM = "RoM"
+
+
+class Applicability(StrEnum):
+    """Whether a subgrouped analysis was also pooled overall (RevMan's Applicability column)."""
+
+    subgroup_and_overall = "subgroup_and_overall"
+    subgroup_only = "subgroup_only"
 
 
 class Method(StrEnum):
