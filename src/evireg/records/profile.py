@@ -31,9 +31,23 @@ DEFAULT_MEASURE = {DataType.dichotomous: "OR", DataType.continuous: "MD", DataTy
 # Columns the `studies` view has whatever the profile says; a characteristic may not shadow one.
 BUILT_IN_COLUMNS = frozenset(
     {
-        "study_id", "first_author", "year", "title", "journal", "pmid", "doi", "registration", "design",
-        "randomised", "blinding", "control_type", "prospective", "country", "intervention_timing",
-        "review_discrepancy", "file",
+        "study_id",
+        "first_author",
+        "year",
+        "title",
+        "journal",
+        "pmid",
+        "doi",
+        "registration",
+        "design",
+        "randomised",
+        "blinding",
+        "control_type",
+        "prospective",
+        "country",
+        "intervention_timing",
+        "review_discrepancy",
+        "file",
     }
 )
 
@@ -80,6 +94,10 @@ class CharacteristicDef(Record):
     not_in_subgroups: dict[Value, Text] = Field(
         default_factory=dict, description="per other value: why such a study cannot join a subgroup"
     )
+    value_labels: dict[Value, ShortText] = Field(
+        default_factory=dict,
+        description="how tables name a value, e.g. {near_va: 'Near VA'} (default: the value)",
+    )
     minimum: int | float | None = None
     maximum: int | float | None = None
 
@@ -92,16 +110,25 @@ class CharacteristicDef(Record):
                 raise ValueError("a category needs its `values`")
             if dup := duplicates(list(self.values)):
                 raise ValueError(f"value(s) {sorted(dup)} listed twice")
-            unknown = [v for v in [*(self.subgroups or []), *self.not_in_subgroups] if v not in self.values]
+            named = [*(self.subgroups or []), *self.not_in_subgroups, *self.value_labels]
+            unknown = [v for v in named if v not in self.values]
             if unknown:
                 raise ValueError(f"{unknown} not among the values {self.values}")
             both = sorted(set(self.subgroups or []) & set(self.not_in_subgroups))
             if both:
                 raise ValueError(f"{both} both form subgroups and are listed in not_in_subgroups")
-        elif self.values is not None or self.subgroups is not None or self.not_in_subgroups:
-            raise ValueError("values, subgroups and not_in_subgroups are for type category only")
+        elif (
+            self.values is not None
+            or self.subgroups is not None
+            or self.not_in_subgroups
+            or self.value_labels
+        ):
+            raise ValueError(
+                "values, subgroups, not_in_subgroups and value_labels are for type category only"
+            )
         if (self.minimum is not None or self.maximum is not None) and self.type not in (
-            CharacteristicType.integer, CharacteristicType.number
+            CharacteristicType.integer,
+            CharacteristicType.number,
         ):
             raise ValueError("minimum and maximum are for integer and number characteristics only")
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
@@ -142,8 +169,10 @@ class Profile(Record):
 
     @model_validator(mode="after")
     def _unique(self) -> Profile:
-        for what, ids in (("outcome", [o.id for o in self.outcomes]),
-                          ("characteristic", [c.id for c in self.characteristics])):
+        for what, ids in (
+            ("outcome", [o.id for o in self.outcomes]),
+            ("characteristic", [c.id for c in self.characteristics]),
+        ):
             if dup := duplicates(ids):
                 raise ValueError(f"{what} id(s) {sorted(dup)} declared twice")
         return self
