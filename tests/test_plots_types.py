@@ -131,7 +131,11 @@ def test_generic_hazard_ratio_forest_shows_the_log_estimate_and_se() -> None:
 def test_generic_mean_difference_is_headed_plainly_on_a_linear_axis() -> None:
     from evireg.plots import forest_figure
 
-    cols = {"study": ["A", "B", "C"], "estimate": [-2.0, 1.0, -4.0], "se": [1.0, 2.0, 1.5]}
+    cols: dict[str, list[Any]] = {
+        "study": ["A", "B", "C"],
+        "estimate": [-2.0, 1.0, -4.0],
+        "se": [1.0, 2.0, 1.5],
+    }
     ans = answer_of(cols, unit="kg", measure="MD")
     sheet, panel = sheet_and_panel(forest_figure(ans))
     shown = texts(sheet)
@@ -178,6 +182,8 @@ def test_subgroups_of_continuous_data_total_their_arms() -> None:
 def test_funnel_of_every_data_type(
     columns: dict[str, list[Any]], q: dict[str, Any], scale: str, xlabel: str, ylabel: str
 ) -> None:
+    import numpy as np
+
     from evireg.plots import funnel_figure
     from evireg.review.pooling import kernel_args
     from evireg.stats.sensitivity import egger_data
@@ -190,7 +196,8 @@ def test_funnel_of_every_data_type(
     res = ans.overall
     assert res is not None
     marks = [line for line in ax.lines if line.get_linestyle() == "None"]
-    (xs, ses) = zip(*(xy for line in marks for xy in line.get_xydata()), strict=True)
+    xs = [float(x) for line in marks for x in np.asarray(line.get_xdata(), dtype=float)]
+    ses = [float(y) for line in marks for y in np.asarray(line.get_ydata(), dtype=float)]
     assert sorted(ses) == pytest.approx(sorted(math.sqrt(s.vi) for s in res.studies))  # SE of yi
     shown = [s.estimate if scale == "log" else s.yi for s in res.studies]
     assert sorted(xs) == pytest.approx(sorted(shown))  # the study effects, natural scale
