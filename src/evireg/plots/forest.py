@@ -27,7 +27,7 @@ from evireg.plots.forest_layout import (
     lines,
     split_effect,
 )
-from evireg.plots.forest_rows import arm_columns, forest_rows, scale
+from evireg.plots.forest_rows import data_columns, forest_rows, scale
 from evireg.plots.style import (
     FONT_SIZE,
     INK,
@@ -87,8 +87,8 @@ def _draw_forest(
     ruler = Ruler()
     method_text = rf_method(q)
     heading = measure_name(q.measure, answer.labels.unit)
-    arm_cols = arm_columns(answer.data_type, q.measure, answer.labels.unit)
-    cols = columns(rows, ruler, arm_cols, heading, method_text, labels, favours)
+    data_cols = data_columns(answer.data_type, q.measure, answer.labels.unit)
+    cols = columns(rows, ruler, data_cols, heading, method_text, labels, favours)
     at = lines(rows, cols, ruler, title)
     width, height = at.width, at.height
     (xmin, xmax), ticks = scale(rows, q.measure)
@@ -130,7 +130,7 @@ def _draw_forest(
     # Header: arm names over their columns, the measure over both effect columns.
     h1, h2 = at.top + ROW / 2, at.top + 1.5 * ROW
     c = cols.counts_right
-    for (first, last), name in zip(arm_cols.arms, labels, strict=False):
+    for (first, last), name in zip(data_cols.arms, labels, strict=False):
         left = c[first] - cols.counts_width[first]
         text((left + c[last]) / 2, h1, name, ha="center", bold=True)
     effect_mid = (cols.effect_left + cols.effect_right) / 2
@@ -139,7 +139,7 @@ def _draw_forest(
         text(x, h1, heading, ha="center", bold=True)
         text(x, h2, method_text, ha="center", bold=True)
     text(cols.label, h2, "Study or Subgroup", bold=True)
-    for x, head in zip(c, arm_cols.heads, strict=True):
+    for x, head in zip(c, data_cols.heads, strict=True):
         text(x, h2, head, ha="right", bold=True)
     text(cols.weight_right, h2, "Weight", ha="right", bold=True)
     sheet.plot([cols.label, cols.panel_right], [at.header_bottom, at.header_bottom], color=RULE, lw=0.6)

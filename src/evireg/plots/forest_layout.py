@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from evireg.plots.forest_rows import ArmColumns, Row
+from evireg.plots.forest_rows import DataColumns, Row
 from evireg.plots.style import FONT_SIZE, ROW, TITLE_SIZE, Ruler
 
 PANEL_WIDTH = 180.0  # the forest panel, points (2.5 in)
@@ -25,7 +25,7 @@ class Columns:
     """Horizontal positions in points from the figure's left edge."""
 
     label: float
-    counts_right: tuple[float, ...]  # right edges of the arms' columns (ArmColumns.heads)
+    counts_right: tuple[float, ...]  # right edges of the arms' columns (DataColumns.heads)
     counts_width: tuple[float, ...]
     weight_right: float
     effect_left: float
@@ -58,7 +58,7 @@ def split_effect(text: str) -> tuple[str, str]:
 def columns(
     rows: Sequence[Row],
     ruler: Ruler,
-    arm_cols: ArmColumns,
+    data_cols: DataColumns,
     heading: str,
     method_text: str,
     labels: tuple[str, str],
@@ -72,13 +72,13 @@ def columns(
     label_w = max(
         [ruler.width(r.label, r.bold) for r in rows if r.in_table] + [ruler.width("Study or Subgroup", True)]
     )
-    heads = arm_cols.heads
+    heads = data_cols.heads
     count_w = [
         max([ruler.width(r.counts[i], r.bold) for r in rows if i < len(r.counts)] + [ruler.width(head, True)])
         for i, head in enumerate(heads)
     ]
     # The arm label may be wider than its columns: widen the run, not the table.
-    for (first, last), name in zip(arm_cols.arms, labels, strict=False):
+    for (first, last), name in zip(data_cols.arms, labels, strict=False):
         run = count_w[first]
         for j in range(first + 1, last + 1):
             run = run + num_gap + count_w[j]
@@ -96,7 +96,7 @@ def columns(
     x = margin + label_w + gap
     counts_right = []
     # Within an arm the numbers sit close; a wide gap after each arm and after the last column.
-    ends = {last for _, last in arm_cols.arms} | {len(heads) - 1}
+    ends = {last for _, last in data_cols.arms} | {len(heads) - 1}
     for i, w in enumerate(count_w):
         x += w
         counts_right.append(x)

@@ -51,7 +51,7 @@ DIFFERENCE_SCALES = (0.1, 0.2, 0.5, 1.0)  # then 2, 5, 10, 20, ... (a risk diffe
 
 
 @dataclass(frozen=True)
-class ArmColumns:
+class DataColumns:
     """The columns between the study label and the weight: their headings, and the runs of
     columns (first, last index) that an arm's label heads; no runs: no arm headings (generic and
     O - E data give one estimate per study, not one number per arm)."""
@@ -60,16 +60,16 @@ class ArmColumns:
     arms: tuple[tuple[int, int], ...]
 
 
-def arm_columns(data_type: str, measure: str | None, unit: str | None = None) -> ArmColumns:
+def data_columns(data_type: str, measure: str | None, unit: str | None = None) -> DataColumns:
     """RevMan 5's columns of a data type (a generic ratio's estimate is headed log[Odds Ratio])."""
     if data_type == "continuous":
-        return ArmColumns(("Mean", "SD", "Total") * 2, ((0, 2), (3, 5)))
+        return DataColumns(("Mean", "SD", "Total") * 2, ((0, 2), (3, 5)))
     if data_type == "generic":
         name = MEASURE_NAMES.get(measure or "", measure or "")
-        return ArmColumns((f"log[{name}]" if measure in RATIO else measure_name(measure, unit), "SE"), ())
+        return DataColumns((f"log[{name}]" if measure in RATIO else measure_name(measure, unit), "SE"), ())
     if data_type == "o-e":
-        return ArmColumns(("O-E", "Variance"), ())
-    return ArmColumns(("Events", "Total") * 2, ((0, 1), (2, 3)))
+        return DataColumns(("O-E", "Variance"), ())
+    return DataColumns(("Events", "Total") * 2, ((0, 1), (2, 3)))
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class Row:
 
     kind: str
     label: str = ""
-    counts: tuple[str, ...] = ()  # the arms' cells, as ArmColumns heads them ("" or none: blank)
+    counts: tuple[str, ...] = ()  # the arms' cells, as DataColumns heads them ("" or none: blank)
     weight: str = ""
     effect: str = ""
     est: float | None = None
