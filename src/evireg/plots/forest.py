@@ -27,7 +27,7 @@ from evireg.plots.forest_layout import (
     lines,
     split_effect,
 )
-from evireg.plots.forest_rows import forest_rows, scale
+from evireg.plots.forest_rows import data_columns, forest_rows, scale
 from evireg.plots.style import (
     FONT_SIZE,
     INK,
@@ -41,7 +41,7 @@ from evireg.plots.style import (
     styled,
     tick_label,
 )
-from evireg.render.pool import MEASURE_NAMES, rf_method
+from evireg.render.pool import RATIO, measure_name, rf_method
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -61,7 +61,10 @@ def forest_figure(
 ) -> Figure:
     """A RevMan-style forest plot of ``answer``.
 
-    ``labels`` head the intervention and control count columns; ``favours`` names the side of
+    The arms' columns are the answer's data type's, as RevMan 5 shows them (Events/Total, Mean/SD/
+    Total, the estimate and its SE, or O-E and Variance); ratio measures are drawn on a log scale,
+    differences on a linear one. ``labels`` head the intervention and control columns (2x2 and
+    continuous data); ``favours`` names the side of
     the line of no effect each half of the axis favours (left, right). Both default to the
     answer's labels, which come from the registry's profile: its arm labels, and the outcome's
     direction for the sides (for a ratio of a good outcome the left side favours control; of a
@@ -79,14 +82,16 @@ def _draw_forest(
     answer: Answer, title: str | None, labels: tuple[str, str], favours: tuple[str, str], ax: Axes | None
 ) -> Figure:
     q = answer.question
-    ratio = q.measure != "RD"
+    ratio = q.measure in RATIO
     rows = forest_rows(answer)
     ruler = Ruler()
     method_text = rf_method(q)
-    cols = columns(rows, ruler, q.measure or "", method_text, labels, favours)
+    heading = measure_name(q.measure, answer.labels.unit)
+    data_cols = data_columns(answer.data_type, q.measure, answer.labels.unit)
+    cols = columns(rows, ruler, data_cols, heading, method_text, labels, favours)
     at = lines(rows, cols, ruler, title)
     width, height = at.width, at.height
-    (xmin, xmax), ticks = scale(rows, ratio)
+    (xmin, xmax), ticks = scale(rows, q.measure)
     null = 1.0 if ratio else 0.0
 
     if ax is None:
@@ -122,20 +127,20 @@ def _draw_forest(
             parse_math=False,
         )
 
-    # Header: arm names over their Events/Total pairs, the measure over both effect columns.
+    # Header: arm names over their columns, the measure over both effect columns.
     h1, h2 = at.top + ROW / 2, at.top + 1.5 * ROW
     c = cols.counts_right
-    for i, name in enumerate(labels):
-        left = c[2 * i] - cols.counts_width[2 * i]
-        text((left + c[2 * i + 1]) / 2, h1, name, ha="center", bold=True)
+    for (first, last), name in zip(data_cols.arms, labels, strict=False):
+        left = c[first] - cols.counts_width[first]
+        text((left + c[last]) / 2, h1, name, ha="center", bold=True)
     effect_mid = (cols.effect_left + cols.effect_right) / 2
     panel_mid = (cols.panel_left + cols.panel_right) / 2
     for x in (effect_mid, panel_mid):
-        text(x, h1, MEASURE_NAMES[q.measure or ""], ha="center", bold=True)
+        text(x, h1, heading, ha="center", bold=True)
         text(x, h2, method_text, ha="center", bold=True)
     text(cols.label, h2, "Study or Subgroup", bold=True)
-    for i, head in enumerate(("Events", "Total", "Events", "Total")):
-        text(c[i], h2, head, ha="right", bold=True)
+    for x, head in zip(c, data_cols.heads, strict=True):
+        text(x, h2, head, ha="right", bold=True)
     text(cols.weight_right, h2, "Weight", ha="right", bold=True)
     sheet.plot([cols.label, cols.panel_right], [at.header_bottom, at.header_bottom], color=RULE, lw=0.6)
 
@@ -145,7 +150,7 @@ def _draw_forest(
         if r.kind == "blank":
             continue
         text(cols.label, y, r.label, bold=r.bold)
-        for x, s in zip(c, r.counts, strict=True):
+        for x, s in zip(c, r.counts, strict=False):  # a row without cells has none
             if s:
                 text(x, y, s, ha="right", bold=r.bold)
         if r.weight:

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from evireg.plots.forest_rows import Row
+from evireg.plots.forest_rows import DataColumns, Row
 from evireg.plots.style import FONT_SIZE, ROW, TITLE_SIZE, Ruler
-from evireg.render.pool import MEASURE_NAMES
 
 PANEL_WIDTH = 180.0  # the forest panel, points (2.5 in)
 TICK_LENGTH, TICK_PAD = 3.0, 2.5  # the panel's x ticks and the gap to their labels, points
@@ -26,8 +25,8 @@ class Columns:
     """Horizontal positions in points from the figure's left edge."""
 
     label: float
-    counts_right: tuple[float, float, float, float]
-    counts_width: tuple[float, float, float, float]
+    counts_right: tuple[float, ...]  # right edges of the arms' columns (DataColumns.heads)
+    counts_width: tuple[float, ...]
     weight_right: float
     effect_left: float
     effect_split: float  # right edge of the point estimates
@@ -59,41 +58,49 @@ def split_effect(text: str) -> tuple[str, str]:
 def columns(
     rows: Sequence[Row],
     ruler: Ruler,
-    q_measure: str,
+    data_cols: DataColumns,
+    heading: str,
     method_text: str,
     labels: tuple[str, str],
     favours: tuple[str, str],
 ) -> Columns:
-    """The table's columns from the widths of their texts, then the panel to their right."""
+    """The table's columns from the widths of their texts, then the panel to their right.
+
+    ``heading`` and ``method_text`` head the effect column ("Odds Ratio", "M-H, Fixed, 95% CI").
+    """
     margin, gap, num_gap = 8.0, 16.0, 9.0
     label_w = max(
         [ruler.width(r.label, r.bold) for r in rows if r.in_table] + [ruler.width("Study or Subgroup", True)]
     )
-    heads = ("Events", "Total", "Events", "Total")
+    heads = data_cols.heads
     count_w = [
-        max([ruler.width(r.counts[i], r.bold) for r in rows] + [ruler.width(heads[i], True)])
-        for i in range(4)
+        max([ruler.width(r.counts[i], r.bold) for r in rows if i < len(r.counts)] + [ruler.width(head, True)])
+        for i, head in enumerate(heads)
     ]
-    # The arm label may be wider than its two columns: widen the pair, not the table.
-    for i, name in enumerate(labels):
-        pair = count_w[2 * i] + num_gap + count_w[2 * i + 1]
-        if ruler.width(name, True) > pair:
-            count_w[2 * i] += ruler.width(name, True) - pair
+    # The arm label may be wider than its columns: widen the run, not the table.
+    for (first, last), name in zip(data_cols.arms, labels, strict=False):
+        run = count_w[first]
+        for j in range(first + 1, last + 1):
+            run = run + num_gap + count_w[j]
+        if ruler.width(name, True) > run:
+            count_w[first] += ruler.width(name, True) - run
     weight_w = max([ruler.width(r.weight, r.bold) for r in rows] + [ruler.width("Weight", True)])
     split = [(split_effect(r.effect), r.bold) for r in rows if r.effect]
     est_w = max([ruler.width(e, b) for (e, c), b in split if c] + [0.0])
     ci_w = max([ruler.width(c, b) for (_, c), b in split if c] + [0.0])
     lone_w = max([ruler.width(e, b) for (e, c), b in split if not c] + [0.0])  # "Not estimable"
     space = ruler.width(" ") + 1.0
-    head_w = max(ruler.width(MEASURE_NAMES[q_measure], True), ruler.width(method_text, True))
+    head_w = max(ruler.width(heading, True), ruler.width(method_text, True))
     effect_w = max(est_w + space + ci_w, lone_w, head_w)
 
     x = margin + label_w + gap
     counts_right = []
+    # Within an arm the numbers sit close; a wide gap after each arm and after the last column.
+    ends = {last for _, last in data_cols.arms} | {len(heads) - 1}
     for i, w in enumerate(count_w):
         x += w
         counts_right.append(x)
-        x += gap if i in (1, 3) else num_gap
+        x += gap if i in ends else num_gap
     weight_right = x + weight_w
     effect_left = weight_right + gap
     table_right = effect_left + effect_w
@@ -114,8 +121,8 @@ def columns(
     panel_right = panel_left + max(PANEL_WIDTH, 2 * fav_w + 16.0)
     return Columns(
         margin,
-        (counts_right[0], counts_right[1], counts_right[2], counts_right[3]),
-        (count_w[0], count_w[1], count_w[2], count_w[3]),
+        tuple(counts_right),
+        tuple(count_w),
         weight_right,
         effect_left,
         effect_split,
@@ -129,11 +136,12 @@ def columns(
 
 def lines(rows: Sequence[Row], cols: Columns, ruler: Ruler, title: str | None) -> Lines:
     """Title, two header lines and a rule, then one ROW per row; the panel's axis sits under the
-    total's events row, with the notes beside the tick and "Favours" labels below it."""
+    total (under its events row, for 2x2 data), with the notes beside the tick and "Favours"
+    labels below it."""
     top = 10.0 + (TITLE_SIZE * 1.9 if title else 0.0)
     header_bottom = top + 2 * ROW + 3.0
     body_top = header_bottom + 4.0
-    last_events = max(i for i, r in enumerate(rows) if r.kind == "events")
+    last_events = max(i for i, r in enumerate(rows) if r.kind in ("total", "events"))
     axis_y = body_top + (last_events + 1) * ROW
     rows_below = len(rows) - last_events - 1
     below_axis = max(rows_below * ROW, TICK_TEXT + FAVOURS_GAP + FONT_SIZE * 1.2)

@@ -2,7 +2,9 @@
 
 The studies sit around the fixed-effect estimate inside the pseudo 95% confidence region, with
 subgroups (``--by``) told apart by marker and a caption giving Egger's regression test, worded as
-the Cochrane Handbook advises when there are fewer than ten studies.
+the Cochrane Handbook advises when there are fewer than ten studies. Any data type: the x axis is
+the study effects (log scale for ratio measures, linear for differences, with a mean difference's
+unit), the y axis the standard error of the analysis-scale estimate.
 
 Without ``ax`` the figure is made to measure, title on top and caption underneath. With ``ax``
 (statsmodels' ``plot_forest(ax=...)`` habit) the caller's axes is the panel, and the title,
@@ -29,7 +31,7 @@ from evireg.plots.style import (
     tick_label,
 )
 from evireg.render import revman_format as rf
-from evireg.render.pool import MEASURE_NAMES
+from evireg.render.pool import RATIO, measure_name
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -63,23 +65,17 @@ def _fixed_estimate(answer: Answer) -> float:
     q = answer.question
     if q.model == "fixed" and not q.hksj and answer.overall is not None:
         return answer.overall.log_estimate
-    res = pool_inputs(answer.inputs, replace(q, model="fixed", hksj=False, by=None))
+    res = pool_inputs(answer.inputs, replace(q, model="fixed", hksj=False, by=None), answer.data_type)
     assert isinstance(res, PoolResult)  # by=None pools without subgroups
     return res.log_estimate
 
 
 def _egger_caption(answer: Answer) -> str:
-    from evireg.stats import egger_test
+    from evireg.review.pooling import kernel_args
+    from evireg.stats.sensitivity import egger_data
 
-    ins = answer.inputs
-    eg = egger_test(
-        [i.events_treat for i in ins],
-        [i.total_treat for i in ins],
-        [i.events_ctrl for i in ins],
-        [i.total_ctrl for i in ins],
-        measure=answer.question.measure or "OR",
-        labels=[i.study for i in ins],
-    )
+    data, opts = kernel_args(answer.inputs, answer.question)
+    eg = egger_data(data, opts.measure)
     if eg.reason is not None:
         return f"Egger's test not run: {eg.reason}."
     text = (
@@ -123,7 +119,7 @@ def _draw_funnel(answer: Answer, title: str | None, ax: Axes | None) -> Figure:
     overall = answer.overall
     if overall is None:
         raise UserError("nothing to plot: no study in scope has data for this outcome")
-    ratio = q.measure != "RD"
+    ratio = q.measure in RATIO
     groups: list[str | None] = [i.subgroup for i in answer.inputs]
     if len(groups) != len(overall.studies):
         groups = [None] * len(overall.studies)
@@ -209,7 +205,7 @@ def _draw_funnel(answer: Answer, title: str | None, ax: Axes | None) -> Figure:
 
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    measure_name = MEASURE_NAMES[q.measure or ""]
+    name = measure_name(q.measure, answer.labels.unit)
     # A caller's axes made its labels before our style applied: size them like the rest.
     label_font: dict[str, Any] = {} if own else {"fontsize": FONT_SIZE}
     if ratio:
@@ -217,10 +213,10 @@ def _draw_funnel(answer: Answer, title: str | None, ax: Axes | None) -> Figure:
         ax.xaxis.set_major_locator(FixedLocator(ticks))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xticks(ticks, [tick_label(t) for t in ticks])
-        ax.set_xlabel(f"{measure_name} (log scale)", **label_font)
+        ax.set_xlabel(f"{name} (log scale)", **label_font)
         ax.set_ylabel(f"SE(log[{q.measure}])", **label_font)
     else:
-        ax.set_xlabel(measure_name, **label_font)
+        ax.set_xlabel(name, **label_font)
         ax.set_ylabel(f"SE({q.measure})", **label_font)
     ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
