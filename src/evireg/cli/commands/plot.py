@@ -17,6 +17,7 @@ from evireg.cli.app import (
     DEFAULT,
     ByOpt,
     HksjOpt,
+    LevelOpt,
     MeasureOpt,
     MethodOpt,
     ModelOpt,
@@ -76,9 +77,17 @@ def _answer(
     model: str | None = DEFAULT.model,
     tau2: str = DEFAULT.tau2,
     hksj: bool = DEFAULT.hksj,
+    level: int | None = None,
 ) -> Answer:
     check_peto(method, measure)
-    opts: dict[str, Any] = {"measure": measure, "method": method, "model": model, "tau2": tau2, "hksj": hksj}
+    opts: dict[str, Any] = {
+        "measure": measure,
+        "method": method,
+        "model": model,
+        "tau2": tau2,
+        "hksj": hksj,
+        "level": level,
+    }
     ans = api.open(registry).pool(outcome, by=by, review=review, where=where, **opts)
     if ans.result is None:
         scope = f" in review {review}" if review else ""
@@ -102,6 +111,7 @@ def forest(
     model: ModelOpt = DEFAULT.model,
     tau2: Tau2Opt = DEFAULT.tau2,
     hksj: HksjOpt = DEFAULT.hksj,
+    level: LevelOpt = None,
     title: TitleOpt = None,
     labels: Annotated[
         str | None,
@@ -125,7 +135,7 @@ def forest(
 
     require_matplotlib()  # before the (slower) analysis
 
-    ans = _answer(registry, outcome, by, review, where, measure, method, model, tau2, hksj)
+    ans = _answer(registry, outcome, by, review, where, measure, method, model, tau2, hksj, level)
     save(forest_figure(ans, title=title or _filtered(outcome, where), labels=arms, favours=sides), output)
     err.print(f"wrote {output}", markup=False, highlight=False)
 
