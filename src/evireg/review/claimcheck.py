@@ -109,13 +109,16 @@ def check_claim(
     zr = (near / max(ses), max(abs(e_lo), abs(e_hi)) / min(ses))
     ip = norm_two_sided_p(iz)
     problems: list[str] = []
-    ci_sig = hi < null or lo > null
+    # the CI excludes the null for every value that rounds to it, includes it for every one, or
+    # (a bound printed at the null, e.g. 1.00) rounding leaves it open: then nothing is claimed
+    (lo_a, lo_b), (hi_a, hi_b) = rounding_interval(ci_low), rounding_interval(ci_high)
+    ci_sig = _state(hi_b < null or lo_a > null, lo_b <= null <= hi_a)
     if z is not None:
         zlo, zhi = rounding_interval(z)
         if zhi < zr[0] - 1e-9 or zlo > zr[1] + 1e-9:
             problems.append(f"printed Z={z} but the CI implies Z between {zr[0]:.2f} and {zr[1]:.2f}")
         z_sig = _state(abs(zlo) > 1.96, abs(zhi) < 1.96)
-        if z_sig is not None and z_sig != ci_sig:
+        if z_sig is not None and ci_sig is not None and z_sig != ci_sig:
             problems.append(f"Z={z} and the CI disagree about significance at 5%")
     if p_text is not None:
         pi = p_interval(p_text)
@@ -128,7 +131,7 @@ def check_claim(
                     f"printed {p_text} but the CI implies P between {p_range[0]:.2g} and {p_range[1]:.2g}"
                 )
             p_sig = _state(pi[1] < 0.05, pi[0] >= 0.05)
-            if p_sig is not None and p_sig != ci_sig:
+            if p_sig is not None and ci_sig is not None and p_sig != ci_sig:
                 side = "excludes" if ci_sig else "includes"
                 problems.append(f"the CI {side} {null:g} but {p_text} says the opposite about P < 0.05")
     note = "; ".join(problems) if problems else "CI, Z and P agree"
