@@ -129,10 +129,14 @@ def study_id(label: str) -> str:
 def ident(text: str, limit: int = 60) -> str:
     """An id of the profile (letters, digits, underscores; starts with a letter)."""
     words = ascii_words(text)
-    out = "_".join(words)
-    if not out or not out[0].isalpha():
-        out = "s_" + out if out else "s"
-    return out[:limit].rstrip("_")
+    if not words or not words[0][0].isalpha():
+        words = ["s", *words]
+    out = words[0][:limit]
+    for w in words[1:]:  # whole words only, so an id reads as the name it comes from
+        if len(out) + 1 + len(w) > limit:
+            break
+        out += "_" + w
+    return out
 
 
 def outcome_id(number: str) -> str:

@@ -242,7 +242,7 @@ def build(r: ImportedReview) -> Built:
     if r.doi:
         review["citation"]["doi"] = r.doi
     if r.year is None:
-        review["notes"] = ("The analysis data do not give the review's publication year: the citation's "
+        review["notes"] = ("The source file does not give the review's publication year: the citation's "
                            "year is that of its latest included study, a lower bound.")
     return Built([outcome_def(a) for a in r.analyses],
                  [characteristic_def(a) for a in r.analyses if a.subgroups],
