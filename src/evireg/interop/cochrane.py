@@ -148,6 +148,9 @@ def read_cochrane(path: Path, *, review_id: str | None = None, doi: str | None =
     missing = [c for c in REQUIRED if c not in columns]
     if not any(MARKERS[k] in columns for k in MARKERS):
         missing.append("Experimental cases, Experimental mean, GIV Mean or O-E")
+    for kind, cols in KINDS.items():  # a data type's columns come together
+        if MARKERS[kind] in columns:
+            missing += [c for c in cols if c not in columns and c not in missing]
     if missing:
         raise InvalidRecords(f"nothing imported: {file} is not Cochrane analysis data",
                              [Problem(file, "header", f"missing column {c!r}", 1) for c in missing])
