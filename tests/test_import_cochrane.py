@@ -13,8 +13,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from .cochrane_rows import FILES, by_analysis, fit, read_rows
 from evireg.cli.main import app
+
+from .cochrane_rows import FILES, by_analysis, fit, read_rows
 
 DATA = Path(__file__).parent / "data"
 COCHRANE = DATA / "cochrane"
@@ -22,8 +23,11 @@ COCHRANE = DATA / "cochrane"
 
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every file of a registry but its derived index."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and ".evireg" not in p.relative_to(root).parts}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".evireg" not in p.relative_to(root).parts
+    }
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -71,11 +75,19 @@ def test_ids_and_printed_strings(imported: dict[str, Path]) -> None:
     assert a11.get("measure") is None  # the file does not state it
     row = a11["rows"][0]
     assert (row["study"], row["label"], row["estimate"], row["weight"]) == (
-        "barisic-2008", "Barišić 2008", "1.058824", "0")
+        "barisic-2008",
+        "Barišić 2008",
+        "1.058824",
+        "0",
+    )
     study = yaml.safe_load((root / "studies" / "barisic-2008.yaml").read_text(encoding="utf-8"))
     assert study["citation"]["year"] == 2008
-    assert study["sources"][0] == {"id": "cd015711-pub2", "kind": "secondary", "citation": study["sources"][0][
-        "citation"], "doi": "10.1002/14651858.CD015711.pub2"}
+    assert study["sources"][0] == {
+        "id": "cd015711-pub2",
+        "kind": "secondary",
+        "citation": study["sources"][0]["citation"],
+        "doi": "10.1002/14651858.CD015711.pub2",
+    }
     assert study["arms"][0]["n_randomised"]["value"] is None
     sub = next(a for a in review["analyses"] if a.get("subgroups"))
     assert sub["subgroups"] == ["Near VA", "Intermediate VA", "Distance VA"]
@@ -90,7 +102,9 @@ def test_ids_and_printed_strings(imported: dict[str, Path]) -> None:
 
 
 def test_risk_of_bias_is_kept_with_each_result(imported: dict[str, Path]) -> None:
-    study = yaml.safe_load((imported["CD000478_pub5.csv"] / "studies" / "hawthorne-1992.yaml").read_text("utf-8"))
+    study = yaml.safe_load(
+        (imported["CD000478_pub5.csv"] / "studies" / "hawthorne-1992.yaml").read_text("utf-8")
+    )
     rob = study["outcomes"][0]["risk_of_bias"]
     assert rob[0]["tool"] == "RoB 2" and rob[0]["domain"] == "Bias arising from the randomization process"
     assert rob[0]["judgement"] == "low" and "<p>" not in rob[0]["support"]
@@ -99,8 +113,11 @@ def test_risk_of_bias_is_kept_with_each_result(imported: dict[str, Path]) -> Non
 
 def _printed(review: dict, number: str) -> dict[tuple[str, str | None], tuple[float, float, float]]:
     a = next(a for a in review["analyses"] if a["number"] == number)
-    return {(r["study"], r.get("subgroup")): (float(r["estimate"]), float(r["ci_low"]), float(r["ci_high"]))
-            for r in a["rows"] if "estimate" in r}  # an empty printed row: not estimable
+    return {
+        (r["study"], r.get("subgroup")): (float(r["estimate"]), float(r["ci_low"]), float(r["ci_high"]))
+        for r in a["rows"]
+        if "estimate" in r
+    }  # an empty printed row: not estimable
 
 
 def _fitted(name: str) -> list[tuple[str, str, str]]:
@@ -109,7 +126,12 @@ def _fitted(name: str) -> list[tuple[str, str, str]]:
     out = []
     for number, rows in by_analysis(read_rows(name)).items():
         best = fit(rows)
-        if best is not None and best[1] == 0.95 and not best[2] and best[0] in ("OR", "RR", "RD", "MD", "SMD"):
+        if (
+            best is not None
+            and best[1] == 0.95
+            and not best[2]
+            and best[0] in ("OR", "RR", "RD", "MD", "SMD")
+        ):
             out.append((name, number, best[0]))
     return out
 
@@ -124,15 +146,18 @@ def test_the_cases_cover_the_conventions() -> None:
 
 
 @pytest.mark.parametrize(("name", "number", "measure"), CASES)
-def test_pool_reproduces_printed_rows(imported: dict[str, Path], name: str, number: str, measure: str) -> None:
+def test_pool_reproduces_printed_rows(
+    imported: dict[str, Path], name: str, number: str, measure: str
+) -> None:
     import evireg
 
     root = imported[name]
     review = review_of(root)
     a = next(a for a in review["analyses"] if a["number"] == number)
     printed = _printed(review, number)
-    ans = evireg.open(root).pool(a["outcome"], measure=measure, by=a.get("subgroup_variable"),
-                                 review=review["id"])
+    ans = evireg.open(root).pool(
+        a["outcome"], measure=measure, by=a.get("subgroup_variable"), review=review["id"]
+    )
     result = ans.result
     groups = list(result.subgroups) if a.get("subgroup_variable") else [(None, result)]  # type: ignore[union-attr]
     got = {(s.label, name): (s.estimate, s.ci_low, s.ci_high) for name, res in groups for s in res.studies}
@@ -180,7 +205,9 @@ def test_a_changed_file_updates_what_changed(tmp_path: Path) -> None:
 
 
 def test_gzip_bom_crlf_and_entities(tmp_path: Path) -> None:
-    text = (COCHRANE / "CD015711_pub2.csv").read_text(encoding="utf-8").replace("Near VA", "Near&nbsp;&amp; VA")
+    text = (
+        (COCHRANE / "CD015711_pub2.csv").read_text(encoding="utf-8").replace("Near VA", "Near&nbsp;&amp; VA")
+    )
     src = tmp_path / "CD015711_pub2.csv.gz"
     src.write_bytes(gzip.compress(("\ufeff" + text.replace("\r\n", "\n").replace("\n", "\r\n")).encode()))
     code, out = run("import", "cochrane", str(src), "-r", str(tmp_path / "reg"))
@@ -190,7 +217,9 @@ def test_gzip_bom_crlf_and_entities(tmp_path: Path) -> None:
 
 
 def test_generic_rows_say_how_their_measure_was_chosen(tmp_path: Path) -> None:
-    code, out = run("import", "cochrane", str(DATA / "import" / "CD999999_pub1.csv"), "-r", str(tmp_path / "r"))
+    code, out = run(
+        "import", "cochrane", str(DATA / "import" / "CD999999_pub1.csv"), "-r", str(tmp_path / "r")
+    )
     assert code == 0, out
     alpha = yaml.safe_load((tmp_path / "r" / "studies" / "alpha-2001.yaml").read_text(encoding="utf-8"))
     hr, pain = alpha["outcomes"]
@@ -210,7 +239,10 @@ BAD = {
     "missing column": (lambda t: t.replace("Experimental N,", "Experimental n,", 1), "missing column"),
     "text in a count": (lambda t: t.replace(",16,38,", ",sixteen,38,", 1), "not a whole number"),
     "events above N": (lambda t: t.replace(",16,38,", ",40,38,", 1), "exceed"),
-    "unknown applicability": (lambda t: t.replace("SUBGROUP_AND_OVERALL", "OVERALL_ONLY", 1), "Applicability"),
+    "unknown applicability": (
+        lambda t: t.replace("SUBGROUP_AND_OVERALL", "OVERALL_ONLY", 1),
+        "Applicability",
+    ),
     "duplicated row": (lambda t: t.replace("\n", "\n" + t.splitlines()[1] + "\n", 1), "given twice"),
 }
 

@@ -34,18 +34,38 @@ def fleiss(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_analysis_keeps_the_stated_method_rows_and_total(fleiss: Path) -> None:
     review = yaml.safe_load((fleiss / "reviews" / "fleiss1993.yaml").read_text(encoding="utf-8"))
     a = review["analyses"][0]
-    assert (a["outcome"], a["measure"], a["method"], a["model"], a["level"]) == (OUTCOME, "OR", "MH", "fixed", 95)
-    assert [r["study"] for r in a["rows"]] == ["mrc-1-1974", "cdp-1976", "mrc-2-1979", "gasp-1979", "paris-1980",
-                                               "amis-1980", "isis-2-1988"]
+    assert (a["outcome"], a["measure"], a["method"], a["model"], a["level"]) == (
+        OUTCOME,
+        "OR",
+        "MH",
+        "fixed",
+        95,
+    )
+    assert [r["study"] for r in a["rows"]] == [
+        "mrc-1-1974",
+        "cdp-1976",
+        "mrc-2-1979",
+        "gasp-1979",
+        "paris-1980",
+        "amis-1980",
+        "isis-2-1988",
+    ]
     assert a["rows"][0]["estimate"] == "0.7197141500975687" and a["rows"][-1]["weight"] == "72.87984024392564"
     (claim,) = review["claims"]
     assert (claim["estimate"], claim["ci_low"], claim["ci_high"], claim["z"], claim["k"]) == (
-        "0.8968655609130709", "0.8405144008917793", "0.9569947088336491", "3.287633061337987", 7)
+        "0.8968655609130709",
+        "0.8405144008917793",
+        "0.9569947088336491",
+        "3.287633061337987",
+        7,
+    )
     assert "Chi² = 9.946055983220074" in a["notes"] and "I² = 39.67458045558399" in a["notes"]
 
 
 def test_pool_gives_the_printed_total_and_rows(fleiss: Path) -> None:
-    code, stdout, out = run("pool", "-r", str(fleiss), "--outcome", OUTCOME, "--measure", "OR", "--format", "json")
+    code, stdout, out = run(
+        "pool", "-r", str(fleiss), "--outcome", OUTCOME, "--measure", "OR", "--format", "json"
+    )
     assert code == 0, out
     res = json.loads(stdout)
     assert [round(res[k], 3) for k in ("estimate", "ci_low", "ci_high")] == [0.897, 0.841, 0.957]
@@ -71,11 +91,18 @@ def test_a_file_without_doi_needs_one(tmp_path: Path) -> None:
     assert code == 1 and "states no DOI" in out and not (tmp_path / "reg").exists()
 
 
-@pytest.mark.parametrize(("edit", "expect"), [
-    (lambda t: t.replace(b"<COCHRANE_REVIEW ", b'<!DOCTYPE x [<!ENTITY e "boom">]>\n<COCHRANE_REVIEW ', 1),
-     "declares a DTD or entities"),
-    (lambda t: t.replace(b"</DICH_OUTCOME>", b"</DICH_OUTCOM>", 1), "not well-formed"),
-])
+@pytest.mark.parametrize(
+    ("edit", "expect"),
+    [
+        (
+            lambda t: t.replace(
+                b"<COCHRANE_REVIEW ", b'<!DOCTYPE x [<!ENTITY e "boom">]>\n<COCHRANE_REVIEW ', 1
+            ),
+            "declares a DTD or entities",
+        ),
+        (lambda t: t.replace(b"</DICH_OUTCOME>", b"</DICH_OUTCOM>", 1), "not well-formed"),
+    ],
+)
 def test_bad_xml_is_refused(tmp_path: Path, edit, expect: str) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "bad.rm5"
     bad.write_bytes(edit(RM5.read_bytes()))

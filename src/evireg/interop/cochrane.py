@@ -20,25 +20,51 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from evireg.errors import InvalidRecords, Problem, UserError
-from evireg.interop.imported import ImportedAnalysis, ImportedReview, Rob, Row, doi_from_file, review_id_from_file
+from evireg.interop.imported import (
+    ImportedAnalysis,
+    ImportedReview,
+    Rob,
+    Row,
+    doi_from_file,
+    review_id_from_file,
+)
 
 REQUIRED = ("Analysis group", "Analysis number", "Analysis name", "Study", "Mean", "CI start", "CI end")
 APPLICABILITY = {"SUBGROUP_AND_OVERALL": "subgroup_and_overall", "SUBGROUP_ONLY": "subgroup_only"}
 JUDGEMENTS = {"low risk": "low", "some concerns": "some_concerns", "high risk": "high"}
-DOMAINS = ("Bias arising from the randomization process", "Bias due to deviations from intended interventions",
-           "Bias due to missing outcome data", "Bias in measurement of the outcome",
-           "Bias in selection of the reported result", "Overall bias")
+DOMAINS = (
+    "Bias arising from the randomization process",
+    "Bias due to deviations from intended interventions",
+    "Bias due to missing outcome data",
+    "Bias in measurement of the outcome",
+    "Bias in selection of the reported result",
+    "Overall bias",
+)
 # column -> (field, integer?) per row kind; the kind follows from which columns are filled
 KINDS: dict[str, dict[str, tuple[str, bool]]] = {
     "generic": {"GIV Mean": ("giv_mean", False), "GIV SE": ("giv_se", False)},
     "oe": {"O-E": ("oe", False), "Variance": ("variance", False)},
-    "dichotomous": {"Experimental cases": ("e_events", True), "Experimental N": ("e_n", True),
-                    "Control cases": ("c_events", True), "Control N": ("c_n", True)},
-    "continuous": {"Experimental mean": ("e_mean", False), "Experimental SD": ("e_sd", False),
-                   "Experimental N": ("e_n", True), "Control mean": ("c_mean", False),
-                   "Control SD": ("c_sd", False), "Control N": ("c_n", True)},
+    "dichotomous": {
+        "Experimental cases": ("e_events", True),
+        "Experimental N": ("e_n", True),
+        "Control cases": ("c_events", True),
+        "Control N": ("c_n", True),
+    },
+    "continuous": {
+        "Experimental mean": ("e_mean", False),
+        "Experimental SD": ("e_sd", False),
+        "Experimental N": ("e_n", True),
+        "Control mean": ("c_mean", False),
+        "Control SD": ("c_sd", False),
+        "Control N": ("c_n", True),
+    },
 }
-MARKERS = {"generic": "GIV Mean", "oe": "O-E", "dichotomous": "Experimental cases", "continuous": "Experimental mean"}
+MARKERS = {
+    "generic": "GIV Mean",
+    "oe": "O-E",
+    "dichotomous": "Experimental cases",
+    "continuous": "Experimental mean",
+}
 NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$")
 PRINTED = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 
@@ -102,9 +128,16 @@ def _row(file: str, line: int, rec: dict[str, str], problems: list[Problem]) -> 
     if kind == "dichotomous" and len(data) == 4:
         for arm, e, n in (("Experimental", "e_events", "e_n"), ("Control", "c_events", "c_n")):
             if data[e] > data[n]:
-                problems.append(Problem(file, where, f"{arm} cases ({data[e]}) exceed {arm} N ({data[n]})", line))
+                problems.append(
+                    Problem(file, where, f"{arm} cases ({data[e]}) exceed {arm} N ({data[n]})", line)
+                )
     printed: dict[str, str | None] = {}
-    for col, name in (("Mean", "estimate"), ("CI start", "ci_low"), ("CI end", "ci_high"), ("Weight", "weight")):
+    for col, name in (
+        ("Mean", "estimate"),
+        ("CI start", "ci_low"),
+        ("CI end", "ci_high"),
+        ("Weight", "weight"),
+    ):
         v = g.get(col, "")
         if v and not PRINTED.match(v):
             problems.append(Problem(file, where, f"{col!r} is {v!r}, not a printed number", line))
@@ -126,16 +159,30 @@ def _row(file: str, line: int, rec: dict[str, str], problems: list[Problem]) -> 
     label = clean(g.get("Study"))
     if not label:
         problems.append(Problem(file, where, "'Study' is empty", line))
-    return Row(label=label, line=line, where=where, kind=kind, data=data, subgroup=clean(g.get("Subgroup")) or None,
-               year=int(year) if year.isdigit() else None, footnotes=clean(g.get("Footnotes")) or None, rob=rob,
-               **printed)
+    return Row(
+        label=label,
+        line=line,
+        where=where,
+        kind=kind,
+        data=data,
+        subgroup=clean(g.get("Subgroup")) or None,
+        year=int(year) if year.isdigit() else None,
+        footnotes=clean(g.get("Footnotes")) or None,
+        rob=rob,
+        estimate=printed["estimate"],
+        ci_low=printed["ci_low"],
+        ci_high=printed["ci_high"],
+        weight=printed["weight"],
+    )
 
 
 def _order(names: dict[str, str]) -> list[str]:
     """Printed subgroup names in Subgroup-number order (file order where there is none)."""
+
     def key(item: tuple[int, tuple[str, str]]) -> tuple[float, int]:
         i, (_, number) = item
         return (float(number) if NUMBER.match(number) else float("inf"), i)
+
     return [name for _, (name, _) in sorted(enumerate(names.items()), key=key)]
 
 
@@ -152,8 +199,10 @@ def read_cochrane(path: Path, *, review_id: str | None = None, doi: str | None =
         if MARKERS[kind] in columns:
             missing += [c for c in cols if c not in columns and c not in missing]
     if missing:
-        raise InvalidRecords(f"nothing imported: {file} is not Cochrane analysis data",
-                             [Problem(file, "header", f"missing column {c!r}", 1) for c in missing])
+        raise InvalidRecords(
+            f"nothing imported: {file} is not Cochrane analysis data",
+            [Problem(file, "header", f"missing column {c!r}", 1) for c in missing],
+        )
     problems: list[Problem] = []
     analyses: dict[str, ImportedAnalysis] = {}
     subgroup_numbers: dict[str, dict[str, str]] = {}
@@ -170,8 +219,12 @@ def read_cochrane(path: Path, *, review_id: str | None = None, doi: str | None =
             problems.append(Problem(file, f"row {line - 1}", msg, line))
         if row is None:
             continue
-        a = analyses.setdefault(number, ImportedAnalysis(number, clean(rec["Analysis name"]), [],
-                                                         applicability=APPLICABILITY.get(applic)))
+        a = analyses.setdefault(
+            number,
+            ImportedAnalysis(
+                number, clean(rec["Analysis name"]), [], applicability=APPLICABILITY.get(applic)
+            ),
+        )
         if a.rows and a.rows[0].kind != row.kind:
             msg = f"a {row.kind} row in analysis {number}, whose first row is {a.rows[0].kind}"
             problems.append(Problem(file, row.where, msg, line))
@@ -180,22 +233,28 @@ def read_cochrane(path: Path, *, review_id: str | None = None, doi: str | None =
         for earlier, data in same:
             if data == (row.data, row.estimate, row.ci_low, row.ci_high, row.weight):
                 sub = f", subgroup {row.subgroup!r}" if row.subgroup else ""
-                msg = f"study {row.label!r} is given twice in analysis {number}{sub} (same row as line {earlier})"
+                msg = f"study {row.label!r} is given twice in analysis {number}{sub} (as on line {earlier})"
                 problems.append(Problem(file, row.where, msg, line))
                 break
         else:
             same.append((line, (row.data, row.estimate, row.ci_low, row.ci_high, row.weight)))
             row.comparison = len(same)
             if row.subgroup is not None:
-                subgroup_numbers.setdefault(number, {}).setdefault(row.subgroup,
-                                                                   rec.get("Subgroup number", "").strip())
+                subgroup_numbers.setdefault(number, {}).setdefault(
+                    row.subgroup, rec.get("Subgroup number", "").strip()
+                )
             a.rows.append(row)
     for number, a in analyses.items():
         if number in subgroup_numbers:
             a.subgroups = _order(subgroup_numbers[number])
             if any(r.subgroup is None for r in a.rows):
-                problems += [Problem(file, r.where, f"no Subgroup in analysis {number}, whose other rows have one",
-                                     r.line) for r in a.rows if r.subgroup is None]
+                problems += [
+                    Problem(
+                        file, r.where, f"no Subgroup in analysis {number}, whose other rows have one", r.line
+                    )
+                    for r in a.rows
+                    if r.subgroup is None
+                ]
     if problems:
         raise InvalidRecords(f"nothing imported: {len(problems)} problem(s) in {file}", problems)
     if not analyses:
@@ -203,11 +262,17 @@ def read_cochrane(path: Path, *, review_id: str | None = None, doi: str | None =
     stem = _stem(path)
     the_doi = doi or doi_from_file(stem)
     if the_doi is None:
-        raise UserError(f"{file}: the file name is not a Cochrane review number (e.g. CD000478_pub5.csv); "
-                        "give the review's DOI with --doi")
+        raise UserError(
+            f"{file}: the file name is not a Cochrane review number (e.g. CD000478_pub5.csv); "
+            "give the review's DOI with --doi"
+        )
     return ImportedReview(
-        id=review_id or review_id_from_file(stem), file=path.name, doi=the_doi,
-        url=None, title=f"Cochrane review {the_doi.removeprefix('10.1002/14651858.')}",
-        year=None, analyses=sorted(analyses.values(), key=lambda a: tuple(map(int, a.number.split(".")))),
+        id=review_id or review_id_from_file(stem),
+        file=path.name,
+        doi=the_doi,
+        url=None,
+        title=f"Cochrane review {the_doi.removeprefix('10.1002/14651858.')}",
+        year=None,
+        analyses=sorted(analyses.values(), key=lambda a: tuple(map(int, a.number.split(".")))),
         source_citation=f"the review's analysis data as published by the Cochrane Library ({path.name})",
     )

@@ -20,10 +20,20 @@ from typing import Any
 from evireg.errors import Problem
 
 ROW_KINDS = ("dichotomous", "continuous", "generic", "oe")
-RATIO_NAMES = (("hazard ratio", "HR"), ("odds ratio", "OR"), ("risk ratio", "RR"), ("relative risk", "RR"),
-               ("rate ratio", "IRR"), ("ratio of means", "RoM"))
-DIFFERENCE_NAMES = (("standardised mean difference", "SMD"), ("standardized mean difference", "SMD"),
-                    ("mean difference", "MD"), ("risk difference", "RD"))
+RATIO_NAMES = (
+    ("hazard ratio", "HR"),
+    ("odds ratio", "OR"),
+    ("risk ratio", "RR"),
+    ("relative risk", "RR"),
+    ("rate ratio", "IRR"),
+    ("ratio of means", "RoM"),
+)
+DIFFERENCE_NAMES = (
+    ("standardised mean difference", "SMD"),
+    ("standardized mean difference", "SMD"),
+    ("mean difference", "MD"),
+    ("risk difference", "RD"),
+)
 NOT_RANDOMISED = "the review's analysis data give N per analysis, not per arm randomised"
 NOT_ANALYSED = "the review's analysis data give N per analysis, not per arm analysed for the study as a whole"
 
@@ -193,7 +203,8 @@ def generic_effect(a: ImportedAnalysis, row: Row) -> tuple[dict[str, Any], str]:
     analysed on the log scale; which ratio only the analysis's name can say."""
     if row.kind == "oe":
         return {"measure": "HR", "o_minus_e": row.data["oe"], "variance": row.data["variance"]}, (
-            "O - E and variance as printed: a Peto (log-rank) hazard ratio")
+            "O - E and variance as printed: a Peto (log-rank) hazard ratio"
+        )
     est, se = row.data["giv_mean"], row.data["giv_se"]
     printed = float(row.estimate) if row.estimate is not None else None
     ratio = printed is not None and math.isclose(printed, math.exp(est), rel_tol=1e-4, abs_tol=1e-6)
@@ -207,8 +218,10 @@ def generic_effect(a: ImportedAnalysis, row: Row) -> tuple[dict[str, Any], str]:
             measure, how = named, f"{kind}; the analysis name says {named}"
         else:
             measure = "RR" if ratio else "MD"
-            how = (f"{kind}; the file does not say which, so it is recorded as {measure}, which pools "
-                   "the same as any other measure of its kind by inverse variance")
+            how = (
+                f"{kind}; the file does not say which, so it is recorded as {measure}, which pools "
+                "the same as any other measure of its kind by inverse variance"
+            )
     out: dict[str, Any] = {"measure": measure, "estimate": est, "se": se}
     if ratio or measure in ("OR", "RR", "HR", "IRR", "RoM"):
         out["scale"] = "log"

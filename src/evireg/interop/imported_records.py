@@ -44,7 +44,12 @@ class Built:
 def outcome_def(a: ImportedAnalysis) -> dict[str, Any]:
     # The direction is required by the profile but not stated by the file; higher_is_worse is
     # a placeholder (it only decides which side a figure calls favourable), said in the profile.
-    return {"id": analysis_outcome(a), "label": a.name[:300], "data_type": a.data_type, "direction": DIRECTION}
+    return {
+        "id": analysis_outcome(a),
+        "label": a.name[:300],
+        "data_type": a.data_type,
+        "direction": DIRECTION,
+    }
 
 
 def characteristic_def(a: ImportedAnalysis) -> dict[str, Any]:
@@ -76,16 +81,23 @@ def _locator(r: ImportedReview, a: ImportedAnalysis, row: Row) -> str:
 def _arms(row: Row) -> list[dict[str, Any]]:
     d = row.data
     if row.kind == "dichotomous":
-        return [{"arm": "intervention", "events": d["e_events"], "total": d["e_n"]},
-                {"arm": "control", "events": d["c_events"], "total": d["c_n"]}]
-    return [{"arm": "intervention", "n": d["e_n"], "mean": d["e_mean"], "sd": d["e_sd"]},
-            {"arm": "control", "n": d["c_n"], "mean": d["c_mean"], "sd": d["c_sd"]}]
+        return [
+            {"arm": "intervention", "events": d["e_events"], "total": d["e_n"]},
+            {"arm": "control", "events": d["c_events"], "total": d["c_n"]},
+        ]
+    return [
+        {"arm": "intervention", "n": d["e_n"], "mean": d["e_mean"], "sd": d["e_sd"]},
+        {"arm": "control", "n": d["c_n"], "mean": d["c_mean"], "sd": d["c_sd"]},
+    ]
 
 
 def result(r: ImportedReview, a: ImportedAnalysis, row: Row) -> dict[str, Any]:
     out: dict[str, Any] = {"outcome": analysis_outcome(a)}
     if row.subgroup is not None:
-        out["subgroup"] = {"variable": subgroup_variable(a), "value": subgroup_values(a.subgroups)[row.subgroup]}
+        out["subgroup"] = {
+            "variable": subgroup_variable(a),
+            "value": subgroup_values(a.subgroups)[row.subgroup],
+        }
     out |= {"source": r.id, "locator": _locator(r, a, row)}
     if row.kind in ("generic", "oe"):
         effect, how = generic_effect(a, row)
@@ -104,33 +116,59 @@ def result(r: ImportedReview, a: ImportedAnalysis, row: Row) -> dict[str, Any]:
     return out
 
 
-def study_record(r: ImportedReview, sid: str, label: str, year: int, results: list[dict[str, Any]],
-                 groups: tuple[str, str]) -> dict[str, Any]:
+def study_record(
+    r: ImportedReview, sid: str, label: str, year: int, results: list[dict[str, Any]], groups: tuple[str, str]
+) -> dict[str, Any]:
     where = {"source": r.id, "locator": f"{r.file}, study '{label}'"[:300]}
     words = [w for w in label.split() if not any(c.isdigit() for c in w)]
     what = f"{label} (study as labelled in {r.title}; the analysis data give no bibliographic details)"
     return {
         "id": sid,
-        "citation": {"authors": [" ".join(words)[:300] or label[:300]], "year": year,
-                     "title": what[:4000], "journal": "not given in the source file"},
+        "citation": {
+            "authors": [" ".join(words)[:300] or label[:300]],
+            "year": year,
+            "title": what[:4000],
+            "journal": "not given in the source file",
+        },
         "sources": [source_entry(r)],
-        "design": {"kind": "unclear", "randomised": None, "blinding": "unclear", "control_type": "unclear",
-                   "description": "Not described in the review's analysis data, which hold only each "
-                                  "analysis's per-arm data and printed results.",
-                   "provenance": where},
-        "population": {"description": f"Participants of {label} as included in the review; the analysis "
-                                      "data do not describe them.", "provenance": where},
-        "intervention": {"description": f"{groups[0]} (the review's experimental group; the analysis data "
-                                        "do not describe it).", "provenance": where},
-        "comparator": {"description": f"{groups[1]} (the review's control group; the analysis data do not "
-                                      "describe it).", "provenance": where},
+        "design": {
+            "kind": "unclear",
+            "randomised": None,
+            "blinding": "unclear",
+            "control_type": "unclear",
+            "description": "Not described in the review's analysis data, which hold only each "
+            "analysis's per-arm data and printed results.",
+            "provenance": where,
+        },
+        "population": {
+            "description": f"Participants of {label} as included in the review; the analysis "
+            "data do not describe them.",
+            "provenance": where,
+        },
+        "intervention": {
+            "description": f"{groups[0]} (the review's experimental group; the analysis data "
+            "do not describe it).",
+            "provenance": where,
+        },
+        "comparator": {
+            "description": f"{groups[1]} (the review's control group; the analysis data do not describe it).",
+            "provenance": where,
+        },
         "arms": [
-            {"id": "intervention", "role": "intervention", "label": "Experimental",
-             "n_randomised": {"value": None, "reason": NOT_RANDOMISED},
-             "n_analysed": {"value": None, "reason": NOT_ANALYSED}},
-            {"id": "control", "role": "control", "label": "Control",
-             "n_randomised": {"value": None, "reason": NOT_RANDOMISED},
-             "n_analysed": {"value": None, "reason": NOT_ANALYSED}},
+            {
+                "id": "intervention",
+                "role": "intervention",
+                "label": "Experimental",
+                "n_randomised": {"value": None, "reason": NOT_RANDOMISED},
+                "n_analysed": {"value": None, "reason": NOT_ANALYSED},
+            },
+            {
+                "id": "control",
+                "role": "control",
+                "label": "Control",
+                "n_randomised": {"value": None, "reason": NOT_RANDOMISED},
+                "n_analysed": {"value": None, "reason": NOT_ANALYSED},
+            },
         ],
         "outcomes": results,
     }
@@ -151,8 +189,13 @@ def analysis_record(r: ImportedReview, a: ImportedAnalysis) -> dict[str, Any]:
     out: dict[str, Any] = {"id": "a" + "-".join(ascii_words(a.number)), "outcome": analysis_outcome(a)}
     if a.subgroups:
         out["subgroup_variable"] = subgroup_variable(a)
-    out |= {"measure": a.measure, "method": a.method, "model": a.model, "tau2_method": a.tau2_method,
-            "level": a.level}
+    out |= {
+        "measure": a.measure,
+        "method": a.method,
+        "model": a.model,
+        "tau2_method": a.tau2_method,
+        "level": a.level,
+    }
     if a.software:
         out["software"] = a.software
     out |= {"number": a.number, "name": a.name[:4000]}
@@ -202,8 +245,14 @@ def build(r: ImportedReview) -> Built:
         for row in a.rows:
             sid = row.study
             if not sid:
-                problems.append(Problem(r.file, row.where, f"study label {row.label!r} has no letter or digit",
-                                        row.line or None))
+                problems.append(
+                    Problem(
+                        r.file,
+                        row.where,
+                        f"study label {row.label!r} has no letter or digit",
+                        row.line or None,
+                    )
+                )
                 continue
             if row.comparison > 1:
                 comparisons[sid] = row.comparison
@@ -224,16 +273,21 @@ def build(r: ImportedReview) -> Built:
         studies[sid] = study_record(r, sid, label, years[sid], results.get(sid, []), groups[sid])
         if sid in comparisons:
             studies[sid]["notes"] = (
-                f"Comparison {comparisons[sid]} of the study labelled {label!r}: where the review prints this "
+                f"Comparison {comparisons[sid]} of the study labelled {label!r}: where the review prints it "
                 f"label more than once in one analysis and subgroup (a multi-arm study's comparisons, each "
-                f"against its share of the control group), the k-th such row is filed here.")
+                f"against its share of the control group), the k-th such row is filed here."
+            )
     analyses = [analysis_record(r, a) for a in r.analyses]
     review: dict[str, Any] = {
         "id": r.id,
-        "citation": {"authors": ["not given in the source file"],
-                     "year": r.year or max(years.values(), default=2000),
-                     "title": r.title[:4000], "journal": "Cochrane Database of Systematic Reviews"
-                     if r.doi and r.doi.startswith("10.1002/14651858.") else "not given in the source file"},
+        "citation": {
+            "authors": ["not given in the source file"],
+            "year": r.year or max(years.values(), default=2000),
+            "title": r.title[:4000],
+            "journal": "Cochrane Database of Systematic Reviews"
+            if r.doi and r.doi.startswith("10.1002/14651858.")
+            else "not given in the source file",
+        },
         "sources": [source_entry(r)],
         "included_studies": sorted(studies),
         "analyses": analyses,
@@ -242,8 +296,14 @@ def build(r: ImportedReview) -> Built:
     if r.doi:
         review["citation"]["doi"] = r.doi
     if r.year is None:
-        review["notes"] = ("The source file does not give the review's publication year: the citation's "
-                           "year is that of its latest included study, a lower bound.")
-    return Built([outcome_def(a) for a in r.analyses],
-                 [characteristic_def(a) for a in r.analyses if a.subgroups],
-                 studies, review, problems)
+        review["notes"] = (
+            "The source file does not give the review's publication year: the citation's "
+            "year is that of its latest included study, a lower bound."
+        )
+    return Built(
+        [outcome_def(a) for a in r.analyses],
+        [characteristic_def(a) for a in r.analyses if a.subgroups],
+        studies,
+        review,
+        problems,
+    )

@@ -56,8 +56,10 @@ class ImportReport:
 def _clash(kind: str, old: dict[str, Any], new: dict[str, Any], keys: tuple[str, ...]) -> str | None:
     for k in keys:
         if old.get(k) != new.get(k):
-            return (f"{kind} {new['id']!r} is already in the profile with {k} {old.get(k)!r}; this import "
-                    f"defines it with {k} {new.get(k)!r}")
+            return (
+                f"{kind} {new['id']!r} is already in the profile with {k} {old.get(k)!r}; this import "
+                f"defines it with {k} {new.get(k)!r}"
+            )
     return None
 
 
@@ -78,11 +80,20 @@ def _merge_characteristic(old: dict[str, Any], new: dict[str, Any]) -> tuple[dic
     return merged, None
 
 
-def merge_profile(data: dict[str, Any] | None, built: list[Built], file: str) -> tuple[dict[str, Any], list[str],
-                                                                                       list[Problem]]:
+def merge_profile(
+    data: dict[str, Any] | None, built: list[Built], file: str
+) -> tuple[dict[str, Any], list[str], list[Problem]]:
     """The profile data with every imported outcome and characteristic, the ids added, and clashes."""
-    out = dict(data) if data else {"title": "Imported reviews", "outcomes": [], "characteristics": [],
-                                   "arms": {"intervention": "Experimental", "control": "Control"}}
+    out: dict[str, Any] = (
+        dict(data)
+        if data
+        else {
+            "title": "Imported reviews",
+            "outcomes": [],
+            "characteristics": [],
+            "arms": {"intervention": "Experimental", "control": "Control"},
+        }
+    )
     outcomes = {o["id"]: o for o in out.get("outcomes") or []}
     chars = {c["id"]: c for c in out.get("characteristics") or []}
     added: list[str] = []
@@ -136,8 +147,9 @@ def _profile_text(old_text: str | None, data: dict[str, Any]) -> str:
     return buf.getvalue()
 
 
-def _validated(model: type[Study] | type[Review], data: dict[str, Any], file: str,
-               what: str) -> tuple[Study | Review | None, list[Problem]]:
+def _validated(
+    model: type[Study] | type[Review], data: dict[str, Any], file: str, what: str
+) -> tuple[Study | Review | None, list[Problem]]:
     try:
         return model.model_validate(data), []
     except ValidationError as e:
@@ -180,7 +192,9 @@ def import_reviews(root: Path, reviews: list[ImportedReview]) -> ImportReport:
     seen: dict[str, str] = {}
     for r in reviews:
         if seen.setdefault(r.id, r.file) != r.file:
-            problems.append(Problem(r.file, "", f"review id {r.id!r} is also that of {seen[r.id]}; give --review-id"))
+            problems.append(
+                Problem(r.file, "", f"review id {r.id!r} is also that of {seen[r.id]}; give --review-id")
+            )
     label = reviews[0].file if reviews else str(root)
     data, added, clashes = merge_profile(old_data if isinstance(old_data, dict) else None, built, label)
     problems += clashes
@@ -205,13 +219,20 @@ def import_reviews(root: Path, reviews: list[ImportedReview]) -> ImportReport:
         problems += found
         if rec is not None:
             records.insert(0, (label, rec))
-    problems += [Problem(f, f"{type(rec).__name__.lower()} {rec.id}: {path}", msg)
-                 for f, rec in records for path, msg in profile_errors(rec, profile)]
+    problems += [
+        Problem(f, f"{type(rec).__name__.lower()} {rec.id}: {path}", msg)
+        for f, rec in records
+        for path, msg in profile_errors(rec, profile)
+    ]
     if problems:
         raise InvalidRecords(f"nothing imported: {len(problems)} problem(s) in the input", problems)
-    report = ImportReport([r.id for r in reviews], sum(len(r.analyses) for r in reviews),
-                          sum(len(a.rows) for r in reviews for a in r.analyses), len(studies),
-                          profile_added=added)
+    report = ImportReport(
+        [r.id for r in reviews],
+        sum(len(r.analyses) for r in reviews),
+        sum(len(a.rows) for r in reviews for a in r.analyses),
+        len(studies),
+        profile_added=added,
+    )
     new_text = _profile_text(old_text, data) if added or old_text is None or data != old_data else old_text
     if not exists:
         reg = init_registry(root, profile=new_text)

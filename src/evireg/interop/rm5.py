@@ -19,12 +19,24 @@ from typing import Any
 from evireg.errors import InvalidRecords, Problem, UserError
 from evireg.interop.imported import ImportedAnalysis, ImportedReview, Row, Totals, review_id_from_file
 
-OUTCOMES = {"DICH_OUTCOME": ("DICH_DATA", "DICH_SUBGROUP", "dichotomous"),
-            "CONT_OUTCOME": ("CONT_DATA", "CONT_SUBGROUP", "continuous"),
-            "IV_OUTCOME": ("IV_DATA", "IV_SUBGROUP", "generic"),
-            "IPD_OUTCOME": ("IPD_DATA", "IPD_SUBGROUP", "oe")}
-MEASURES = {"OR": "OR", "RR": "RR", "RD": "RD", "MD": "MD", "SMD": "SMD", "PETO_OR": "OR", "HR": "HR",
-            "RATE_RATIO": "IRR", "IRR": "IRR", "ROM": "RoM"}
+OUTCOMES = {
+    "DICH_OUTCOME": ("DICH_DATA", "DICH_SUBGROUP", "dichotomous"),
+    "CONT_OUTCOME": ("CONT_DATA", "CONT_SUBGROUP", "continuous"),
+    "IV_OUTCOME": ("IV_DATA", "IV_SUBGROUP", "generic"),
+    "IPD_OUTCOME": ("IPD_DATA", "IPD_SUBGROUP", "oe"),
+}
+MEASURES = {
+    "OR": "OR",
+    "RR": "RR",
+    "RD": "RD",
+    "MD": "MD",
+    "SMD": "SMD",
+    "PETO_OR": "OR",
+    "HR": "HR",
+    "RATE_RATIO": "IRR",
+    "IRR": "IRR",
+    "ROM": "RoM",
+}
 METHODS = {"MH": "MH", "IV": "IV", "PETO": "Peto"}
 RATIOS = {"OR", "RR", "HR", "IRR", "RoM"}
 
@@ -55,12 +67,15 @@ def parse(path: Path) -> Any:
     try:
         return fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
-        raise UserError(f"{path}: declares a DTD or entities; evireg reads RevMan 5 files without them "
-                        "(a declared entity can expand without bound or read other files)") from None
+        raise UserError(
+            f"{path}: declares a DTD or entities; evireg reads RevMan 5 files without them "
+            "(a declared entity can expand without bound or read other files)"
+        ) from None
     except ParseError as e:
         line = getattr(e, "position", (None,))[0]
-        raise InvalidRecords(f"{path}: not well-formed XML",
-                             [Problem(str(path), "xml", str(e).split(":")[0], line)]) from None
+        raise InvalidRecords(
+            f"{path}: not well-formed XML", [Problem(str(path), "xml", str(e).split(":")[0], line)]
+        ) from None
 
 
 def _text(el: Any, tag: str) -> str:
@@ -68,13 +83,16 @@ def _text(el: Any, tag: str) -> str:
     return " ".join("".join(found.itertext()).split()) if found is not None else ""
 
 
-def _number(attrs: dict[str, str], key: str, integer: bool, where: str, file: str,
-            problems: list[Problem]) -> float | int | None:
+def _number(
+    attrs: dict[str, str], key: str, integer: bool, where: str, file: str, problems: list[Problem]
+) -> float | int | None:
     v = attrs.get(key, "").strip()
     try:
         x = int(v) if integer else float(v)
     except ValueError:
-        problems.append(Problem(file, where, f"{key}={v!r} is not {'a whole number' if integer else 'a number'}"))
+        problems.append(
+            Problem(file, where, f"{key}={v!r} is not {'a whole number' if integer else 'a number'}")
+        )
         return None
     if not integer and not math.isfinite(x):
         problems.append(Problem(file, where, f"{key}={v!r} is not a finite number"))
@@ -82,15 +100,36 @@ def _number(attrs: dict[str, str], key: str, integer: bool, where: str, file: st
     return x
 
 
-FIELDS = {"dichotomous": (("EVENTS_1", "e_events", True), ("TOTAL_1", "e_n", True),
-                          ("EVENTS_2", "c_events", True), ("TOTAL_2", "c_n", True)),
-          "continuous": (("MEAN_1", "e_mean", False), ("SD_1", "e_sd", False), ("TOTAL_1", "e_n", True),
-                         ("MEAN_2", "c_mean", False), ("SD_2", "c_sd", False), ("TOTAL_2", "c_n", True)),
-          "oe": (("O_E", "oe", False), ("VAR", "variance", False))}
+FIELDS = {
+    "dichotomous": (
+        ("EVENTS_1", "e_events", True),
+        ("TOTAL_1", "e_n", True),
+        ("EVENTS_2", "c_events", True),
+        ("TOTAL_2", "c_n", True),
+    ),
+    "continuous": (
+        ("MEAN_1", "e_mean", False),
+        ("SD_1", "e_sd", False),
+        ("TOTAL_1", "e_n", True),
+        ("MEAN_2", "c_mean", False),
+        ("SD_2", "c_sd", False),
+        ("TOTAL_2", "c_n", True),
+    ),
+    "oe": (("O_E", "oe", False), ("VAR", "variance", False)),
+}
 
 
-def _row(el: Any, kind: str, measure: str | None, swap: bool, studies: dict[str, tuple[str, int | None]],
-         subgroup: str | None, where: str, file: str, problems: list[Problem]) -> Row | None:
+def _row(
+    el: Any,
+    kind: str,
+    measure: str | None,
+    swap: bool,
+    studies: dict[str, tuple[str, int | None]],
+    subgroup: str | None,
+    where: str,
+    file: str,
+    problems: list[Problem],
+) -> Row | None:
     a = dict(el.attrib)
     sid = a.get("STUDY_ID", "")
     if sid not in studies:
@@ -119,9 +158,19 @@ def _row(el: Any, kind: str, measure: str | None, swap: bool, studies: dict[str,
                 problems.append(Problem(file, where, f"events ({data[e]}) exceed the total ({data[n]})"))
             elif swap:  # SWAP_EVENTS: RevMan analysed the non-events
                 data[e] = int(data[n]) - int(data[e])
-    return Row(label=label, line=0, where=where, kind=kind, data=data, subgroup=subgroup, year=year,
-               estimate=printed(a.get("EFFECT_SIZE")), ci_low=printed(a.get("CI_START")),
-               ci_high=printed(a.get("CI_END")), weight=printed(a.get("WEIGHT")))
+    return Row(
+        label=label,
+        line=0,
+        where=where,
+        kind=kind,
+        data=data,
+        subgroup=subgroup,
+        year=year,
+        estimate=printed(a.get("EFFECT_SIZE")),
+        ci_low=printed(a.get("CI_START")),
+        ci_high=printed(a.get("CI_END")),
+        weight=printed(a.get("WEIGHT")),
+    )
 
 
 def _positive(v: str) -> bool:
@@ -140,13 +189,22 @@ def _totals(a: dict[str, str], subgroup: str | None, locator: str) -> Totals | N
 
 
 def _heterogeneity(a: dict[str, str]) -> str | None:
-    parts = [f"{name} = {v}" for key, name in (("CHI2", "Chi²"), ("DF", "df"), ("P_CHI2", "P"), ("I2", "I²"),
-                                                ("TAU2", "Tau²")) if (v := printed(a.get(key))) is not None]
+    parts = [
+        f"{name} = {v}"
+        for key, name in (("CHI2", "Chi²"), ("DF", "df"), ("P_CHI2", "P"), ("I2", "I²"), ("TAU2", "Tau²"))
+        if (v := printed(a.get(key))) is not None
+    ]
     return "Printed heterogeneity: " + ", ".join(parts) if parts else None
 
 
-def _analysis(el: Any, comparison: str, studies: dict[str, tuple[str, int | None]], file: str,
-              software: str | None, problems: list[Problem]) -> ImportedAnalysis:
+def _analysis(
+    el: Any,
+    comparison: str,
+    studies: dict[str, tuple[str, int | None]],
+    file: str,
+    software: str | None,
+    problems: list[Problem],
+) -> ImportedAnalysis:
     data_tag, sub_tag, kind = OUTCOMES[el.tag]
     a = dict(el.attrib)
     number = f"{comparison}.{a.get('NO', '').strip()}"
@@ -158,23 +216,38 @@ def _analysis(el: Any, comparison: str, studies: dict[str, tuple[str, int | None
     random = a.get("RANDOM", "").strip().upper() == "YES"
     level = int(a["CI_TOTAL"]) if a.get("CI_TOTAL", "").strip() in ("90", "95", "99") else None
     locator = f"{file}, {el.tag} {a.get('ID', number)}"
-    notes = [f"RevMan 5 attributes: EFFECT_MEASURE={raw_measure or '(none)'}, METHOD={a.get('METHOD', '')}, "
-             f"RANDOM={a.get('RANDOM', '')}, CI_STUDY={a.get('CI_STUDY', '')}, CI_TOTAL={a.get('CI_TOTAL', '')}, "
-             f"TOTALS={a.get('TOTALS', '')}, SWAP_EVENTS={a.get('SWAP_EVENTS', '')}"]
+    notes = [
+        f"RevMan 5 attributes: EFFECT_MEASURE={raw_measure or '(none)'}, METHOD={a.get('METHOD', '')}, "
+        f"RANDOM={a.get('RANDOM', '')}, CI_STUDY={a.get('CI_STUDY', '')}, CI_TOTAL={a.get('CI_TOTAL', '')}, "
+        f"TOTALS={a.get('TOTALS', '')}, SWAP_EVENTS={a.get('SWAP_EVENTS', '')}"
+    ]
     if raw_measure and measure is None:
-        notes.append(f"EFFECT_MEASURE {raw_measure} has no evireg measure; the analysis's measure is left null")
+        notes.append(
+            f"EFFECT_MEASURE {raw_measure} has no evireg measure; the analysis's measure is left null"
+        )
     if (het := _heterogeneity(a)) is not None:
         notes.append(het)
     graphs = [_text(el, "GRAPH_LABEL_1"), _text(el, "GRAPH_LABEL_2")]
     if any(graphs):
         notes.append(f"Graph labels: {graphs[0]!r} (left), {graphs[1]!r} (right)")
     out = ImportedAnalysis(
-        number=number, name=_text(el, "NAME") or f"Outcome {number}", rows=[], measure=measure, method=method,
-        model="random" if random else "fixed", level=level, tau2_method="DL" if random else None,
-        software=software, locator=locator[:300], notes="; ".join(notes)[:4000],
-        group_labels=(_text(el, "GROUP_LABEL_1") or "Experimental", _text(el, "GROUP_LABEL_2") or "Control"))
+        number=number,
+        name=_text(el, "NAME") or f"Outcome {number}",
+        rows=[],
+        measure=measure,
+        method=method,
+        model="random" if random else "fixed",
+        level=level,
+        tau2_method="DL" if random else None,
+        software=software,
+        locator=locator[:300],
+        notes="; ".join(notes)[:4000],
+        group_labels=(_text(el, "GROUP_LABEL_1") or "Experimental", _text(el, "GROUP_LABEL_2") or "Control"),
+    )
     swap = a.get("SWAP_EVENTS", "").strip().upper() == "YES"
-    groups = [(None, el)] if el.find(sub_tag) is None else [(_text(s, "NAME"), s) for s in el.findall(sub_tag)]
+    groups = (
+        [(None, el)] if el.find(sub_tag) is None else [(_text(s, "NAME"), s) for s in el.findall(sub_tag)]
+    )
     seen: set[tuple[str | None, str]] = set()
     for name, parent in groups:
         if name is not None:
@@ -187,18 +260,21 @@ def _analysis(el: Any, comparison: str, studies: dict[str, tuple[str, int | None
             if row is None:
                 continue
             if (name, row.label) in seen:
-                problems.append(Problem(file, where, f"study {row.label!r} is given twice in analysis {number}"))
+                problems.append(
+                    Problem(file, where, f"study {row.label!r} is given twice in analysis {number}")
+                )
                 continue
             seen.add((name, row.label))
             out.rows.append(row)
-    if a.get("TOTALS", "YES").strip().upper() != "NO" and not out.subgroups:
-        if (t := _totals(a, None, locator)) is not None:
-            out.totals.append(t)
+    totals = _totals(a, None, locator) if a.get("TOTALS", "YES").strip().upper() != "NO" else None
+    if totals is not None and not out.subgroups:
+        out.totals.append(totals)
     return out
 
 
-def read_rm5(path: Path, *, review_id: str | None = None, doi: str | None = None,
-             url: str | None = None) -> ImportedReview:
+def read_rm5(
+    path: Path, *, review_id: str | None = None, doi: str | None = None, url: str | None = None
+) -> ImportedReview:
     """One RevMan 5 file as an imported review; every problem raised together."""
     file = path.name
     root = parse(path)
@@ -225,13 +301,21 @@ def read_rm5(path: Path, *, review_id: str | None = None, doi: str | None = None
         raise UserError(f"{path}: no analysis with study data to import")
     the_doi = doi or (root.get("DOI") or "").strip() or None
     if the_doi is None and url is None:
-        raise UserError(f"{path}: the file states no DOI; give the review's --doi, or --url where the file "
-                        "is published, so that every imported number has a source")
+        raise UserError(
+            f"{path}: the file states no DOI; give the review's --doi, or --url where the file "
+            "is published, so that every imported number has a source"
+        )
     title = " ".join(_text(root, "COVER_SHEET/TITLE").split()) or path.stem
     published = root.find("COVER_SHEET/DATES/REVIEW_PUBLISHED")
     year = (published.get("YEAR") or "").strip() if published is not None else ""
     return ImportedReview(
-        id=review_id or review_id_from_file(path.stem), file=file, doi=the_doi, url=url, title=title,
-        year=int(year) if year.isdigit() else None, analyses=analyses, software=software,
+        id=review_id or review_id_from_file(path.stem),
+        file=file,
+        doi=the_doi,
+        url=url,
+        title=title,
+        year=int(year) if year.isdigit() else None,
+        analyses=analyses,
+        software=software,
         source_citation=f"{title}: the RevMan 5 file {file}",
     )

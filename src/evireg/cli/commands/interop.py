@@ -9,11 +9,14 @@ call into interop/imported_write.py, and says what changed on stderr.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from evireg.cli.app import app, command, err
+
+if TYPE_CHECKING:
+    from evireg.errors import Problem, UserError
 
 import_app = typer.Typer(
     help="Bring a published review in: Cochrane analysis data (CSV) or a RevMan 5 file.",
@@ -23,31 +26,49 @@ app.add_typer(import_app, name="import")
 
 TargetOpt = Annotated[
     Path,
-    typer.Option("--registry", "-r", envvar="EVIREG_REGISTRY", show_envvar=True,
-                 help="Registry folder to import into (started, with a profile, if it does not exist)."),
+    typer.Option(
+        "--registry",
+        "-r",
+        envvar="EVIREG_REGISTRY",
+        show_envvar=True,
+        help="Registry folder to import into (started, with a profile, if it does not exist).",
+    ),
 ]
-ReviewIdOpt = Annotated[str | None, typer.Option("--review-id", help="The review's id (default: from the file name).")]
-DoiOpt = Annotated[str | None, typer.Option("--doi", help="The review's DOI (default: from a Cochrane file name).")]
+ReviewIdOpt = Annotated[
+    str | None, typer.Option("--review-id", help="The review's id (default: from the file name).")
+]
+DoiOpt = Annotated[
+    str | None, typer.Option("--doi", help="The review's DOI (default: from a Cochrane file name).")
+]
 
 
 def _say(report: object) -> None:
     from evireg.interop.imported_write import ImportReport
 
     assert isinstance(report, ImportReport)
-    what = f"{', '.join(report.reviews)}: {report.analyses} analyses, {report.rows} rows, {report.studies} studies"
+    what = f"{', '.join(report.reviews)}: {report.analyses} analyses, {report.rows} rows"
+    what += f", {report.studies} studies"
     if not report.written:
         err.print(f"{what}; nothing changed", markup=False, highlight=False)
         return
-    err.print(f"{what}; wrote {len(report.written)} file(s), {report.unchanged} unchanged", markup=False,
-              highlight=False)
+    err.print(
+        f"{what}; wrote {len(report.written)} file(s), {report.unchanged} unchanged",
+        markup=False,
+        highlight=False,
+    )
     if report.profile_added:
-        err.print(f"evireg.yaml: added {len(report.profile_added)} outcome(s) and characteristic(s)",
-                  markup=False, highlight=False)
+        err.print(
+            f"evireg.yaml: added {len(report.profile_added)} outcome(s) and characteristic(s)",
+            markup=False,
+            highlight=False,
+        )
 
 
 @command("cochrane", on=import_app)
 def cochrane(
-    files: Annotated[list[Path], typer.Argument(help="Analysis-data CSV files (plain or .gz), one per review.")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Analysis-data CSV files (plain or .gz), one per review.")
+    ],
     registry: TargetOpt,
     review_id: ReviewIdOpt = None,
     doi: DoiOpt = None,
@@ -59,7 +80,8 @@ def cochrane(
 
     if len(files) > 1 and (review_id or doi):
         raise UserError("--review-id and --doi name one review; import one file at a time with them")
-    reviews, problems = [], []
+    reviews = []
+    problems: list[Problem] = []
     for f in files:
         try:
             reviews.append(read_cochrane(f, review_id=review_id, doi=doi))
@@ -76,7 +98,9 @@ def rm5(
     registry: TargetOpt,
     review_id: ReviewIdOpt = None,
     doi: DoiOpt = None,
-    url: Annotated[str | None, typer.Option("--url", help="Where the file is published (when it has no DOI).")] = None,
+    url: Annotated[
+        str | None, typer.Option("--url", help="Where the file is published (when it has no DOI).")
+    ] = None,
 ) -> None:
     """Import a RevMan 5 file's analyses, printed rows and printed totals into a registry."""
     from evireg.interop.imported_write import import_reviews
@@ -85,9 +109,8 @@ def rm5(
     _say(import_reviews(registry, [read_rm5(file, review_id=review_id, doi=doi, url=url)]))
 
 
-def _whole(e: Exception) -> object:
-    from evireg.errors import Problem, UserError
+def _whole(e: UserError) -> Problem:
+    from evireg.errors import Problem
 
-    assert isinstance(e, UserError)
     file, _, msg = e.message.partition(": ")
     return Problem(file, "", msg or e.message)
