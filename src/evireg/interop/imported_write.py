@@ -254,9 +254,12 @@ def import_reviews(root: Path, reviews: list[ImportedReview]) -> ImportReport:
     try:
         add_records(reg, changed, replace=True)
     except BaseException:
-        if exists and new_text != old_text and old_text is not None:
-            with lock(reg):
-                write_atomically({profile_file: old_text})
+        if exists and new_text != old_text:
+            with lock(reg):  # the profile back as it was (or gone, if the import wrote it)
+                if old_text is None:
+                    profile_file.unlink(missing_ok=True)
+                else:
+                    write_atomically({profile_file: old_text})
         raise
     return report
 
