@@ -12,7 +12,7 @@ import sys
 from typer.models import CommandInfo
 
 from evireg.cli.app import _interrupt, _report_interrupt, app
-from evireg.cli.commands import analysis, extraction, plot, records, sql  # noqa: F401  (registers them)
+from evireg.cli.commands import analysis, extraction, interop, plot, records, sql  # noqa: F401  (registers them)
 from evireg.registry import interrupts
 
 ORDER = (

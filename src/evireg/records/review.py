@@ -133,12 +133,14 @@ def review_errors(r: Review) -> list[tuple[str, str]]:
     for i, a in enumerate(r.analyses):
         if a.provenance.source not in known:
             out.append((f"analyses.{i}.provenance.source", f"unknown source {a.provenance.source!r}"))
+        # One label may be printed more than once in a subgroup (a multi-arm study's comparisons,
+        # each against its share of the control arm), each row then with its own study record.
         seen: set[tuple[str, str | None]] = set()
         for row in a.rows:
-            if (row.label, row.subgroup) in seen:
+            if (row.study, row.subgroup) in seen:
                 where = f" in subgroup {row.subgroup!r}" if row.subgroup else ""
-                out.append((f"analyses.{i}.rows", f"study row {row.label!r}{where} printed twice"))
-            seen.add((row.label, row.subgroup))
+                out.append((f"analyses.{i}.rows", f"study row {row.study!r}{where} printed twice"))
+            seen.add((row.study, row.subgroup))
         for j, row in enumerate(a.rows):
             if row.study not in included:
                 out.append((f"analyses.{i}.rows.{j}.study", f"{row.study!r} is not in included_studies"))
