@@ -39,7 +39,8 @@ NOTE = (
     "inference, not data: the printed pooled result is approximated as a fixed-effect, inverse-"
     "variance combination on the analysis scale (log for ratios) of the studies the registry has "
     "and the missing ones as one block; a printed Mantel-Haenszel or random-effects result is only "
-    "approximately such a combination (the known studies' IV and MH estimates are shown to say how far)"
+    "approximately such a combination (the known studies' IV and MH pools, and the block implied "
+    "with the MH pool instead, show how far)"
 )
 
 
@@ -260,11 +261,18 @@ def missing_would_show(
         return MissingBlock(list(missing), measure, printed, known, None, people, smallest,
                             None if narrow is not None else False, verdict, summary)
     theta_m, se_m = found
+    mh = known["mh"] if known is not None else None
+    # the same algebra with the known studies' MH pool standing in: how much the IV view matters
+    via_mh = implied_block(theta_p, se_p, mh["theta"], mh["se"]) if mh is not None else None
+    if known is not None:
+        known["block_if_mh"] = None if via_mh is None else {
+            "theta": via_mh[0], "se": via_mh[1], **_show(measure, *via_mh)
+        }
     loose = implied_block(theta_p, se_max, theta_k, se_k) if math.isfinite(se_max) else None
     se_m_max = loose[1] if loose is not None else math.inf
     block = {"theta": theta_m, "se": se_m, "se_max": se_m_max, **_show(measure, theta_m, se_m)}
     shown = _fmt(measure, theta_m, se_m)
-    verdict = f"{them} would have to show {shown} together (SE {se_m:.3f})"
+    verdict = f"{them} would have to show {shown}{'' if n == 1 else ' together'} (SE {se_m:.3f})"
     summary = f"inference: {them} would have to show {shown} (SE {se_m:.3f})"
     possible: bool | None = None
     if people is None:
@@ -274,6 +282,7 @@ def missing_would_show(
     else:
         bound = "" if people.exact else "at most "
         size = f"{bound}{people.intervention} intervention / {people.control} control participants"
+        allow = f"; {bound}{people.intervention} + {people.control} participants allow SE >= {smallest:.3f}"
         possible = bool(se_m_max >= smallest)
         if not possible:
             verdict += (
@@ -281,14 +290,14 @@ def missing_would_show(
                 f"50%), more than that even at the widest rounding of the printed CI (SE {se_m_max:.3f}), "
                 "so the printed result cannot follow from any data those studies could hold"
             )
-            summary += f": impossible with {size} (their SE >= {smallest:.3f})"
+            summary += f"{allow}: impossible"
         elif se_m < smallest:
             verdict += (
                 f"; trials with {size} give a log OR an SE of at least {smallest:.3f} (every event rate "
                 f"50%): only the widest rounding of the printed CI (SE up to {se_m_max:.3f}) leaves room "
                 "for it"
             )
-            summary += f": possible with {size} only within the printed CI's rounding"
+            summary += f"{allow}: possible only within the printed CI's rounding"
         else:
             share = (smallest / se_m) ** 2
             verdict += (
@@ -296,7 +305,7 @@ def missing_would_show(
                 f"so it is possible, but they would have to carry {share:.0%} of the most information "
                 "trials of that size can"
             )
-            summary += f": possible with {size} (it takes {share:.0%} of the most information they can hold)"
+            summary += f"{allow}: possible, at {share:.0%} of their most information"
     return MissingBlock(
         list(missing), measure, printed, known, block, people, smallest, possible, verdict, summary
     )
