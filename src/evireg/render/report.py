@@ -135,6 +135,8 @@ def _details(c: ClaimAudit) -> list[str]:
         out.append(f"also {alt.model}: {_recomputed(alt)}")
     if c.missing_studies:
         out.append("registry lacks data for: " + ", ".join(c.missing_studies))
+    if c.missing_would_show is not None:
+        out.append(c.missing_would_show.summary)
     cons = c.consistency
     if cons.implied_z is not None:
         out.append(

@@ -12,6 +12,7 @@ from evireg.index.fresh import connect_readonly
 from evireg.registry.paths import Registry
 from evireg.review.analysis import analysis_data_type, answer_with, default_review, stated_method
 from evireg.review.claimcheck import Consistency, check_claim, matches_printed, p_interval
+from evireg.review.missing import MissingBlock, missing_would_show
 from evireg.review.question import Answer, Question
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class ClaimAudit:
     consistency: Consistency
     missing_studies: list[str]
     locator: str
+    missing_would_show: MissingBlock | None = None  # an inference, see review/missing.py
 
     def to_dict(self) -> dict[str, Any]:
         c = self.consistency
@@ -74,6 +76,7 @@ class ClaimAudit:
             },
             "missing_studies": self.missing_studies,
             "locator": self.locator,
+            "missing_would_show": None if (m := self.missing_would_show) is None else m.to_dict(),
         }
 
 
@@ -235,6 +238,12 @@ def audit_with(con: duckdb.DuckDBPyConnection, review: str) -> AuditReport:
                 consistency,
                 missing,
                 c["locator"],
+                (
+                    missing_would_show(con, review, a["measure"], published, c["subgroup_value"],
+                                       cache[(a["analysis_id"], models[0])], missing)
+                    if verdict == "not_recomputable"
+                    else None
+                ),
             )
         )
     h = con.execute(sql_text("registry_hash.sql")).fetchone()
