@@ -86,9 +86,18 @@ def test_reimport_changes_nothing(fleiss: Path) -> None:
     assert {p: p.read_bytes() for p in fleiss.rglob("*.yaml")} == before
 
 
-def test_a_file_without_doi_needs_one(tmp_path: Path) -> None:
-    code, _, out = run("import", "rm5", str(RM5), "-r", str(tmp_path / "reg"))
-    assert code == 1 and "states no DOI" in out and not (tmp_path / "reg").exists()
+def test_a_file_without_doi_is_identified_by_its_hash(tmp_path: Path) -> None:
+    import hashlib
+
+    import yaml
+
+    reg = tmp_path / "reg"
+    code, _, out = run("import", "rm5", str(RM5), "-r", str(reg))
+    assert code == 0, out
+    (review,) = (reg / "reviews").glob("*.yaml")
+    (source,) = yaml.safe_load(review.read_text())["sources"]
+    assert source["sha256"] == hashlib.sha256(RM5.read_bytes()).hexdigest()
+    assert "doi" not in source and "url" not in source and "SHA-256" in source["citation"]
 
 
 @pytest.mark.parametrize(

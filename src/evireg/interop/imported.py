@@ -120,6 +120,7 @@ class ImportedReview:
     analyses: list[ImportedAnalysis]
     software: str | None = None
     source_citation: str = ""
+    sha256: str | None = None  # of the file read, so that a source without DOI or URL is still exact
 
 
 # --- ids ---------------------------------------------------------------------------------------

@@ -70,6 +70,8 @@ def source_entry(r: ImportedReview) -> dict[str, Any]:
         out["doi"] = r.doi
     if r.url:
         out["url"] = r.url
+    if r.sha256:
+        out["sha256"] = r.sha256
     return out
 
 

@@ -10,6 +10,7 @@ without bound or read other files), as is one that is not well-formed (with its 
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from decimal import Decimal, InvalidOperation
@@ -300,11 +301,6 @@ def read_rm5(
     if not analyses:
         raise UserError(f"{path}: no analysis with study data to import")
     the_doi = doi or (root.get("DOI") or "").strip() or None
-    if the_doi is None and url is None:
-        raise UserError(
-            f"{path}: the file states no DOI; give the review's --doi, or --url where the file "
-            "is published, so that every imported number has a source"
-        )
     title = " ".join(_text(root, "COVER_SHEET/TITLE").split()) or path.stem
     published = root.find("COVER_SHEET/DATES/REVIEW_PUBLISHED")
     year = (published.get("YEAR") or "").strip() if published is not None else ""
@@ -317,5 +313,7 @@ def read_rm5(
         year=int(year) if year.isdigit() else None,
         analyses=analyses,
         software=software,
-        source_citation=f"{title}: the RevMan 5 file {file}",
+        source_citation=f"{title}: the RevMan 5 file {file}"
+        + ("" if the_doi or url else " (no DOI or URL stated: identified by the file's SHA-256)"),
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
     )

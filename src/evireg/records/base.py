@@ -73,12 +73,16 @@ class Source(Record):
     pmid: Pmid | None = None
     doi: Doi | None = None
     url: Annotated[str, StringConstraints(strict=True, pattern=r"^https?://\S+$")] | None = None
+    sha256: Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9a-f]{64}$")] | None = Field(
+        default=None,
+        description="content hash of the file the values were read from (e.g. a RevMan file without a DOI)",
+    )
     accessed: dt.date | None = Field(default=None, description="date the source was read")
 
     @model_validator(mode="after")
     def _identified(self) -> Source:
-        if self.pmid is None and self.doi is None and self.url is None:
-            raise ValueError("a source needs at least one of pmid, doi or url")
+        if self.pmid is None and self.doi is None and self.url is None and self.sha256 is None:
+            raise ValueError("a source needs at least one of pmid, doi, url or sha256")
         return self
 
 
