@@ -24,9 +24,15 @@ def decimals(printed: str) -> int:
     return -Decimal(printed).as_tuple().exponent if "." in printed else 0  # type: ignore[operator]
 
 
+FULL_PRECISION = 10  # a value with this many decimals is a stored double (a RevMan file), not a print
+
+
 def rounding_interval(printed: str) -> tuple[float, float]:
-    half = 0.5 * 10.0 ** -decimals(printed)
+    """Every value that prints as ``printed``; for a stored double (RevMan 5 files keep totals at
+    full precision) the values that agree with it to 1e-9, the recomputation's own rounding."""
     v = float(printed)
+    places = decimals(printed)
+    half = max(1e-9 * abs(v), 1e-12) if places >= FULL_PRECISION else 0.5 * 10.0**-places
     return v - half, v + half
 
 
