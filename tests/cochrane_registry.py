@@ -19,8 +19,12 @@ import yaml
 
 from .cochrane_rows import DATA
 
-SRC = {"id": "review", "kind": "secondary", "citation": "The review's analysis data (test fixture)",
-       "url": "https://www.cochranelibrary.com/"}
+SRC = {
+    "id": "review",
+    "kind": "secondary",
+    "citation": "The review's analysis data (test fixture)",
+    "url": "https://www.cochranelibrary.com/",
+}
 
 
 def _slug(text: str, sep: str = "-") -> str:
@@ -45,8 +49,14 @@ def _arms(r: dict[str, str], kind: str) -> list[dict[str, Any]]:
         if kind == "dichotomous":
             out.append({"arm": arm, "events": int(r[f"{side} cases"]), "total": int(r[f"{side} N"])})
         else:
-            out.append({"arm": arm, "n": int(r[f"{side} N"]), "mean": _num(r[f"{side} mean"]),
-                        "sd": _num(r[f"{side} SD"])})
+            out.append(
+                {
+                    "arm": arm,
+                    "n": int(r[f"{side} N"]),
+                    "mean": _num(r[f"{side} mean"]),
+                    "sd": _num(r[f"{side} SD"]),
+                }
+            )
     return out
 
 
@@ -67,44 +77,73 @@ def write_registry(root: Path, picks: dict[str, list[str]]) -> dict[str, str]:
         rid = _slug(name.removesuffix(".csv"))
         review_ids[name] = rid
         with open(DATA / name, newline="", encoding="utf-8") as fh:
-            rows = [r for r in csv.DictReader(fh) if f"{r['Analysis group']}.{r['Analysis number']}" in numbers]
+            rows = [
+                r for r in csv.DictReader(fh) if f"{r['Analysis group']}.{r['Analysis number']}" in numbers
+            ]
         analyses: list[dict[str, Any]] = []
         included: list[str] = []
         for number in numbers:
             group = [r for r in rows if f"{r['Analysis group']}.{r['Analysis number']}" == number]
             outcome = _slug(f"{rid} {number}", "_")
             kind = _kind(group[0])
-            outcomes.append({"id": outcome, "label": group[0]["Analysis name"], "data_type": kind,
-                             "direction": "higher_is_worse"})
+            outcomes.append(
+                {
+                    "id": outcome,
+                    "label": group[0]["Analysis name"],
+                    "data_type": kind,
+                    "direction": "higher_is_worse",
+                }
+            )
             names = list(dict.fromkeys(r["Subgroup"] for r in group if r["Subgroup"].strip()))
             variable = None
             if names:
                 variable = f"sg_{outcome}"
                 values = [_slug(n, "_") for n in names]
-                chars.append({"id": variable, "label": f"Subgroups of {number}", "type": "category",
-                              "values": values, "value_labels": dict(zip(values, names, strict=True))})
+                chars.append(
+                    {
+                        "id": variable,
+                        "label": f"Subgroups of {number}",
+                        "type": "category",
+                        "values": values,
+                        "value_labels": dict(zip(values, names, strict=True)),
+                    }
+                )
             printed = []
             for r in group:
                 sid = _slug(f"{rid} {r['Study']}")
                 if sid not in included:
                     included.append(sid)
                 study = studies.setdefault(sid, _study(sid, r, rid))
-                result: dict[str, Any] = {"outcome": outcome, "source": "review",
-                                          "locator": f"Analysis {number}, row {r['Study']!r}"}
+                result: dict[str, Any] = {
+                    "outcome": outcome,
+                    "source": "review",
+                    "locator": f"Analysis {number}, row {r['Study']!r}",
+                }
                 if variable:
                     result["subgroup"] = {"variable": variable, "value": _slug(r["Subgroup"], "_")}
                 result["arms"] = _arms(r, kind)
                 study["outcomes"].append(result)
-                printed.append({
-                    "study": sid, "label": r["Study"], "subgroup": r["Subgroup"].strip() or None,
-                    "estimate": _printed(r["Mean"]), "ci_low": _printed(r["CI start"]),
-                    "ci_high": _printed(r["CI end"]), "weight": _printed(r["Weight"]),
-                    "locator": f"Analysis {number}, row {r['Study']!r}",
-                })
+                printed.append(
+                    {
+                        "study": sid,
+                        "label": r["Study"],
+                        "subgroup": r["Subgroup"].strip() or None,
+                        "estimate": _printed(r["Mean"]),
+                        "ci_low": _printed(r["CI start"]),
+                        "ci_high": _printed(r["CI end"]),
+                        "weight": _printed(r["Weight"]),
+                        "locator": f"Analysis {number}, row {r['Study']!r}",
+                    }
+                )
             analysis: dict[str, Any] = {
-                "id": _slug(f"a {number}"), "outcome": outcome, "model": "unknown", "number": number,
-                "name": group[0]["Analysis name"], "applicability": group[0]["Applicability"].lower(),
-                "subgroups": names, "rows": printed,
+                "id": _slug(f"a {number}"),
+                "outcome": outcome,
+                "model": "unknown",
+                "number": number,
+                "name": group[0]["Analysis name"],
+                "applicability": group[0]["Applicability"].lower(),
+                "subgroups": names,
+                "rows": printed,
                 "provenance": {"source": "review", "locator": f"Analysis {number}"},
             }
             if variable:
@@ -113,13 +152,19 @@ def write_registry(root: Path, picks: dict[str, list[str]]) -> dict[str, str]:
         review = {
             "id": rid,
             "citation": {"authors": ["Cochrane"], "year": 2020, "title": name, "journal": "CDSR"},
-            "sources": [SRC], "included_studies": included, "analyses": analyses,
+            "sources": [SRC],
+            "included_studies": included,
+            "analyses": analyses,
         }
         _dump(root / "reviews" / f"{rid}.yaml", review)
     for sid, study in studies.items():
         _dump(root / "studies" / f"{sid}.yaml", study)
-    profile = {"title": "Cochrane analyses (test fixture)", "outcomes": outcomes, "characteristics": chars,
-               "arms": {"intervention": "Experimental", "control": "Control"}}
+    profile = {
+        "title": "Cochrane analyses (test fixture)",
+        "outcomes": outcomes,
+        "characteristics": chars,
+        "arms": {"intervention": "Experimental", "control": "Control"},
+    }
     _dump(root / "evireg.yaml", profile)
     return review_ids
 
@@ -129,23 +174,46 @@ def _study(sid: str, r: dict[str, str], rid: str) -> dict[str, Any]:
         return {"source": "review", "locator": f"{rid}: {r['Study']}"}
 
     year = int(r.get("Study year") or re.findall(r"(?:19|20)\d\d", r["Study"])[0])
+
     def count() -> dict[str, Any]:  # a fresh mapping each time: the YAML must hold no aliases
         return {"value": None, "reason": "not recorded by the test fixture"}
 
     return {
         "id": sid,
-        "citation": {"authors": [r["Study"].split(" ")[0]], "year": year, "title": r["Study"],
-                     "journal": "unknown"},
+        "citation": {
+            "authors": [r["Study"].split(" ")[0]],
+            "year": year,
+            "title": r["Study"],
+            "journal": "unknown",
+        },
         "sources": [SRC],
-        "design": {"kind": "rct", "randomised": True, "blinding": "unclear", "control_type": "unclear",
-                   "description": "from the review", "provenance": prov()},
+        "design": {
+            "kind": "rct",
+            "randomised": True,
+            "blinding": "unclear",
+            "control_type": "unclear",
+            "description": "from the review",
+            "provenance": prov(),
+        },
         "population": {"description": "from the review", "provenance": prov()},
         "intervention": {"description": "experimental", "provenance": prov()},
         "comparator": {"description": "control", "provenance": prov()},
-        "arms": [{"id": "exp", "role": "intervention", "label": "Experimental", "n_randomised": count(),
-                  "n_analysed": count()},
-                 {"id": "ctrl", "role": "control", "label": "Control", "n_randomised": count(),
-                  "n_analysed": count()}],
+        "arms": [
+            {
+                "id": "exp",
+                "role": "intervention",
+                "label": "Experimental",
+                "n_randomised": count(),
+                "n_analysed": count(),
+            },
+            {
+                "id": "ctrl",
+                "role": "control",
+                "label": "Control",
+                "n_randomised": count(),
+                "n_analysed": count(),
+            },
+        ],
         "outcomes": [],
     }
 

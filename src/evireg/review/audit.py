@@ -244,7 +244,8 @@ def audit_with(con: duckdb.DuckDBPyConnection, review: str) -> AuditReport:
             )
         )
     h = con.execute(sql_text("registry_hash.sql")).fetchone()
-    return AuditReport(review, h[0] if h else None, out, _totals(con, review), notes, audit_analyses(con, review))
+    printed = audit_analyses(con, review)
+    return AuditReport(review, h[0] if h else None, out, _totals(con, review), notes, printed)
 
 
 def _totals(con: duckdb.DuckDBPyConnection, review: str) -> Totals:

@@ -131,9 +131,7 @@ def _subgroup_names(profile: Profile, variable: str | None) -> dict[str, str]:
     return {str(v): str(char.value_labels.get(v, v)) for v in char.values or ()}
 
 
-def _match(
-    printed: list[dict[str, Any]], inputs: list[Input], names: dict[str, str]
-) -> list[Input | None]:
+def _match(printed: list[dict[str, Any]], inputs: list[Input], names: dict[str, str]) -> list[Input | None]:
     """The registry's input for each printed row: the row's study, in the row's subgroup where
     the study has several."""
     by_study: dict[str, list[Input]] = {}
@@ -162,9 +160,19 @@ def _swapped(i: Input) -> Input:
 
 def _inferred(inf: Inference | None, measure: str | None, stated: Stated) -> dict[str, Any]:
     if inf is None:
-        return {"measure": measure, "method": stated.method, "model": stated.model, "tau2": stated.tau2,
-                "level": stated.level, "scope": None, "unambiguous": False, "label": None, "fits": [],
-                "tau2_value": None, "notes": []}
+        return {
+            "measure": measure,
+            "method": stated.method,
+            "model": stated.model,
+            "tau2": stated.tau2,
+            "level": stated.level,
+            "scope": None,
+            "unambiguous": False,
+            "label": None,
+            "fits": [],
+            "tau2_value": None,
+            "notes": [],
+        }
     return {
         "measure": inf.choice.label if inf.choice.data_type != "generic" else measure,
         "method": inf.method,
@@ -173,7 +181,9 @@ def _inferred(inf: Inference | None, measure: str | None, stated: Stated) -> dic
         "level": inf.level,
         "scope": inf.scope,
         "unambiguous": inf.unambiguous,
-        "label": inf.label if inf.choice.data_type != "generic" else f"{measure} {inf.label.partition(' ')[2]}",
+        "label": inf.label
+        if inf.choice.data_type != "generic"
+        else f"{measure} {inf.label.partition(' ')[2]}",
         "fits": [c.label for c in inf.fits],
         "tau2_value": inf.tau2,
         "notes": list(inf.notes),
@@ -211,8 +221,17 @@ def _results(res: PoolResult | SubgroupResult, groups: list[str | None], scope: 
 
 
 def _not_recomputable(r: dict[str, Any], reason: str) -> RowAudit:
-    return RowAudit(r["study_id"], r["label"], r["subgroup"], _published(r), None, "not_recomputable", {},
-                    reason, r["locator"])
+    return RowAudit(
+        r["study_id"],
+        r["label"],
+        r["subgroup"],
+        _published(r),
+        None,
+        "not_recomputable",
+        {},
+        reason,
+        r["locator"],
+    )
 
 
 def _none(x: float | None) -> float | None:
@@ -227,24 +246,33 @@ def audit_analysis(
     printed: list[dict[str, Any]],
 ) -> AnalysisAudit:
     """One analysis's printed rows held against the registry (see the module docstring)."""
-    stated = Stated(a["measure"], a["method"], a["model"] if a["model"] != "unknown" else None,
-                    a["tau2_method"], a["level"])
+    stated = Stated(
+        a["measure"],
+        a["method"],
+        a["model"] if a["model"] != "unknown" else None,
+        a["tau2_method"],
+        a["level"],
+    )
     q = Question(a["outcome"], a["subgroup_variable"], review=review)
     kind = data_type(profile, q)
 
     def audit_of(inferred: dict[str, Any], rows: list[RowAudit], notes: list[str]) -> AnalysisAudit:
-        return AnalysisAudit(a["analysis_id"], a["number"], a["name"], a["subgroup_variable"], kind,
-                             inferred, rows, notes)
+        return AnalysisAudit(
+            a["analysis_id"], a["number"], a["name"], a["subgroup_variable"], kind, inferred, rows, notes
+        )
 
     try:
         inputs, no_data, _ = gather(con, q, profile)
     except UserError as e:
-        return audit_of(_inferred(None, a["measure"], stated), [_not_recomputable(r, str(e)) for r in printed],
-                        [str(e)])
+        return audit_of(
+            _inferred(None, a["measure"], stated), [_not_recomputable(r, str(e)) for r in printed], [str(e)]
+        )
     matched = _match(printed, inputs, _subgroup_names(profile, a["subgroup_variable"]))
-    have = [j for j, i in enumerate(matched) if i is not None]
+    pairs = [(j, i) for j, i in enumerate(matched) if i is not None]
+    have = [j for j, _ in pairs]
     rows_in = [printed[j] for j in have]
-    used = [replace(matched[j], subgroup=printed[j]["subgroup"]) for j in have]  # type: ignore[arg-type]
+    # pooled by the printed subgroups: RevMan's sets, whatever the registry calls their values
+    used = [replace(i, subgroup=printed[j]["subgroup"]) for j, i in pairs]
     texts = [r[f"{k}_text"] for r in printed for k in FIELDS]
     tol = half_ulp(texts)
     inf: Inference | None = None
@@ -267,36 +295,51 @@ def audit_analysis(
     scope = inf.scope
     by = "subgroup" if scope == "subgroups" else None
     method = inf.method or inf.choice.method
-    ask = replace(q, by=by, measure=measure, method=method, model=inf.model or "fixed",
-                  tau2_method=inf.tau2_method or "DL", level=inf.level)
+    ask = replace(
+        q,
+        by=by,
+        measure=measure,
+        method=method,
+        model=inf.model or "fixed",
+        tau2_method=inf.tau2_method or "DL",
+        level=inf.level,
+    )
     pooled_q = resolve(ask, kind, used, profile)
     res = pool_inputs(used, pooled_q, kind)
     assert res is not None
     studies = _results(res, [i.subgroup for i in used], scope)
     by_row = dict(zip(have, studies, strict=True))
+    lacking = [
+        r["label"] for j, r in enumerate(printed) if j not in by_row and r["weight_text"] not in (None, "0")
+    ]
+    weigh = scope != "not pooled" and not lacking
+    if lacking and scope != "not pooled":
+        # the registry's pooling lacks studies RevMan weighed: the others' weights cannot agree
+        notes.append(f"weights not compared: no data in the registry for {', '.join(lacking)}")
     out = []
     for j, r in enumerate(printed):
         s = by_row.get(j)
         if s is None:
             out.append(_not_recomputable(r, _missing_reason(r["study_id"], no_data)))
             continue
-        out.append(_row(r, s, scope, tol))
+        out.append(_row(r, s, weigh, tol))
     return audit_of(_inferred(inf, measure, stated), out, notes)
 
 
-def _row(r: dict[str, Any], s: StudyResult, scope: str, tol: float) -> RowAudit:
+def _row(r: dict[str, Any], s: StudyResult, weigh: bool, tol: float) -> RowAudit:
+    """A printed row against the registry's study result (the weight only where ``weigh``)."""
     got: dict[str, float | None] = {
         "estimate": _none(s.estimate),
         "ci_low": _none(s.ci_low),
         "ci_high": _none(s.ci_high),
-        "weight": None if scope == "not pooled" else _none(s.weight),
+        "weight": _none(s.weight) if weigh else None,
     }
     pub = _published(r)
     diffs: dict[str, float] = {}
     ok = True
     for k in FIELDS:
-        if k == "weight" and scope == "not pooled":
-            continue  # RevMan printed 0 for every study: nothing was pooled to weigh them in
+        if k == "weight" and not weigh:
+            continue  # not pooled (RevMan printed 0 for every study), or pooled without a study
         p = to_float(pub[k])
         g = got[k]
         if not agrees(math.nan if g is None else g, p, tol):

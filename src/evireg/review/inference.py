@@ -204,11 +204,9 @@ def fit_measure(
 def _allowed(choice: MeasureChoice, measure: str | None, method: str | None) -> bool:
     if measure is not None and choice.data_type != "generic" and choice.measure != measure:
         return False
-    if method is not None and choice.data_type == "dichotomous" and (method == "Peto") != (
-        choice.method == "Peto"
-    ):
-        return False
-    return True
+    # a stated Peto method means the Peto OR; any other stated method, not it
+    peto = choice.method == "Peto"
+    return method is None or choice.data_type != "dichotomous" or (method == "Peto") == peto
 
 
 # --- the weights: scope, method and model ----------------------------------------------------
@@ -276,7 +274,7 @@ def _collapse(w: np.ndarray) -> np.ndarray:
     return out
 
 
-def weights_agree(got: Sequence[float], printed: Sequence[float], tol: float) -> list[bool]:
+def weights_agree(got: Sequence[float] | np.ndarray, printed: Sequence[float], tol: float) -> list[bool]:
     return [agrees(float(g), p, tol) for g, p in zip(got, printed, strict=True)]
 
 
@@ -349,7 +347,9 @@ def infer(
     notes: list[str] = []
     unambiguous = not fit.others
     if fit.others:
-        notes.append(f"{fit.choice.label} {fit.level}% and {', '.join(fit.others)} fit the study rows equally")
+        notes.append(
+            f"{fit.choice.label} {fit.level}% and {', '.join(fit.others)} fit the study rows equally"
+        )
     weights = [p[3] for p in printed]
     scope = weight_scope(weights, groups, tol)
     if scope == "not pooled":
