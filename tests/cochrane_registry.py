@@ -11,6 +11,7 @@ characteristic whose value labels are the printed subgroup names.
 from __future__ import annotations
 
 import csv
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,15 @@ def _arms(r: dict[str, str], kind: str) -> list[dict[str, Any]]:
                 }
             )
     return out
+
+
+def _effect(r: dict[str, str]) -> dict[str, Any]:
+    """A generic estimate on the log scale where RevMan printed it exponentiated."""
+    est, se, shown = float(r["GIV Mean"]), float(r["GIV SE"]), r["Mean"].strip()
+    ratio = bool(shown) and abs(math.exp(est) - float(shown)) <= 1e-6 * max(1.0, float(shown))
+    if ratio:
+        return {"measure": "RR", "estimate": est, "se": se, "scale": "log"}
+    return {"measure": "MD", "estimate": est, "se": se}
 
 
 def _printed(s: str) -> str | None:
@@ -121,7 +131,10 @@ def write_registry(root: Path, picks: dict[str, list[str]]) -> dict[str, str]:
                 }
                 if variable:
                     result["subgroup"] = {"variable": variable, "value": _slug(r["Subgroup"], "_")}
-                result["arms"] = _arms(r, kind)
+                if kind == "generic":
+                    result["effect"] = _effect(r)
+                else:
+                    result["arms"] = _arms(r, kind)
                 study["outcomes"].append(result)
                 printed.append(
                     {

@@ -133,7 +133,11 @@ def _review_line(rep: AuditReport) -> str | None:
     return f"{rep.review}: {', '.join(parts)}"
 
 
-def all_rich(reports: Sequence[AuditReport], summary: AuditSummary) -> Group:
+def all_rich(reports: Sequence[AuditReport]) -> Group:
+    """``audit --all``: the reviews that are not clean, one line each, then the summary table."""
+    from evireg.review.audit_summary import summarise
+
+    summary = summarise(reports)
     lines = [x for x in (_review_line(r) for r in reports) if x]
     parts: list[Any] = []
     if lines:
@@ -142,7 +146,10 @@ def all_rich(reports: Sequence[AuditReport], summary: AuditSummary) -> Group:
     return Group(*parts, summary_rich(summary))
 
 
-def all_markdown(reports: Sequence[AuditReport], summary: AuditSummary) -> str:
+def all_markdown(reports: Sequence[AuditReport]) -> str:
+    from evireg.review.audit_summary import summarise
+
+    summary = summarise(reports)
     lines = [f"- {x}" for x in (_review_line(r) for r in reports) if x]
     head = ["**Reviews not fully reproduced**", "", *lines, ""] if lines else []
     return "\n".join(head) + summary_markdown(summary)

@@ -183,7 +183,6 @@ def audit(
 def _audit_all(fmt: Fmt, strict: bool, registry: Path | None) -> None:
     """`audit --all`: every review, a progress bar on a terminal's stderr, then the summary."""
     from evireg.render import audit_analyses as ra
-    from evireg.review.audit_summary import summarise
 
     reg = api.open(registry)
     if err.is_terminal:
@@ -197,13 +196,12 @@ def _audit_all(fmt: Fmt, strict: bool, registry: Path | None) -> None:
                                                                           description=rid))
     else:
         reports = reg.audit_all()
-    summary = summarise(reports)
     emit_document(
         fmt,
         "audit",
         as_json=lambda: [r.to_dict() for r in reports],
-        markdown=lambda: ra.all_markdown(reports, summary),
-        table=lambda: ra.all_rich(reports, summary),
+        markdown=lambda: ra.all_markdown(reports),
+        table=lambda: ra.all_rich(reports),
     )
     if strict and not all(r.clean for r in reports):
         err.print("audit: not every claim and printed row is reproduced (--strict)", markup=False)
