@@ -104,11 +104,11 @@ def write_registry(root: Path, picks: dict[str, list[str]]) -> dict[str, str]:
                     "direction": "higher_is_worse",
                 }
             )
-            names = list(dict.fromkeys(r["Subgroup"] for r in group if r["Subgroup"].strip()))
+            names = list(dict.fromkeys(r["Subgroup"].strip() for r in group if r["Subgroup"].strip()))
             variable = None
             if names:
                 variable = f"sg_{outcome}"
-                values = [_slug(n, "_") for n in names]
+                values = [f"g{i + 1}" for i in range(len(names))]  # printed names can be long
                 chars.append(
                     {
                         "id": variable,
@@ -130,7 +130,8 @@ def write_registry(root: Path, picks: dict[str, list[str]]) -> dict[str, str]:
                     "locator": f"Analysis {number}, row {r['Study']!r}",
                 }
                 if variable:
-                    result["subgroup"] = {"variable": variable, "value": _slug(r["Subgroup"], "_")}
+                    value = f"g{names.index(r['Subgroup'].strip()) + 1}"
+                    result["subgroup"] = {"variable": variable, "value": value}
                 if kind == "generic":
                     result["effect"] = _effect(r)
                 else:

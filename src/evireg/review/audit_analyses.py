@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from evireg.errors import UserError
 from evireg.index.connection import records, sql_text
 from evireg.index.profile_sql import read_profile
-from evireg.review.analysis import data_type, gather
+from evireg.review.analysis import Prefetched, data_type, gather, prefetch
 from evireg.review.inference import Inference, Stated, agrees, half_ulp, infer, to_float
 from evireg.review.pooling import pool_inputs, resolve, study_data
 from evireg.review.question import Input, NoData, Question
@@ -116,7 +116,9 @@ def audit_analyses(con: duckdb.DuckDBPyConnection, review: str) -> list[Analysis
     for r in records(con, sql_text("audit_printed_rows.sql"), {"review": review}):
         rows.setdefault(r["analysis_id"], []).append(r)
     profile = read_profile(con)
-    return [audit_analysis(con, profile, review, a, rows.get(a["analysis_id"], [])) for a in analyses]
+    known = [a["outcome"] for a in analyses if profile.outcome(a["outcome"]) is not None]
+    pre = prefetch(con, review, known, profile)  # one query per data type, not per analysis
+    return [audit_analysis(con, profile, review, a, rows.get(a["analysis_id"], []), pre) for a in analyses]
 
 
 def _published(r: dict[str, Any]) -> dict[str, str | None]:
@@ -244,6 +246,7 @@ def audit_analysis(
     review: str,
     a: dict[str, Any],
     printed: list[dict[str, Any]],
+    pre: Prefetched | None = None,
 ) -> AnalysisAudit:
     """One analysis's printed rows held against the registry (see the module docstring)."""
     stated = Stated(
@@ -262,7 +265,7 @@ def audit_analysis(
         )
 
     try:
-        inputs, no_data, _ = gather(con, q, profile)
+        inputs, no_data, _ = gather(con, q, profile, pre)
     except UserError as e:
         return audit_of(
             _inferred(None, a["measure"], stated), [_not_recomputable(r, str(e)) for r in printed], [str(e)]
