@@ -338,6 +338,18 @@ def _row(r: dict[str, Any], s: StudyResult, weigh: bool, tol: float) -> RowAudit
         "weight": _none(s.weight) if weigh else None,
     }
     pub = _published(r)
+    if all(v is None for v in pub.values()):  # e.g. a RevMan 5 row of data without its effect
+        return RowAudit(
+            r["study_id"],
+            r["label"],
+            r["subgroup"],
+            pub,
+            got,
+            "not_recomputable",
+            {},
+            "nothing printed for this row",
+            r["locator"],
+        )
     diffs: dict[str, float] = {}
     ok = True
     for k in FIELDS:
