@@ -1,5 +1,5 @@
 """The Cochrane reviews' analysis rows (tests/data/cochrane/*.csv) and the inference of each
-analysis's measure and CI level from its printed study rows.
+analysis's measure and CI level from its printed study rows (evireg.review.inference's).
 
 Shared by the test of the printed study effects (test_revman_rows.py) and the test of the printed
 weights (test_revman_weights.py).  Each row keeps its analysis, subgroup, data and what RevMan
@@ -10,18 +10,17 @@ described in /work/shared/cochrane/README.md.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from evireg.stats.continuous import generic_effects, level_z, md_effects, oe_effects, smd_effects
-from evireg.stats.effects import Effects, binary_effects, study_intervals
+from evireg.review.inference import MEASURE_CHOICES, MeasureChoice, fit_measure, row_agrees, study_rows
+from evireg.stats.data import StudyData
 
 DATA = Path(__file__).parent / "data" / "cochrane"
 FILES = sorted(p.name for p in DATA.glob("*.csv"))
-LEVELS = (0.95, 0.99, 0.90)
+KINDS = {"binary": "dichotomous", "continuous": "continuous", "generic": "generic", "oe": "o-e"}
 HALF_ULP = 0.5e-6 * (1 + 1e-9)
 
 
@@ -76,70 +75,35 @@ def read_rows(name: str) -> list[Row]:
     return out
 
 
-def _col(x: tuple[float, ...], j: int) -> np.ndarray:
-    return np.array([[x[j]]], dtype=np.float64)
-
-
-# measure name -> (data kind, effects function, shown exponentiated)
-def _binary(measure: str, method: str) -> Callable[[tuple[float, ...]], Effects]:
-    return lambda d: binary_effects(_col(d, 0), _col(d, 1), _col(d, 2), _col(d, 3), measure, method)
-
-
-def _binary_complement(measure: str) -> Callable[[tuple[float, ...]], Effects]:
-    return lambda d: _binary(measure, "MH")((d[1] - d[0], d[1], d[3] - d[2], d[3]))
-
-
-def _cont(fn: Callable[..., Effects]) -> Callable[[tuple[float, ...]], Effects]:
-    return lambda d: fn(*(_col(d, j) for j in range(6)))
-
-
-MEASURES: dict[str, tuple[str, Callable[[tuple[float, ...]], Effects], bool]] = {
-    "OR": ("binary", _binary("OR", "MH"), True),
-    "RR": ("binary", _binary("RR", "MH"), True),
-    "RD": ("binary", _binary("RD", "MH"), False),
-    # the outcome entered as its complement: RR of the non-events (n - cases); the single-study
-    # analyses 1.4, 1.5 and 2.6 of CD015711.pub2 (weight 0) print exactly this
-    "RR of non-events": ("binary", _binary_complement("RR"), True),
-    "Peto OR": ("binary", _binary("OR", "Peto"), True),
-    "MD": ("continuous", _cont(md_effects), False),
-    "SMD": ("continuous", _cont(smd_effects), False),
-    "GIV ratio": ("generic", lambda d: generic_effects(_col(d, 0), _col(d, 1)), True),
-    "GIV difference": ("generic", lambda d: generic_effects(_col(d, 0), _col(d, 1)), False),
-    "Peto HR": ("oe", lambda d: oe_effects(_col(d, 0), _col(d, 1)), True),
+# the measures the tests name -> how evireg.review.inference shows a study's effect
+CHOICES: dict[str, MeasureChoice] = {
+    "GIV ratio" if c.label == "ratio" else "GIV difference" if c.label == "difference" else c.label: c
+    for c in MEASURE_CHOICES
 }
 
 
+def study_data(rows: list[Row]) -> StudyData:
+    """The rows' data as the statistics take it (one data kind; not re-validated: RevMan's data)."""
+    cols = tuple(np.array([r.data[j] for r in rows], dtype=np.float64) for j in range(len(rows[0].data)))
+    return StudyData(KINDS[rows[0].kind], cols, [r.study for r in rows])
+
+
 def computed(row: Row, measure: str, level: float) -> tuple[float, float, float]:
-    _, fn, exp = MEASURES[measure]
-    eff = fn(row.data)
-    lo, hi = study_intervals(eff.yi, eff.vi, level_z(level))
-    vals = (float(eff.yi[0, 0]), float(lo[0, 0]), float(hi[0, 0]))
-    return tuple(float(np.exp(v)) for v in vals) if exp else vals  # type: ignore[return-value]
+    got = study_rows(study_data([row]), CHOICES[measure], round(level * 100))[0]
+    return float(got[0]), float(got[1]), float(got[2])
 
 
 def reproduces(row: Row, measure: str, level: float) -> bool:
-    got = computed(row, measure, level)
-    for g, p in zip(got, row.printed, strict=True):
-        if np.isnan(p):  # not estimable: printed empty
-            if not np.isnan(g):
-                return False
-        elif not abs(g - p) <= HALF_ULP:
-            return False
-    return True
+    return row_agrees(computed(row, measure, level), row.printed, HALF_ULP)
 
 
 def fit(rows: list[Row]) -> tuple[str, float, list[Row]] | None:
     """The (measure, level) reproducing the most rows of one analysis, and the rows that miss."""
-    best: tuple[str, float, list[Row]] | None = None
-    kinds = {r.kind for r in rows}
-    for measure, (kind, _, _) in MEASURES.items():
-        if kind not in kinds:
-            continue
-        for level in LEVELS:
-            miss = [r for r in rows if r.kind != kind or not reproduces(r, measure, level)]
-            if best is None or len(miss) < len(best[2]):
-                best = (measure, level, miss)
-    return best
+    best = fit_measure(study_data(rows), [r.printed for r in rows], HALF_ULP)
+    if best is None:
+        return None
+    name = next(n for n, c in CHOICES.items() if c == best.choice)
+    return name, best.level / 100, [rows[i] for i in best.misses]
 
 
 def by_analysis(rows: list[Row]) -> dict[str, list[Row]]:

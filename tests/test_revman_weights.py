@@ -38,90 +38,22 @@ from functools import cache
 import numpy as np
 import pytest
 
-from evireg.stats import pool, pool_generic
-from evireg.stats.continuous import generic_effects, md_effects, oe_effects, smd_effects
-from evireg.stats.effects import Effects
+from evireg.review import inference
+from evireg.review.inference import IV_DL, IV_FIXED, MH_DL, MH_FIXED, Candidate
 
-from .cochrane_rows import FILES, HALF_ULP, Row, by_analysis, fit, read_rows
-
-
-@dataclass(frozen=True)
-class Candidate:
-    method: str
-    model: str
-    tau2: str  # the tau2 estimator of a random-effects model ("" for fixed)
-
-    @property
-    def label(self) -> str:
-        return f"{self.method} {self.model}" + (f" {self.tau2}" if self.tau2 else "")
-
-
-MH_FIXED = Candidate("MH", "fixed", "")
-MH_DL = Candidate("MH", "random", "DL")
-IV_FIXED = Candidate("IV", "fixed", "")
-IV_DL = Candidate("IV", "random", "DL")
-PETO = Candidate("Peto", "fixed", "")
-IV_REML = Candidate("IV", "random", "REML")
-IV_PM = Candidate("IV", "random", "PM")
-
-BINARY_CANDIDATES = (MH_FIXED, MH_DL, IV_FIXED, IV_DL, PETO, IV_REML, IV_PM)
-IV_CANDIDATES = (IV_FIXED, IV_DL, IV_REML, IV_PM)
-
-# the measure test_revman_rows infers -> the measure evireg pools
-POOLED_MEASURE = {
-    "OR": "OR",
-    "RR": "RR",
-    "RD": "RD",
-    "RR of non-events": "RR",
-    "Peto OR": "OR",
-    "MD": "MD",
-    "SMD": "SMD",
-    "GIV ratio": "OR",  # any ratio: the weights are those of the log-scale estimates
-    "GIV difference": "MD",
-    "Peto HR": "HR",
-}
+from .cochrane_rows import CHOICES, FILES, HALF_ULP, Row, by_analysis, fit, read_rows, study_data
 
 
 def candidates(measure: str) -> tuple[Candidate, ...]:
-    if measure == "Peto OR":
-        return (PETO,)
-    if measure in ("OR", "RR", "RD", "RR of non-events"):
-        return tuple(c for c in BINARY_CANDIDATES if c is not PETO)
-    return IV_CANDIDATES
-
-
-def _effects(measure: str, rows: Sequence[Row]) -> Effects:
-    cols = [np.array([[r.data[j] for r in rows]], dtype=np.float64) for j in range(len(rows[0].data))]
-    if measure in ("MD", "SMD"):
-        return (md_effects if measure == "MD" else smd_effects)(*cols)
-    if measure == "Peto HR":
-        return oe_effects(*cols)
-    return generic_effects(*cols)
+    return inference.candidates(CHOICES[measure])
 
 
 def weights(measure: str, cand: Candidate, rows: Sequence[Row]) -> list[float | None]:
     """evireg's percentage weight of each row pooled together (None: excluded)."""
-    tau2 = cand.tau2 or "DL"
-    if rows[0].kind == "binary":
-        a, n1, c, n2 = ([r.data[j] for r in rows] for j in range(4))
-        if measure == "RR of non-events":
-            a, c = [n - x for x, n in zip(a, n1, strict=True)], [n - x for x, n in zip(c, n2, strict=True)]
-        res = pool(
-            a,
-            n1,
-            c,
-            n2,
-            measure=POOLED_MEASURE[measure],
-            method=cand.method,
-            model=cand.model,
-            tau2_method=tau2,
-        )
-    else:
-        eff = _effects(measure, rows)
-        res = pool_generic(
-            eff.yi[0], eff.vi[0], measure=POOLED_MEASURE[measure], model=cand.model, tau2_method=tau2
-        )
-    return [s.weight for s in res.studies]
+    got, _ = inference.candidate_weights(
+        study_data(list(rows)), CHOICES[measure], cand, np.ones((1, len(rows)), dtype=bool)
+    )
+    return [None if math.isnan(w) else float(w) for w in got]
 
 
 def reproduces(printed: Sequence[float], got: Sequence[float | None]) -> bool:

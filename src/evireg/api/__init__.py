@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -229,6 +229,14 @@ class Registry:
         from evireg.review.audit import audit
 
         return audit(self.paths, review)
+
+    def audit_all(self, progress: Callable[[int, int, str], None] | None = None) -> list[AuditReport]:
+        """Every review of the registry audited (``evireg audit --all``); ``progress(done, total,
+        review)`` is called as it goes."""
+        self.close()  # see the class notes: another method may rebuild the index
+        from evireg.review.audit import audit_all
+
+        return audit_all(self.paths, progress)
 
     def validate(self) -> ValidationReport:
         """Every problem of every file (``.problems``); an empty list means the registry is valid."""

@@ -43,7 +43,10 @@ def empty_tables() -> dict[str, Rows]:
                            "totals_source_id", "totals_locator"),
         "t_review_studies": _rows("review_id", "position", "study_id"),
         "t_analyses": _rows("review_id", "position", "analysis_id", "outcome", "subgroup_variable",
-                            "measure", "method", "model", "software", "source_id", "locator"),
+                            "measure", "method", "model", "software", "source_id", "locator",
+                            "number", "name", "level", "tau2_method", "applicability"),
+        "t_printed_rows": _rows("review_id", "analysis_id", "position", "study_id", "label", "subgroup",
+                                "estimate_text", "ci_low_text", "ci_high_text", "weight_text", "locator"),
         "t_claims": _rows("review_id", "position", "claim_id", "analysis_id", "subgroup_value",
                           "estimate_text", "ci_low_text", "ci_high_text", "z_text", "p_text", "k",
                           "participants", "source_id", "locator"),
@@ -157,7 +160,27 @@ def _review_rows(t: dict[str, Rows], r: Review, file: str) -> None:
             software=a.software,
             source_id=a.provenance.source,
             locator=a.provenance.locator,
+            number=a.number,
+            name=a.name,
+            level=a.level,
+            tau2_method=a.tau2_method,
+            applicability=str(a.applicability) if a.applicability else None,
         )
+        for j, row in enumerate(a.rows):
+            _add(
+                t["t_printed_rows"],
+                review_id=r.id,
+                analysis_id=a.id,
+                position=j,
+                study_id=row.study,
+                label=row.label,
+                subgroup=row.subgroup,
+                estimate_text=row.estimate,
+                ci_low_text=row.ci_low,
+                ci_high_text=row.ci_high,
+                weight_text=row.weight,
+                locator=row.locator,
+            )
     for i, c in enumerate(r.claims):
         _add(
             t["t_claims"],

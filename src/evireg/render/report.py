@@ -160,6 +160,10 @@ def _totals_rows(a: AuditReport) -> list[list[str]]:
 
 
 def audit_rich(a: AuditReport) -> Group:
+    from evireg.render.audit_analyses import analyses_rich
+
+    if a.analyses and not a.claims:  # an imported review: its printed rows are what there is to check
+        return Group(Text(f"Audit of {a.review}", style="bold"), *analyses_rich(a.analyses), *_notes_rich(a))
     t = Table(
         title=f"Audit of {a.review}: published claims vs the registry",
         title_justify="left",
@@ -195,12 +199,21 @@ def audit_rich(a: AuditReport) -> Group:
         parts.append(
             Text("arm counts not reported for: " + ", ".join(a.totals.unknown_arm_counts), style="dim")
         )
-    if a.notes:
-        parts.append(Text("\n".join(a.notes), style="dim"))
-    return Group(*parts)
+    if a.analyses:
+        parts += analyses_rich(a.analyses)
+    return Group(*parts, *_notes_rich(a))
+
+
+def _notes_rich(a: AuditReport) -> list[Text]:
+    return [Text("\n".join(a.notes), style="dim")] if a.notes else []
 
 
 def audit_markdown(a: AuditReport) -> str:
+    from evireg.render.audit_analyses import analyses_markdown
+
+    if a.analyses and not a.claims:
+        body = [f"## Audit of {a.review}", "", *analyses_markdown(a.analyses), *[f"{n}  " for n in a.notes]]
+        return "\n".join(body) + "\n"
     lines = [
         f"## Audit of {a.review}",
         "",
@@ -229,6 +242,8 @@ def audit_markdown(a: AuditReport) -> str:
     ]
     if a.totals.unknown_arm_counts:
         lines += ["Arm counts not reported for: " + ", ".join(a.totals.unknown_arm_counts), ""]
+    if a.analyses:
+        lines += analyses_markdown(a.analyses)
     lines += [f"{n}  " for n in a.notes]
     return "\n".join(lines) + "\n"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -90,22 +90,73 @@ def labels_of(profile: Profile, q: Question) -> Labels:
     )
 
 
+@dataclass(frozen=True)
+class Prefetched:
+    """The index rows of many questions about one review's studies, read in one query each (the
+    audit of an imported review asks one question per analysis, each of its own outcome)."""
+
+    review: str
+    scope: list[dict[str, Any]]
+    rows: dict[str, list[dict[str, Any]]]  # by outcome
+    missing: dict[str, list[dict[str, Any]]]  # by outcome
+    registry_hash: str | None
+
+
+def _many(name: str) -> str:
+    """A query of one outcome's rows (``outcome = $outcome``) asked of a list of outcomes at once:
+    each query's planning costs more than its rows, so a review's analyses share one."""
+    sql = sql_text(name)
+    if sql.count("outcome = $outcome") != 1:
+        raise AssertionError(f"{name}: expected one `outcome = $outcome` filter")
+    return sql.replace("outcome = $outcome", "outcome IN (SELECT unnest($outcomes))")
+
+
+def prefetch(
+    con: duckdb.DuckDBPyConnection, review: str, outcomes: Iterable[str], profile: Profile
+) -> Prefetched:
+    """Read what :func:`gather` needs for questions about ``outcomes`` over ``review``'s studies."""
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for o in dict.fromkeys(outcomes):
+        by_kind[data_type(profile, Question(o))].append(o)
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for kind, names in by_kind.items():
+        for r in records(con, _many(ROWS_SQL[kind]), {"outcomes": names}):
+            rows[r["outcome"]].append(r)
+    missing: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    every = [o for names in by_kind.values() for o in names]
+    for m in records(con, _many("analysis_missing.sql"), {"outcomes": every}):
+        missing[m["outcome"]].append(m)
+    scope = _scope(con, Question("", review=review))
+    h = con.execute(sql_text("registry_hash.sql")).fetchone()
+    return Prefetched(review, scope, dict(rows), dict(missing), h[0] if h else None)
+
+
 def gather(
-    con: duckdb.DuckDBPyConnection, q: Question, profile: Profile | None = None
+    con: duckdb.DuckDBPyConnection,
+    q: Question,
+    profile: Profile | None = None,
+    prefetched: Prefetched | None = None,
 ) -> tuple[list[Input], list[NoData], str | None]:
-    """The inputs and the no-data list of a question, read from the views."""
+    """The inputs and the no-data list of a question, read from the views (or from what was
+    prefetched for its review, when the question has no --where filter)."""
     profile = profile or read_profile(con)
     check_question(profile, q)
-    scope = _scope(con, q)
-    if q.review is not None and q.review not in review_ids(con):
-        raise UserError(
-            f"--review {q.review!r}: no such review in the registry (see `evireg query "
-            '"select review_id from reviews"`)'
-        )
     kind = data_type(profile, q)
-    rows = records(con, sql_text(ROWS_SQL[kind]), {"outcome": q.outcome})
+    pre = prefetched if prefetched is not None and (q.review, q.where) == (prefetched.review, None) else None
+    if pre is not None:
+        scope, rows = pre.scope, pre.rows.get(q.outcome, [])
+        missing_rows = pre.missing.get(q.outcome, [])
+    else:
+        scope = _scope(con, q)
+        if q.review is not None and q.review not in review_ids(con):
+            raise UserError(
+                f"--review {q.review!r}: no such review in the registry (see `evireg query "
+                '"select review_id from reviews"`)'
+            )
+        rows = records(con, sql_text(ROWS_SQL[kind]), {"outcome": q.outcome})
+        missing_rows = records(con, sql_text("analysis_missing.sql"), {"outcome": q.outcome})
     missing = defaultdict(list)
-    for m in records(con, sql_text("analysis_missing.sql"), {"outcome": q.outcome}):
+    for m in missing_rows:
         missing[(m["study_id"], m["subgroup_value"])].append(m["reason"])
     whole: dict[str, list[dict[str, Any]]] = defaultdict(list)
     split: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -149,6 +200,8 @@ def gather(
                 no_data.append(NoData(sid, None, f"{prefix}no {q.outcome} results reported by {q.by}"))
     order = {v: i for i, v in enumerate(groups or ())}
     inputs.sort(key=lambda i: (order.get(i.subgroup or "", len(order)), i.subgroup or "", i.study))
+    if pre is not None:
+        return inputs, no_data, pre.registry_hash
     h = con.execute(sql_text("registry_hash.sql")).fetchone()
     return inputs, no_data, (h[0] if h else None)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,7 @@ from evireg.index.connection import records, sql_text
 from evireg.index.fresh import connect_readonly
 from evireg.registry.paths import Registry
 from evireg.review.analysis import analysis_data_type, answer_with, default_review, stated_method
+from evireg.review.audit_analyses import AnalysisAudit, audit_analyses
 from evireg.review.claimcheck import Consistency, check_claim, matches_printed, p_interval
 from evireg.review.missing import MissingBlock, missing_would_show
 from evireg.review.question import Answer, Question
@@ -105,16 +107,20 @@ class AuditReport:
     claims: list[ClaimAudit]
     totals: Totals
     notes: list[str] = field(default_factory=list)
+    # an imported review's analyses with their printed study rows (empty for a hand-entered one)
+    analyses: list[AnalysisAudit] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
-        return all(c.verdict == "reproduced" and c.consistency.consistent is not False for c in self.claims)
+        claims = all(c.verdict == "reproduced" and c.consistency.consistent is not False for c in self.claims)
+        return claims and all(a.verdict == "reproduced" for a in self.analyses)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "review": self.review,
             "registry_hash": self.registry_hash,
             "claims": [c.to_dict() for c in self.claims],
+            "analyses": [a.to_dict() for a in self.analyses],
             "totals": self.totals.to_dict(),
             "notes": self.notes,
         }
@@ -247,7 +253,8 @@ def audit_with(con: duckdb.DuckDBPyConnection, review: str) -> AuditReport:
             )
         )
     h = con.execute(sql_text("registry_hash.sql")).fetchone()
-    return AuditReport(review, h[0] if h else None, out, _totals(con, review), notes)
+    printed = audit_analyses(con, review)
+    return AuditReport(review, h[0] if h else None, out, _totals(con, review), notes, printed)
 
 
 def _totals(con: duckdb.DuckDBPyConnection, review: str) -> Totals:
@@ -265,3 +272,20 @@ def _totals(con: duckdb.DuckDBPyConnection, review: str) -> Totals:
 def audit(reg: Registry, review: str | None = None) -> AuditReport:
     with connect_readonly(reg) as con:
         return audit_with(con, review or default_review(con))
+
+
+def audit_all(reg: Registry, progress: Callable[[int, int, str], None] | None = None) -> list[AuditReport]:
+    """Every review of the registry audited, in id order; ``progress(done, total, review)`` is
+    called before each (the CLI draws a progress bar from it)."""
+    from evireg.review.analysis import review_ids
+
+    with connect_readonly(reg) as con:
+        ids = review_ids(con)
+        out = []
+        for i, rid in enumerate(ids):
+            if progress is not None:
+                progress(i, len(ids), rid)
+            out.append(audit_with(con, rid))
+        if progress is not None and ids:
+            progress(len(ids), len(ids), "")
+        return out

@@ -9,4 +9,5 @@ DELETE FROM t_reviews WHERE review_id IN (SELECT unnest($ids));
 DELETE FROM t_review_studies WHERE review_id IN (SELECT unnest($ids));
 DELETE FROM t_analyses WHERE review_id IN (SELECT unnest($ids));
 DELETE FROM t_claims WHERE review_id IN (SELECT unnest($ids));
+DELETE FROM t_printed_rows WHERE review_id IN (SELECT unnest($ids));
 DELETE FROM t_sources WHERE owner_id IN (SELECT unnest($ids));

@@ -72,7 +72,19 @@ CREATE TABLE t_review_studies (review_id VARCHAR, position INTEGER, study_id VAR
 CREATE TABLE t_analyses (
     review_id VARCHAR, position INTEGER, analysis_id VARCHAR, outcome VARCHAR, subgroup_variable VARCHAR,
     measure VARCHAR, method VARCHAR, model VARCHAR, software VARCHAR, source_id VARCHAR,
-    locator VARCHAR
+    locator VARCHAR,
+    -- an imported review's analysis: its number and name as printed, the CI level and tau2
+    -- method it states (null: not stated, the audit infers them) and whether its subgroups were
+    -- pooled with an overall
+    number VARCHAR, name VARCHAR, level INTEGER, tau2_method VARCHAR, applicability VARCHAR
+);
+
+-- The study rows an analysis printed (effect, CI and percentage weight), as text exactly as printed:
+-- the audit recomputes each at its printed precision.
+CREATE TABLE t_printed_rows (
+    review_id VARCHAR, analysis_id VARCHAR, position INTEGER, study_id VARCHAR, label VARCHAR,
+    subgroup VARCHAR, estimate_text VARCHAR, ci_low_text VARCHAR, ci_high_text VARCHAR,
+    weight_text VARCHAR, locator VARCHAR
 );
 
 CREATE TABLE t_claims (

@@ -129,8 +129,17 @@ SELECT review_id, position, study_id FROM t_review_studies;
 
 CREATE VIEW analyses AS
 SELECT review_id, position, analysis_id, outcome, subgroup_variable, measure, method, model,
-       software, source_id, locator
+       software, source_id, locator, number, name, level, tau2_method, applicability
 FROM t_analyses;
+
+-- Each study row an imported analysis printed, as text and as numbers (null where printed empty).
+CREATE VIEW printed_rows AS
+SELECT review_id, analysis_id, position, study_id, label, subgroup,
+       estimate_text, ci_low_text, ci_high_text, weight_text,
+       TRY_CAST(estimate_text AS DOUBLE) AS estimate, TRY_CAST(ci_low_text AS DOUBLE) AS ci_low,
+       TRY_CAST(ci_high_text AS DOUBLE) AS ci_high, TRY_CAST(weight_text AS DOUBLE) AS weight,
+       locator
+FROM t_printed_rows;
 
 CREATE VIEW claims AS
 SELECT c.review_id, c.claim_id, c.analysis_id, a.outcome, a.subgroup_variable, c.subgroup_value,

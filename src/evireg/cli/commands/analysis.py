@@ -38,7 +38,7 @@ from evireg.cli.app import (
     emit_document,
     err,
 )
-from evireg.errors import UserError
+from evireg.errors import InvalidOption, UserError
 
 if TYPE_CHECKING:
     from evireg.review.question import Answer
@@ -150,15 +150,23 @@ def report(review: ReviewOpt = None, fmt: FormatOpt = Fmt.table, registry: Regis
 @command()
 def audit(
     review: ReviewOpt = None,
+    all_reviews: Annotated[
+        bool, typer.Option("--all", help="Audit every review of the registry and summarise.")
+    ] = False,
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 unless every claim is reproduced and self-consistent.")
     ] = False,
     fmt: FormatOpt = Fmt.table,
     registry: RegistryOpt = None,
 ) -> None:
-    """Hold a review's published claims against the registry and against themselves."""
+    """Hold a review's published claims and printed study rows against the registry and against themselves."""
     from evireg.render import report as rr
 
+    if all_reviews:
+        if review is not None:
+            raise InvalidOption("--all audits every review; leave out --review")
+        _audit_all(fmt, strict, registry)
+        return
     res = api.open(registry).audit(review)
     emit_document(
         fmt,
@@ -169,6 +177,34 @@ def audit(
     )
     if strict and not res.clean:
         err.print("audit: not every claim is reproduced and self-consistent (--strict)", markup=False)
+        raise typer.Exit(1)
+
+
+def _audit_all(fmt: Fmt, strict: bool, registry: Path | None) -> None:
+    """`audit --all`: every review, a progress bar on a terminal's stderr, then the summary."""
+    from evireg.render import audit_analyses as ra
+
+    reg = api.open(registry)
+    if err.is_terminal:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        columns = (TextColumn("audit"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TextColumn("{task.description}"))
+        with Progress(*columns, console=err, transient=True) as bar:
+            task = bar.add_task("", total=None)
+            reports = reg.audit_all(lambda done, total, rid: bar.update(task, completed=done, total=total,
+                                                                          description=rid))
+    else:
+        reports = reg.audit_all()
+    emit_document(
+        fmt,
+        "audit",
+        as_json=lambda: [r.to_dict() for r in reports],
+        markdown=lambda: ra.all_markdown(reports),
+        table=lambda: ra.all_rich(reports),
+    )
+    if strict and not all(r.clean for r in reports):
+        err.print("audit: not every claim and printed row is reproduced (--strict)", markup=False)
         raise typer.Exit(1)
 
 
