@@ -49,7 +49,7 @@ def empty_tables() -> dict[str, Rows]:
                                 "estimate_text", "ci_low_text", "ci_high_text", "weight_text", "locator"),
         "t_claims": _rows("review_id", "position", "claim_id", "analysis_id", "subgroup_value",
                           "estimate_text", "ci_low_text", "ci_high_text", "z_text", "p_text", "k",
-                          "participants", "source_id", "locator"),
+                          "participants", "source_id", "locator", "chi2_text", "i2_text", "tau2_text"),
     }
 
 
@@ -198,6 +198,9 @@ def _review_rows(t: dict[str, Rows], r: Review, file: str) -> None:
             participants=c.participants,
             source_id=c.provenance.source,
             locator=c.provenance.locator,
+            chi2_text=c.chi2,
+            i2_text=c.i2,
+            tau2_text=c.tau2,
         )
     _sources(t, "review", r)
 

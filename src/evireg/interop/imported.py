@@ -83,6 +83,9 @@ class Totals:
     p: str | None = None
     subgroup: str | None = None
     locator: str = ""
+    chi2: str | None = None
+    i2: str | None = None
+    tau2: str | None = None
 
 
 @dataclass

@@ -229,6 +229,7 @@ def claims(a: ImportedAnalysis, analysis_id: str, r: ImportedReview) -> list[dic
             c["z"] = t.z
         if t.p is not None:
             c["p_text"] = t.p
+        c |= {k: v for k, v in (("chi2", t.chi2), ("i2", t.i2), ("tau2", t.tau2)) if v is not None}
         c["k"] = len({row.label for row in a.rows if row.subgroup == t.subgroup or t.subgroup is None})
         c["provenance"] = {"source": r.id, "locator": t.locator[:300] or f"{r.file}, Analysis {a.number}"}
         out.append(c)

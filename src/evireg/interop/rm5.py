@@ -186,7 +186,10 @@ def _totals(a: dict[str, str], subgroup: str | None, locator: str) -> Totals | N
     if est is None or lo is None or hi is None or not float(lo) <= float(est) <= float(hi):
         return None
     p = printed(a.get("P_Z"))
-    return Totals(est, lo, hi, printed(a.get("Z")), f"P = {p}" if p else None, subgroup, locator)
+    chi2, i2, tau2 = (printed(a.get(k)) for k in ("CHI2", "I2", "TAU2"))
+    return Totals(
+        est, lo, hi, printed(a.get("Z")), f"P = {p}" if p else None, subgroup, locator, chi2, i2, tau2
+    )
 
 
 def _heterogeneity(a: dict[str, str]) -> str | None:

@@ -80,6 +80,9 @@ class Claim(Record):
     p_text: ShortText | None = Field(default=None, description='as printed, e.g. "P<0.00001"')
     k: SmallInt | None = None
     participants: SmallInt | None = None
+    chi2: Printed | None = Field(default=None, description="the printed heterogeneity Chi² (Cochran's Q)")
+    i2: Printed | None = Field(default=None, description="the printed I², in percent")
+    tau2: Printed | None = Field(default=None, description="the printed Tau²")
     provenance: Provenance
 
     @model_validator(mode="after")

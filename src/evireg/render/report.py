@@ -106,11 +106,24 @@ def report_markdown(rep: Report) -> str:
 # --- audit ----------------------------------------------------------------------------------
 
 
+def _short(printed: str | None) -> str:
+    """A printed number as shown: a value stored at full precision (a RevMan 5 file's totals)
+    to 4 decimals, marked with ~ (the JSON keeps it whole); anything printed, as printed."""
+    if printed is None:
+        return ""
+    text = printed.removeprefix("P = ")
+    digits = text.partition(".")[2]
+    if len(digits) < 10:
+        return printed
+    return ("P = " if printed.startswith("P = ") else "") + f"~{float(text):.4g}"
+
+
 def _published(c: ClaimAudit) -> str:
     p = c.published
-    z = f", Z={p['z']}" if p["z"] else ""
-    pt = f", {p['p']}" if p["p"] else ""
-    return f"{p['estimate']} [{p['ci_low']}, {p['ci_high']}]{z}{pt}"
+    z = f", Z={_short(p['z'])}" if p["z"] else ""
+    pt = f", {_short(p['p'])}" if p["p"] else ""
+    het = "".join(f", {name}={_short(p[k])}" for k, name in (("chi2", "Chi²"), ("i2", "I²")) if p.get(k))
+    return f"{_short(p['estimate'])} [{_short(p['ci_low'])}, {_short(p['ci_high'])}]{z}{pt}{het}"
 
 
 def _recomputed(r: Recomputed | None) -> str:

@@ -139,6 +139,9 @@ def _pick(ans: Answer, subgroup: str | None) -> PoolResult | None:
     return r if subgroup is None else None
 
 
+HETEROGENEITY = ("chi2", "i2", "tau2")
+
+
 def _recompute(
     res: PoolResult | None, published: dict[str, str | None], method: str, model: str
 ) -> Recomputed | None:
@@ -156,6 +159,10 @@ def _recompute(
         "z": matches_printed(z, published["z"]),
         "p": p_ok,
     }
+    het = res.heterogeneity
+    for key, value in (("chi2", het.q), ("i2", het.i2), ("tau2", het.tau2)):
+        if key in published:
+            matches[key] = matches_printed(value, published[key])
     return Recomputed(res.estimate, res.ci_low, res.ci_high, z, res.p, res.k, method, model, matches)
 
 
@@ -165,6 +172,10 @@ def audit_with(con: duckdb.DuckDBPyConnection, review: str) -> AuditReport:
     if not info:
         raise UserError(f"--review {review!r}: no such review in the registry")
     analyses = {a["analysis_id"]: a for a in info}
+    # an imported analysis printed its own rows: only its studies can be missing from it
+    row_studies: dict[str, set[str]] = {}
+    for r in records(con, sql_text("audit_printed_rows.sql"), {"review": review}):
+        row_studies.setdefault(r["analysis_id"], set()).add(r["study_id"])
     cache: dict[tuple[str, str], Answer] = {}
     out: list[ClaimAudit] = []
     notes: list[str] = []
@@ -182,6 +193,8 @@ def audit_with(con: duckdb.DuckDBPyConnection, review: str) -> AuditReport:
             "z": c["z_text"],
             "p": c["p_text"],
         }
+        # printed heterogeneity (RevMan 5 files keep it with the totals): checked where given
+        published |= {k: c[f"{k}_text"] for k in HETEROGENEITY if c[f"{k}_text"] is not None}
         recs: list[Recomputed] = []
         missing: list[str] = []
         for model in models:
@@ -190,11 +203,13 @@ def audit_with(con: duckdb.DuckDBPyConnection, review: str) -> AuditReport:
                 q = Question(a["outcome"], a["subgroup_variable"], a["measure"], method, model, review=review)
                 cache[key] = answer_with(con, q)
             ans = cache[key]
+            in_analysis = row_studies.get(c["analysis_id"])
             missing = sorted(
                 {
                     n.study
                     for n in ans.no_data
-                    if c["subgroup_value"] is None or n.subgroup in (None, c["subgroup_value"])
+                    if (c["subgroup_value"] is None or n.subgroup in (None, c["subgroup_value"]))
+                    and (in_analysis is None or n.study in in_analysis)
                 }
             )
             rec = _recompute(_pick(ans, c["subgroup_value"]), published, method, model)
@@ -245,8 +260,15 @@ def audit_with(con: duckdb.DuckDBPyConnection, review: str) -> AuditReport:
                 missing,
                 c["locator"],
                 (
-                    missing_would_show(con, review, a["measure"], published, c["subgroup_value"],
-                                       cache[(a["analysis_id"], models[0])], missing)
+                    missing_would_show(
+                        con,
+                        review,
+                        a["measure"],
+                        published,
+                        c["subgroup_value"],
+                        cache[(a["analysis_id"], models[0])],
+                        missing,
+                    )
                     if verdict == "not_recomputable"
                     else None
                 ),

@@ -338,6 +338,20 @@ def _row(r: dict[str, Any], s: StudyResult, weigh: bool, tol: float) -> RowAudit
         "weight": _none(s.weight) if weigh else None,
     }
     pub = _published(r)
+    if all(v is None for v in pub.values()) and s.excluded is not None:
+        # RevMan printed no effect and no weight, and evireg cannot estimate the study either
+        # (e.g. no events in either arm under an OR or RR): the same answer, for the same reason
+        return RowAudit(
+            r["study_id"],
+            r["label"],
+            r["subgroup"],
+            pub,
+            got,
+            "reproduced",
+            {},
+            f"not estimable in both: {s.excluded}",
+            r["locator"],
+        )
     if all(v is None for v in pub.values()):  # e.g. a RevMan 5 row of data without its effect
         return RowAudit(
             r["study_id"],

@@ -90,5 +90,6 @@ CREATE TABLE t_printed_rows (
 CREATE TABLE t_claims (
     review_id VARCHAR, position INTEGER, claim_id VARCHAR, analysis_id VARCHAR, subgroup_value VARCHAR,
     estimate_text VARCHAR, ci_low_text VARCHAR, ci_high_text VARCHAR, z_text VARCHAR,
-    p_text VARCHAR, k INTEGER, participants INTEGER, source_id VARCHAR, locator VARCHAR
+    p_text VARCHAR, k INTEGER, participants INTEGER, source_id VARCHAR, locator VARCHAR,
+    chi2_text VARCHAR, i2_text VARCHAR, tau2_text VARCHAR
 );

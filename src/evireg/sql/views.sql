@@ -147,7 +147,7 @@ SELECT c.review_id, c.claim_id, c.analysis_id, a.outcome, a.subgroup_variable, c
        TRY_CAST(c.estimate_text AS DOUBLE) AS estimate, TRY_CAST(c.ci_low_text AS DOUBLE) AS ci_low,
        TRY_CAST(c.ci_high_text AS DOUBLE) AS ci_high, TRY_CAST(c.z_text AS DOUBLE) AS z, c.p_text,
        c.estimate_text, c.ci_low_text, c.ci_high_text, c.z_text, c.k, c.participants,
-       c.source_id, c.locator, c.position
+       c.source_id, c.locator, c.position, c.chi2_text, c.i2_text, c.tau2_text
 FROM t_claims c LEFT JOIN t_analyses a USING (review_id, analysis_id);
 
 -- One 2x2 per study and outcome (whole-study results; arms of the same role added together,
