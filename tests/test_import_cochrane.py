@@ -71,7 +71,8 @@ def test_ids_and_printed_strings(imported: dict[str, Path]) -> None:
     assert review["id"] == "cd015711-pub2"
     assert review["citation"]["doi"] == "10.1002/14651858.CD015711.pub2"
     a11 = review["analyses"][0]
-    assert (a11["number"], a11["outcome"]) == ("1.1", "a1_1_spectacle_independence_for_near_vision")
+    expected = "cd015711_pub2_a1_1_spectacle_independence_for_near_vision"
+    assert (a11["number"], a11["outcome"]) == ("1.1", expected)
     assert a11.get("measure") is None  # the file does not state it
     row = a11["rows"][0]
     assert (row["study"], row["label"], row["estimate"], row["weight"]) == (
@@ -91,7 +92,7 @@ def test_ids_and_printed_strings(imported: dict[str, Path]) -> None:
     assert study["arms"][0]["n_randomised"]["value"] is None
     sub = next(a for a in review["analyses"] if a.get("subgroups"))
     assert sub["subgroups"] == ["Near VA", "Intermediate VA", "Distance VA"]
-    assert sub["subgroup_variable"] == "a" + sub["number"].replace(".", "_") + "_subgroup"
+    assert sub["subgroup_variable"] == "cd015711_pub2_a" + sub["number"].replace(".", "_") + "_subgroup"
     profile = yaml.safe_load((root / "evireg.yaml").read_text(encoding="utf-8"))
     char = next(c for c in profile["characteristics"] if c["id"] == sub["subgroup_variable"])
     assert list(char["value_labels"].values()) == ["Near VA", "Intermediate VA", "Distance VA"]

@@ -15,7 +15,7 @@ from evireg.cli.main import app
 
 RM5 = Path(__file__).parent / "data" / "Fleiss1993.rm5"
 URL = "https://cran.r-project.org/package=meta"
-OUTCOME = "a1_1_aspirin_for_preventing_death_after_myocardial"
+OUTCOME = "fleiss1993_a1_1_aspirin_for_preventing_death_after"
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -105,6 +105,9 @@ class ImportedAnalysis:
     notes: str | None = None
     totals: list[Totals] = field(default_factory=list)
     group_labels: tuple[str, str] = ("Experimental", "Control")
+    # the review's id, set by ImportedReview: outcome and subgroup ids start with it, so that many
+    # reviews imported into one registry never share an outcome ("1.1 Mortality" of each is its own)
+    scope: str = ""
 
     @property
     def data_type(self) -> str:
@@ -124,6 +127,10 @@ class ImportedReview:
     software: str | None = None
     source_citation: str = ""
     sha256: str | None = None  # of the file read, so that a source without DOI or URL is still exact
+
+    def __post_init__(self) -> None:
+        for a in self.analyses:
+            a.scope = "_".join(ascii_words(self.id))
 
 
 # --- ids ---------------------------------------------------------------------------------------
@@ -153,18 +160,21 @@ def ident(text: str, limit: int = 60) -> str:
     return out
 
 
-def outcome_id(number: str) -> str:
-    """The analysis's prefix of its outcome id: "1.2" -> a1_2."""
-    return "a" + "_".join(ascii_words(number))
+def outcome_id(number: str, scope: str = "") -> str:
+    """The analysis's prefix of its outcome id: "1.2" of review cd000478-pub5 ->
+    cd000478_pub5_a1_2 (a1_2 without a review)."""
+    own = "a" + "_".join(ascii_words(number))
+    return f"{scope}_{own}" if scope else own
 
 
 def analysis_outcome(a: ImportedAnalysis) -> str:
-    """The outcome id of an analysis: number and name, e.g. a1_2_spectacle_independence."""
-    return ident(f"{outcome_id(a.number)} {' '.join(ascii_words(a.name))}")
+    """The outcome id of an analysis: review, number and name, e.g.
+    cd015711_pub2_a1_1_spectacle_independence."""
+    return ident(f"{outcome_id(a.number, a.scope)} {' '.join(ascii_words(a.name))}")
 
 
 def subgroup_variable(a: ImportedAnalysis) -> str:
-    return f"{outcome_id(a.number)}_subgroup"
+    return f"{outcome_id(a.number, a.scope)}_subgroup"
 
 
 def subgroup_values(names: list[str]) -> dict[str, str]:
