@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from evireg.stats.data import StudyData
+    from evireg.stats.effects import Effects
 
 LEVELS = (95, 99, 90)  # RevMan's default first: a tie goes to it
 
@@ -147,19 +148,36 @@ def _pooled_measure(choice: MeasureChoice) -> str:
     return {"ratio": "OR", "difference": "MD"}.get(choice.measure, choice.measure)
 
 
-def study_rows(data: StudyData, choice: MeasureChoice, level: int) -> np.ndarray:
+def study_rows(data: StudyData, choice: MeasureChoice, level: int, eff: Effects | None = None) -> np.ndarray:
     """Each study's (estimate, CI low, CI high) as RevMan shows them, shape ``(k, 3)``; NaN where
-    the study is not estimable."""
+    the study is not estimable.  ``eff``: the choice's effects, when already computed."""
     import numpy as np
 
     from evireg.stats.continuous import level_z
     from evireg.stats.effects import ESTIMABLE, study_intervals
 
-    eff = choice_data(data, choice).effects(_pooled_measure(choice), choice.method or "MH")
+    if eff is None:
+        eff = choice_effects(data, choice)
     lo, hi = study_intervals(eff.yi, eff.vi, level_z(level / 100))
     out = np.stack([eff.yi[0], lo[0], hi[0]], axis=1)
     out[eff.status[0] != ESTIMABLE] = np.nan
     return np.exp(out) if choice.exponentiated else out
+
+
+def choice_effects(data: StudyData, choice: MeasureChoice) -> Effects:
+    return choice_data(data, choice).effects(_pooled_measure(choice), choice.method or "MH")
+
+
+def rows_missed(got: np.ndarray, printed: np.ndarray, tol: float) -> tuple[int, ...]:
+    """The rows (indices) where ``got`` does not round to ``printed`` (:func:`agrees`, for arrays
+    of shape ``(k, 3)``)."""
+    import numpy as np
+
+    with np.errstate(invalid="ignore"):
+        ok = np.where(
+            np.isnan(printed), np.isnan(got), np.abs(got - printed) <= tol + 1e-12 * np.abs(printed)
+        )
+    return tuple(np.flatnonzero(~ok.all(axis=1)).tolist())
 
 
 def row_agrees(got: Sequence[float], printed: Sequence[float], tol: float) -> bool:
@@ -185,14 +203,17 @@ def fit_measure(
     """The measure and CI level reproducing the most printed rows (estimate, CI low, CI high),
     RevMan's order breaking ties; a stated measure, level or (Peto) method limits the choices.
     None when no choice fits the data type."""
+    import numpy as np
+
     best: MeasureFit | None = None
     ties: list[str] = []
+    want = np.asarray(printed, dtype=np.float64).reshape(len(printed), 3)
     for choice in MEASURE_CHOICES:
         if choice.data_type != data.kind or not _allowed(choice, measure, method):
             continue
+        eff = choice_effects(data, choice)  # the same for every level: only the CIs change
         for lv in (level,) if level is not None else LEVELS:
-            got = study_rows(data, choice, lv)
-            misses = tuple(i for i, p in enumerate(printed) if not row_agrees(got[i], p, tol))
+            misses = rows_missed(study_rows(data, choice, lv, eff), want, tol)
             name = f"{choice.label} {lv}%"
             if best is None or len(misses) < len(best.misses):
                 best, ties = MeasureFit(choice, lv, misses), []
@@ -258,7 +279,7 @@ def candidate_weights(
         _pooled_measure(choice), cand.method, cand.model, cand.tau2 or "DL", False, level / 100, kind
     )
     effects = choice_data(data, choice).effects(opts.measure, opts.method).subsets(masks)
-    pooled = combine(effects, opts, SCALAR)
+    pooled = combine(effects, opts, SCALAR, weights_only=True)
     w = np.where(masks, pooled.weight, np.nan)
     tau2 = np.nan_to_num(pooled.tau2, nan=0.0)
     return _collapse(w), float(tau2.max(initial=0.0))
@@ -358,13 +379,22 @@ def infer(
     masks = scope_masks(groups, scope)
     all_cands = candidates(fit.choice)
     cands = _stated_candidates(all_cands, stated)
-    results = {c: candidate_weights(data, fit.choice, c, masks, fit.level) for c in all_cands}
-    fits = tuple(c for c in all_cands if all(weights_agree(results[c][0], weights, tol)))
     estimable = [int(m.sum()) for m in masks & ~_nan(weights)]
     if max(estimable, default=0) <= 1:
+        # a set of one study weighs it 100% under every method: nothing to tell them apart
         chosen = cands[0]
         notes.append(f"one study per pooled set: every method gives it 100%; {chosen.label} assumed")
-        return Inference(fit.choice, fit.level, scope, chosen, fits, None, False, notes)
+        return Inference(fit.choice, fit.level, scope, chosen, tuple(all_cands), None, False, notes)
+    # RevMan 5's methods first (closed forms); the iterative REML and Paule-Mandel (RevMan Web)
+    # only when none of those reproduces the weights, or when the analysis states one of them
+    quick = [c for c in all_cands if c.tau2 in ("", "DL")]
+    results = {c: candidate_weights(data, fit.choice, c, masks, fit.level) for c in quick}
+    fits = tuple(c for c in quick if all(weights_agree(results[c][0], weights, tol)))
+    if not fits or any(c not in quick for c in cands if cands != all_cands):
+        slow = [c for c in all_cands if c not in quick]
+        results |= {c: candidate_weights(data, fit.choice, c, masks, fit.level) for c in slow}
+        fits = tuple(c for c in all_cands if all(weights_agree(results[c][0], weights, tol)))
+    cands = tuple(c for c in cands if c in results)
     stated_fits = [c for c in cands if c in fits]
     if stated_fits:
         chosen = stated_fits[0]

@@ -78,8 +78,10 @@ _ROW_FIELDS = (
 )
 
 
-def combine(effects: Effects, opts: Options, m: Math) -> Pooled:
-    """Pool every row of ``effects`` with ``opts`` (see the module docstring)."""
+def combine(effects: Effects, opts: Options, m: Math, *, weights_only: bool = False) -> Pooled:
+    """Pool every row of ``effects`` with ``opts`` (see the module docstring).  ``weights_only``
+    skips the tail areas and quantiles of tests and prediction intervals (NaN there): the
+    weights, estimates and tau2 of many candidate analyses, e.g. to infer a printed method."""
     inc = effects.included
     rows_n, cols_n = inc.shape
     k = inc.sum(axis=1).astype(np.int64)
@@ -97,7 +99,7 @@ def combine(effects: Effects, opts: Options, m: Math) -> Pooled:
         cells = effects.cells
         if cells is not None:
             cells = Cells(*(_gather(x, picked, keep, size) for x in (cells.a, cells.b, cells.c, cells.d)))
-        block = _pool_block(yi, vi, cells, size, opts, m, z_crit)
+        block = _pool_block(yi, vi, cells, size, opts, m, z_crit, weights_only)
         scattered = np.full(keep.shape, np.nan)
         scattered[keep] = block.pop("weight").ravel()
         weight[rows] = scattered
@@ -140,6 +142,7 @@ def _pool_block(
     opts: Options,
     m: Math,
     z_crit: float,
+    weights_only: bool = False,
 ) -> dict[str, FloatArray]:
     """Pool a dense block of analyses that all have ``k`` estimable studies; the prediction
     interval (k < 3) and the heterogeneity P, I2 and H (k = 1) are left out when undefined."""
@@ -173,6 +176,8 @@ def _pool_block(
 
         total = w.sum(axis=1)
         weight = np.where(total[:, None] > 0, 100.0 * (w / total[:, None]), np.nan)
+        if weights_only:
+            return {"theta": theta, "se": se, "weight": weight, "q": q, "tau2": tau2}
         block: dict[str, FloatArray] = {
             "theta": theta,
             "se": se,
