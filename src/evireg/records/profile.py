@@ -10,9 +10,9 @@ generated from it (records/schemas.py).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, PrivateAttr, StringConstraints, model_validator
 
 from evireg.records.base import SCHEMA_BASE, Ident, Record, ShortText, Text, duplicates
 from evireg.records.vocab import CharacteristicType, DataType, Direction, Method
@@ -177,11 +177,23 @@ class Profile(Record):
                 raise ValueError(f"{what} id(s) {sorted(dup)} declared twice")
         return self
 
+    # by id, built on first use: an imported review's profile has hundreds of outcomes, and every
+    # result of every study is checked against it
+    _by_id: dict[str, dict[str, Any]] | None = PrivateAttr(default=None)
+
+    def _index(self) -> dict[str, dict[str, Any]]:
+        if self._by_id is None:
+            self._by_id = {"outcome": {o.id: o for o in self.outcomes},
+                           "characteristic": {c.id: c for c in self.characteristics}}
+        return self._by_id
+
     def outcome(self, outcome_id: str) -> OutcomeDef | None:
-        return next((o for o in self.outcomes if o.id == outcome_id), None)
+        found: OutcomeDef | None = self._index()["outcome"].get(outcome_id)
+        return found
 
     def characteristic(self, characteristic_id: str) -> CharacteristicDef | None:
-        return next((c for c in self.characteristics if c.id == characteristic_id), None)
+        found: CharacteristicDef | None = self._index()["characteristic"].get(characteristic_id)
+        return found
 
     @property
     def outcome_ids(self) -> list[str]:
