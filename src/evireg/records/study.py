@@ -41,6 +41,7 @@ from evireg.records.base import (
     semantic_check,
 )
 from evireg.records.measures import ArmStats, EffectResult, ValuesKind, form_errors
+from evireg.records.rob import Assessment
 from evireg.records.vocab import Blinding, ControlType, DesignKind, Role, Timing
 
 Formula = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9]+( *[-+] *[0-9]+)+$")]
@@ -310,6 +311,9 @@ class Study(Record):
     arms: list[Arm] = Field(min_length=2)
     outcomes: list[OutcomeResult] = Field(default_factory=list)
     not_reported: list[NotReported] = Field(default_factory=list)
+    risk_of_bias: list[Assessment] = Field(
+        default_factory=list, description="risk-of-bias assessments, one per outcome and tool (records/rob.py)"
+    )
     notes: Text | None = None
 
     model_config = ConfigDict(populate_by_name=True)
@@ -405,6 +409,13 @@ def study_errors(s: Study) -> list[tuple[str, str]]:
                         f"subgroup {field} ({size}) exceeds the whole-study {field} ({whole})",
                     )
                 )
+    for i, a in enumerate(s.risk_of_bias):
+        check_src(f"risk_of_bias.{i}.source", a.source)
+        for j, d in enumerate(a.domains):
+            for k, q in enumerate(d.quotes):
+                check_src(f"risk_of_bias.{i}.domains.{j}.quotes.{k}.source", q.source)
+    for d in sorted(duplicates([f"{a.outcome}/{a.tool}" for a in s.risk_of_bias])):
+        out.append(("risk_of_bias", f"{d} assessed twice; keep one assessment per outcome and tool"))
     reported = set(keys)
     for i, nr in enumerate(s.not_reported):
         sg = nr.subgroup
