@@ -312,7 +312,7 @@ class Study(Record):
     outcomes: list[OutcomeResult] = Field(default_factory=list)
     not_reported: list[NotReported] = Field(default_factory=list)
     risk_of_bias: list[Assessment] = Field(
-        default_factory=list, description="risk-of-bias assessments, one per outcome and tool (records/rob.py)"
+        default_factory=list, description="risk-of-bias assessments, one per outcome and tool (see rob.py)"
     )
     notes: Text | None = None
 
@@ -409,12 +409,12 @@ def study_errors(s: Study) -> list[tuple[str, str]]:
                         f"subgroup {field} ({size}) exceeds the whole-study {field} ({whole})",
                     )
                 )
-    for i, a in enumerate(s.risk_of_bias):
-        check_src(f"risk_of_bias.{i}.source", a.source)
-        for j, d in enumerate(a.domains):
+    for i, rob in enumerate(s.risk_of_bias):
+        check_src(f"risk_of_bias.{i}.source", rob.source)
+        for j, d in enumerate(rob.domains):
             for k, q in enumerate(d.quotes):
                 check_src(f"risk_of_bias.{i}.domains.{j}.quotes.{k}.source", q.source)
-    for d in sorted(duplicates([f"{a.outcome}/{a.tool}" for a in s.risk_of_bias])):
+    for d in sorted(duplicates([f"{rob.outcome}/{rob.tool}" for rob in s.risk_of_bias])):
         out.append(("risk_of_bias", f"{d} assessed twice; keep one assessment per outcome and tool"))
     reported = set(keys)
     for i, nr in enumerate(s.not_reported):
