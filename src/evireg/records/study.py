@@ -411,8 +411,8 @@ def study_errors(s: Study) -> list[tuple[str, str]]:
                 )
     for i, rob in enumerate(s.risk_of_bias):
         check_src(f"risk_of_bias.{i}.source", rob.source)
-        for j, d in enumerate(rob.domains):
-            for k, q in enumerate(d.quotes):
+        for j, dom in enumerate(rob.domains):
+            for k, q in enumerate(dom.quotes):
                 check_src(f"risk_of_bias.{i}.domains.{j}.quotes.{k}.source", q.source)
     for d in sorted(duplicates([f"{rob.outcome}/{rob.tool}" for rob in s.risk_of_bias])):
         out.append(("risk_of_bias", f"{d} assessed twice; keep one assessment per outcome and tool"))
