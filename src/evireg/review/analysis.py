@@ -111,10 +111,31 @@ def _many(name: str) -> str:
     return sql.replace("outcome = $outcome", "outcome IN (SELECT unnest($outcomes))")
 
 
+@dataclass(frozen=True)
+class Preread:
+    """The rows of many outcomes, read once for many reviews (``evireg audit --all``)."""
+
+    rows: dict[str, list[dict[str, Any]]]
+    missing: dict[str, list[dict[str, Any]]]
+    registry_hash: str | None
+
+
 def prefetch(
-    con: duckdb.DuckDBPyConnection, review: str, outcomes: Iterable[str], profile: Profile
+    con: duckdb.DuckDBPyConnection,
+    review: str,
+    outcomes: Iterable[str],
+    profile: Profile,
+    preread: Preread | None = None,
 ) -> Prefetched:
-    """Read what :func:`gather` needs for questions about ``outcomes`` over ``review``'s studies."""
+    """Read what :func:`gather` needs for questions about ``outcomes`` over ``review``'s studies
+    (the outcomes' rows from ``preread`` when given: only the review's scope is read then)."""
+    pre = preread or read_outcomes(con, outcomes, profile)
+    scope = _scope(con, Question("", review=review))
+    return Prefetched(review, scope, pre.rows, pre.missing, pre.registry_hash)
+
+
+def read_outcomes(con: duckdb.DuckDBPyConnection, outcomes: Iterable[str], profile: Profile) -> Preread:
+    """Every row of ``outcomes`` (one query per data type) and why studies lack them."""
     by_kind: dict[str, list[str]] = defaultdict(list)
     for o in dict.fromkeys(outcomes):
         by_kind[data_type(profile, Question(o))].append(o)
@@ -126,9 +147,8 @@ def prefetch(
     every = [o for names in by_kind.values() for o in names]
     for m in records(con, _many("analysis_missing.sql"), {"outcomes": every}):
         missing[m["outcome"]].append(m)
-    scope = _scope(con, Question("", review=review))
     h = con.execute(sql_text("registry_hash.sql")).fetchone()
-    return Prefetched(review, scope, dict(rows), dict(missing), h[0] if h else None)
+    return Preread(dict(rows), dict(missing), h[0] if h else None)
 
 
 def gather(

@@ -10,8 +10,16 @@ from typing import TYPE_CHECKING, Any
 from evireg.errors import UserError
 from evireg.index.connection import records, sql_text
 from evireg.index.fresh import connect_readonly
+from evireg.index.profile_sql import read_profile
 from evireg.registry.paths import Registry
-from evireg.review.analysis import analysis_data_type, answer_with, default_review, stated_method
+from evireg.review.analysis import (
+    Preread,
+    analysis_data_type,
+    answer_with,
+    default_review,
+    read_outcomes,
+    stated_method,
+)
 from evireg.review.audit_analyses import AnalysisAudit, audit_analyses
 from evireg.review.claimcheck import Consistency, check_claim, matches_printed, p_interval
 from evireg.review.missing import MissingBlock, missing_would_show
@@ -166,7 +174,7 @@ def _recompute(
     return Recomputed(res.estimate, res.ci_low, res.ci_high, z, res.p, res.k, method, model, matches)
 
 
-def audit_with(con: duckdb.DuckDBPyConnection, review: str) -> AuditReport:
+def audit_with(con: duckdb.DuckDBPyConnection, review: str, preread: Preread | None = None) -> AuditReport:
     claims = records(con, sql_text("audit_claims.sql"), {"review": review})
     info = records(con, sql_text("review_info.sql"), {"review": review})
     if not info:
@@ -275,7 +283,7 @@ def audit_with(con: duckdb.DuckDBPyConnection, review: str) -> AuditReport:
             )
         )
     h = con.execute(sql_text("registry_hash.sql")).fetchone()
-    printed = audit_analyses(con, review)
+    printed = audit_analyses(con, review, preread)
     return AuditReport(review, h[0] if h else None, out, _totals(con, review), notes, printed)
 
 
@@ -303,11 +311,15 @@ def audit_all(reg: Registry, progress: Callable[[int, int, str], None] | None = 
 
     with connect_readonly(reg) as con:
         ids = review_ids(con)
+        profile = read_profile(con)
+        outcomes = [str(r[0]) for r in con.execute(sql_text("analysis_outcomes.sql")).fetchall()]
+        # every review's outcome rows in one query per data type, not one per review
+        preread = read_outcomes(con, [o for o in outcomes if profile.outcome(o) is not None], profile)
         out = []
         for i, rid in enumerate(ids):
             if progress is not None:
                 progress(i, len(ids), rid)
-            out.append(audit_with(con, rid))
+            out.append(audit_with(con, rid, preread))
         if progress is not None and ids:
             progress(len(ids), len(ids), "")
         return out

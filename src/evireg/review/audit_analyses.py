@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from evireg.errors import UserError
 from evireg.index.connection import records, sql_text
 from evireg.index.profile_sql import read_profile
-from evireg.review.analysis import Prefetched, data_type, gather, prefetch
+from evireg.review.analysis import Prefetched, Preread, data_type, gather, prefetch
 from evireg.review.inference import Inference, Stated, agrees, half_ulp, infer, to_float
 from evireg.review.pooling import pool_inputs, resolve, study_data
 from evireg.review.question import Input, NoData, Question
@@ -107,8 +107,11 @@ class AnalysisAudit:
         }
 
 
-def audit_analyses(con: duckdb.DuckDBPyConnection, review: str) -> list[AnalysisAudit]:
-    """Every analysis of ``review`` that printed study rows, audited (none: an empty list)."""
+def audit_analyses(
+    con: duckdb.DuckDBPyConnection, review: str, preread: Preread | None = None
+) -> list[AnalysisAudit]:
+    """Every analysis of ``review`` that printed study rows, audited (none: an empty list);
+    ``preread``: the rows of every review's outcomes, read once for many reviews."""
     analyses = records(con, sql_text("audit_analyses.sql"), {"review": review})
     if not analyses:
         return []
@@ -117,7 +120,7 @@ def audit_analyses(con: duckdb.DuckDBPyConnection, review: str) -> list[Analysis
         rows.setdefault(r["analysis_id"], []).append(r)
     profile = read_profile(con)
     known = [a["outcome"] for a in analyses if profile.outcome(a["outcome"]) is not None]
-    pre = prefetch(con, review, known, profile)  # one query per data type, not per analysis
+    pre = prefetch(con, review, known, profile, preread)  # one query per data type, not per analysis
     return [audit_analysis(con, profile, review, a, rows.get(a["analysis_id"], []), pre) for a in analyses]
 
 
