@@ -27,12 +27,18 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="module")
-def audited(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
-    """The six CSVs imported into ONE registry with one command, then `audit --all` as JSON."""
+def six(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The six CSVs imported into ONE registry with one command."""
     reg = tmp_path_factory.mktemp("six") / "reg"
     code, _, err = run("import", "cochrane", *map(str, sorted(COCHRANE.glob("*.csv"))), "-r", str(reg))
     assert code == 0, err
-    code, out, err = run("audit", "--all", "-r", str(reg), "--format", "json")
+    return reg
+
+
+@pytest.fixture(scope="module")
+def audited(six: Path) -> list[dict[str, Any]]:
+    """`audit --all` of the six, as JSON."""
+    code, out, err = run("audit", "--all", "-r", str(six), "--format", "json")
     assert code == 0, err
     return list(json.loads(out))
 
@@ -99,3 +105,17 @@ def test_fleiss_rm5_rows_total_z_and_chi2(tmp_path: Path) -> None:
     )
     assert all(rec["matches"][k] for k in ("estimate", "ci_low", "ci_high", "z", "p", "chi2", "i2"))
     assert float(pub["chi2"]) == pytest.approx(9.946056, abs=1e-6)
+
+
+def test_audit_all_on_two_processes_gives_the_serial_answer(
+    six: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import evireg
+    from evireg.review import audit
+
+    serial = [r.to_dict() for r in evireg.open(six).audit_all()]
+    monkeypatch.setattr(audit, "PARALLEL_FROM", 2)
+    monkeypatch.setenv("EVIREG_WORKERS", "2")
+    seen: list[int] = []
+    parallel = [r.to_dict() for r in evireg.open(six).audit_all(lambda done, total, _: seen.append(done))]
+    assert parallel == serial and seen[-1] == 6 and seen == sorted(seen)

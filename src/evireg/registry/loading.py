@@ -124,6 +124,17 @@ def _workers() -> int:
     return max(1, min(_cores(), int(os.environ.get("EVIREG_WORKERS", "8"))))
 
 
+def worker_count() -> int:
+    """How many processes work in parallel: the cores, at most $EVIREG_WORKERS (default 8)."""
+    return _workers()
+
+
+def worker_pool(workers: int | None = None) -> ProcessPoolExecutor:
+    """A process pool whose workers leave Ctrl-C to the parent and die with it (see
+    _die_with_parent); submit from the thread that outlives them."""
+    return ProcessPoolExecutor(workers or _workers(), initializer=_worker_init, initargs=(os.getpid(),))
+
+
 _PR_SET_PDEATHSIG = 1
 
 
@@ -182,7 +193,7 @@ def entries(
         return
     # PR_SET_PDEATHSIG follows the thread that forks the workers: the executor starts them from
     # the thread that submits, this one, which outlives them.
-    with ProcessPoolExecutor(_workers(), initializer=_worker_init, initargs=(os.getpid(),)) as pool:
+    with worker_pool() as pool:
         pending: list[Future[list[Entry]]] = []
         for fn, args in _tasks(paths, profile):
             pending.append(pool.submit(fn, *args))

@@ -305,21 +305,57 @@ def audit(reg: Registry, review: str | None = None) -> AuditReport:
 
 
 def audit_all(reg: Registry, progress: Callable[[int, int, str], None] | None = None) -> list[AuditReport]:
-    """Every review of the registry audited, in id order; ``progress(done, total, review)`` is
-    called before each (the CLI draws a progress bar from it)."""
+    """Every review of the registry audited, in id order, on all cores when there are many;
+    ``progress(done, total, review)`` is called as reviews finish (the CLI draws a bar from it)."""
+    from concurrent.futures import as_completed
+
+    from evireg.registry.loading import worker_count, worker_pool
     from evireg.review.analysis import review_ids
 
-    with connect_readonly(reg) as con:
+    with connect_readonly(reg) as con:  # fresh before any worker opens it
         ids = review_ids(con)
+    workers = worker_count()
+    if progress is not None:
+        progress(0, len(ids), ids[0] if ids else "")
+    if workers == 1 or len(ids) < PARALLEL_FROM:
+        chunks = [ids]
+        results = [_audit_chunk(reg, ids, progress)]
+    else:
+        # contiguous chunks, a few per worker: each reads only its reviews' outcome rows, and the
+        # bar moves as chunks finish
+        size = -(-len(ids) // (4 * workers))
+        chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+        results = [[] for _ in chunks]
+        done = 0
+        with worker_pool(workers) as pool:
+            futures = {pool.submit(_audit_chunk, reg, chunk): n for n, chunk in enumerate(chunks)}
+            for fut in as_completed(futures):
+                results[futures[fut]] = fut.result()
+                done += len(chunks[futures[fut]])
+                if progress is not None:
+                    progress(done, len(ids), "")
+    out = [r for chunk in results for r in chunk]
+    if progress is not None and ids:
+        progress(len(ids), len(ids), "")
+    return out
+
+
+PARALLEL_FROM = 20  # reviews: fewer are audited in one process (starting workers costs more)
+
+
+def _audit_chunk(
+    reg: Registry, ids: list[str], progress: Callable[[int, int, str], None] | None = None
+) -> list[AuditReport]:
+    """Some reviews audited on one connection; their outcome rows read in one query per type."""
+    with connect_readonly(reg) as con:
         profile = read_profile(con)
-        outcomes = [str(r[0]) for r in con.execute(sql_text("analysis_outcomes.sql")).fetchall()]
-        # every review's outcome rows in one query per data type, not one per review
+        outcomes = [
+            str(r[0]) for r in con.execute(sql_text("review_outcomes.sql"), {"reviews": ids}).fetchall()
+        ]
         preread = read_outcomes(con, [o for o in outcomes if profile.outcome(o) is not None], profile)
         out = []
         for i, rid in enumerate(ids):
-            if progress is not None:
+            if progress is not None and i:
                 progress(i, len(ids), rid)
             out.append(audit_with(con, rid, preread))
-        if progress is not None and ids:
-            progress(len(ids), len(ids), "")
         return out

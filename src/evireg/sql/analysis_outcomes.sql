@@ -1,2 +1,0 @@
--- Every outcome any review analyses (for reading all their rows at once).
-SELECT DISTINCT outcome FROM analyses ORDER BY outcome;
