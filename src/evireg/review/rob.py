@@ -183,3 +183,28 @@ def low_only(rob: dict[str, str]) -> list[str]:
 def high_risk(rob: dict[str, str]) -> set[str]:
     """The studies judged at high risk overall (ROBINS-I serious or critical count as high)."""
     return {s for s, j in rob.items() if j in HIGH}
+
+
+def study_weights(answer: Any) -> dict[str, float]:
+    """study id -> its percentage weight in an answer's overall analysis (summed over its rows,
+    for a study in several subgroups), for the weighted summary bar chart."""
+    out: dict[str, float] = defaultdict(float)
+    res = answer.overall
+    for s in res.studies if res is not None else []:
+        if s.excluded is None:
+            out[s.label] += float(s.weight)
+    return dict(out)
+
+
+def pick_table(rep: RobReport, outcome: str, tool: str | None) -> RobTable:
+    """The outcome's table with `tool` (default: its only tool, else RoB 2)."""
+    tables = [t for t in rep.tables if t.outcome == outcome]
+    if not tables:
+        raise UserError(f"no risk-of-bias assessments of {outcome} (see `evireg rob`)")
+    if tool is None:
+        tool = tables[0].tool
+    for t in tables:
+        if t.tool == tool:
+            return t
+    have = ", ".join(t.tool for t in tables)
+    raise InvalidOption(f"--tool {tool!r}: {outcome} is assessed with {have}", [t.tool for t in tables])
