@@ -23,8 +23,12 @@ ASSESSED: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "christiansen-2002": ("pubmed", "rob2", ("low", "some_concerns", "low", "low", "low")),
     "coulam-1995": ("abstract", "rob2", ("high", "low", "some_concerns", "low", "low")),
     "stephenson-2010": ("abstract", "rob2", ("low", "low", "low", "low", "some_concerns")),
-    "peero-2024": ("yiyunmed", "robins_i", ("serious", "moderate", "low", "low", "no_information", "low", "low")),
-    "jafarzadeh-2019": ("gao-2025-abstract", "robins_i", ("moderate", "low", "low", "low", "low", "low", "low")),
+    "peero-2024": (
+        "yiyunmed", "robins_i", ("serious", "moderate", "low", "low", "no_information", "low", "low")
+    ),
+    "jafarzadeh-2019": (
+        "gao-2025-abstract", "robins_i", ("moderate", "low", "low", "low", "low", "low", "low")
+    ),
 }
 
 

@@ -64,7 +64,7 @@ def markdown(rep: RobReport) -> str:
         heads = _heads(t)
         head = "| Study | " + " | ".join(heads) + " |"
         lines += [f"### {_title(t)}", "", head, "|---" * (len(heads) + 1) + "|"]
-        notes = []
+        notes: list[str] = []
         for s in t.studies:
             cells = []
             for h, j in zip(heads, [*s.domains, s.overall], strict=True):
