@@ -15,12 +15,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from evireg.plots.style import FONT_SIZE, INK, TITLE_SIZE, new_figure, styled
-from evireg.review.rob import WORDS, symbol
+from evireg.review.rob import WORDS, study_weights, symbol
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from evireg.review.question import Answer
     from evireg.review.rob import RobTable
 
 __all__ = ["COLOURS", "rob_figure"]
@@ -41,10 +42,15 @@ OVERALL_GAP = 14.0  # the overall column stands apart from the domains (its head
 
 
 def rob_figure(
-    table: RobTable, weights: Mapping[str, float] | None = None, title: str | None = None
+    table: RobTable,
+    weights: Mapping[str, float] | Answer | None = None,
+    title: str | None = None,
 ) -> Figure:
     """The traffic-light plot over the summary bar chart of ``table``; ``weights``: study id ->
-    its percentage weight in the pooled analysis (None: every study counts the same)."""
+    its percentage weight, or the outcome's pooled answer to take them from (None: every study
+    counts the same)."""
+    if weights is not None and not isinstance(weights, Mapping):
+        weights = study_weights(weights)
     with styled():
         return _draw(table, weights, title)
 

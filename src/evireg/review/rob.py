@@ -120,6 +120,17 @@ class RobReport:
     def to_dict(self) -> dict[str, Any]:
         return {"review": self.review, "outcomes": [t.to_dict() for t in self.tables]}
 
+    def table(self, outcome: str, tool: str | None = None) -> RobTable:
+        """The outcome's table with `tool` (default: its first tool, RoB 2 before ROBINS-I)."""
+        tables = [t for t in self.tables if t.outcome == outcome]
+        if not tables:
+            raise UserError(f"no risk-of-bias assessments of {outcome} (see `evireg rob`)")
+        for t in tables:
+            if tool is None or t.tool == tool:
+                return t
+        have = [t.tool for t in tables]
+        raise InvalidOption(f"--tool {tool!r}: {outcome} is assessed with {', '.join(have)}", have)
+
 
 def _judgement(r: dict[str, Any]) -> Judgement:
     return Judgement(
@@ -194,17 +205,3 @@ def study_weights(answer: Any) -> dict[str, float]:
         if s.excluded is None:
             out[s.label] += float(s.weight)
     return dict(out)
-
-
-def pick_table(rep: RobReport, outcome: str, tool: str | None) -> RobTable:
-    """The outcome's table with `tool` (default: its only tool, else RoB 2)."""
-    tables = [t for t in rep.tables if t.outcome == outcome]
-    if not tables:
-        raise UserError(f"no risk-of-bias assessments of {outcome} (see `evireg rob`)")
-    if tool is None:
-        tool = tables[0].tool
-    for t in tables:
-        if t.tool == tool:
-            return t
-    have = ", ".join(t.tool for t in tables)
-    raise InvalidOption(f"--tool {tool!r}: {outcome} is assessed with {have}", [t.tool for t in tables])

@@ -61,11 +61,9 @@ def plot_rob(
     _check_output(output)
     from evireg.plots import require_matplotlib, save
     from evireg.plots.rob import rob_figure
-    from evireg.review.rob import pick_table, study_weights
 
     require_matplotlib()
     reg = api.open(registry)
-    table = pick_table(reg.risk_of_bias(outcome, review), outcome, tool)
-    weights = study_weights(reg.pool(outcome, review=review)) if weighted else None
-    save(rob_figure(table, weights, title), output)
+    table = reg.risk_of_bias(outcome, review).table(outcome, tool)
+    save(rob_figure(table, reg.pool(outcome, review=review) if weighted else None, title), output)
     err.print(f"wrote {output}", markup=False, highlight=False)
