@@ -102,14 +102,23 @@ def test_ids_and_printed_strings(imported: dict[str, Path]) -> None:
     assert results and results[0]["locator"].startswith(f"Analysis {sub['number']}, subgroup 'Near VA', row ")
 
 
-def test_risk_of_bias_is_kept_with_each_result(imported: dict[str, Path]) -> None:
+def test_risk_of_bias_becomes_study_level_assessments(imported: dict[str, Path]) -> None:
     study = yaml.safe_load(
         (imported["CD000478_pub5.csv"] / "studies" / "hawthorne-1992.yaml").read_text("utf-8")
     )
-    rob = study["outcomes"][0]["risk_of_bias"]
-    assert rob[0]["tool"] == "RoB 2" and rob[0]["domain"] == "Bias arising from the randomization process"
-    assert rob[0]["judgement"] == "low" and "<p>" not in rob[0]["support"]
-    assert {r["judgement"] for r in rob} <= {"low", "some_concerns", "high"}
+    assert all("risk_of_bias" not in o for o in study["outcomes"])
+    rob = study["risk_of_bias"]
+    assert len({a["outcome"] for a in rob}) == len(rob)  # once per outcome, subgroups or not
+    first = rob[0]
+    assert first["tool"] == "rob2" and first["domains"][0]["domain"] == "randomization"
+    assert first["domains"][0]["judgement"] == "low" and "<p>" not in first["domains"][0]["reason"]
+    assert first["assessor"].startswith("authors of ") and first["source"] == review_of(
+        imported["CD000478_pub5.csv"]
+    )["id"]
+    assert first["locator"].startswith("Analysis ")
+    for a in rob:
+        assert {d["judgement"] for d in a["domains"]} <= {"low", "some_concerns", "high"}
+        assert "overall" not in a or a["overall_reason"] == "as printed by the review"
 
 
 def _printed(review: dict, number: str) -> dict[tuple[str, str | None], tuple[float, float, float]]:

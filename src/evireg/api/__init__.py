@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from evireg.review.audit import AuditReport
     from evireg.review.question import Answer
     from evireg.review.report import Report, Sensitivity
+    from evireg.review.rob import RobReport
 
 __all__ = [
     "Adjudicated",
@@ -237,6 +238,20 @@ class Registry:
         from evireg.review.audit import audit_all
 
         return audit_all(self.paths, progress)
+
+    def risk_of_bias(self, outcome: str | None = None, review: str | None = None) -> RobReport:
+        """The risk-of-bias assessments (``evireg rob``): a table per outcome and tool, studies by
+        domains with the overall, each judgement with its support and provenance.
+
+        Parameters
+        ----------
+        outcome : only this outcome (default: every outcome with assessments).
+        review : only this review's included studies.
+        """
+        self.close()  # see the class notes: another method may rebuild the index
+        from evireg.review.rob import risk_of_bias
+
+        return risk_of_bias(self.paths, outcome, review)
 
     def validate(self) -> ValidationReport:
         """Every problem of every file (``.problems``); an empty list means the registry is valid."""

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     import duckdb
 
 DB_NAME = "registry.duckdb"
-FORMAT_VERSION = "11"  # bump when tables.sql or views.sql change, to force a rebuild
+FORMAT_VERSION = "12"  # bump when tables.sql or views.sql change, to force a rebuild
 
 
 def db_path(reg: Registry) -> Path:

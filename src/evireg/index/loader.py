@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from evireg.index.connection import sql_text
 from evireg.index.derived import derived_json
+from evireg.index.rob_overall import rob_json
 from evireg.records.review import Review
 from evireg.records.study import Study
 from evireg.registry.fileio import reported
@@ -80,6 +81,8 @@ class RecordLoader:
         if entry.kind == "study":
             derived = derived_json(entry.as_json) if entry.as_json else None
             extra = f',"d":{derived}' if derived else ""
+            rob = rob_json(entry.as_json) if entry.as_json else None
+            extra += f',"rob":{rob}' if rob else ""
             with reported(self.stage.parent, "write the index's working files"):
                 self.fh.write(f'{{"file":{json.dumps(file or entry.file)},"s":{entry.as_json}{extra}}}\n')
         elif isinstance(entry.record, Review):

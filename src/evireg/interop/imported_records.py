@@ -17,6 +17,7 @@ from evireg.interop.imported import (
     NOT_RANDOMISED,
     ImportedAnalysis,
     ImportedReview,
+    Rob,
     Row,
     analysis_outcome,
     ascii_words,
@@ -25,9 +26,13 @@ from evireg.interop.imported import (
     subgroup_values,
     subgroup_variable,
 )
+from evireg.records.rob import DOMAIN_LABELS, DOMAINS, Tool, overall_by_algorithm
 
 # The direction of an outcome is not in the analysis data; see `outcome_def`.
 DIRECTION = "higher_is_worse"
+# RoB 2 domains as a review prints them -> the record's domain ids
+ROB2_DOMAIN_IDS = {DOMAIN_LABELS[d]: d for d in DOMAINS[Tool.rob2]}
+NO_SUPPORT = "the review gives no support text for this judgement"
 
 
 @dataclass
@@ -107,14 +112,30 @@ def result(r: ImportedReview, a: ImportedAnalysis, row: Row) -> dict[str, Any]:
         out["effect"] = effect
     else:
         out["arms"] = _arms(row)
-    if row.rob:
-        out["risk_of_bias"] = [
-            {"tool": "RoB 2", "domain": x.domain, "judgement": x.judgement}
-            | ({"support": x.support[:4000]} if x.support else {})
-            for x in row.rob
-        ]
     if row.footnotes:
         out["notes"] = row.footnotes[:4000]
+    return out
+
+
+def assessment(r: ImportedReview, a: ImportedAnalysis, row: Row) -> dict[str, Any] | None:
+    """The review's RoB 2 assessment of the row's result as a study-level assessment of its
+    outcome (None when the row does not judge every RoB 2 domain)."""
+    judged: dict[str, Rob] = {ROB2_DOMAIN_IDS[x.domain]: x for x in row.rob if x.domain in ROB2_DOMAIN_IDS}
+    if sorted(judged) != sorted(DOMAINS[Tool.rob2]):
+        return None
+    domains = [
+        {"domain": d, "judgement": judged[d].judgement, "reason": (judged[d].support or NO_SUPPORT)[:4000]}
+        for d in DOMAINS[Tool.rob2]
+    ]
+    out: dict[str, Any] = {"outcome": analysis_outcome(a), "tool": "rob2", "domains": domains}
+    printed = next((x.judgement for x in row.rob if x.domain == "Overall bias"), None)
+    if printed is not None and printed != overall_by_algorithm(Tool.rob2, [x["judgement"] for x in domains]):
+        out |= {"overall": printed, "overall_reason": "as printed by the review"}
+    out |= {
+        "assessor": f"authors of {r.doi or r.title}"[:300],
+        "source": r.id,
+        "locator": _locator(r, a, row),
+    }
     return out
 
 
@@ -242,6 +263,9 @@ def build(r: ImportedReview) -> Built:
     labels: dict[str, str] = {}
     years: dict[str, int] = {}
     results: dict[str, list[dict[str, Any]]] = {}
+    # study -> outcome -> the review's assessment: RoB 2 judges a study's result for an outcome
+    # once, so of an outcome's several rows (subgroups) the first judged one gives it
+    assessed: dict[str, dict[str, dict[str, Any]]] = {}
     groups: dict[str, tuple[str, str]] = {}
     comparisons: dict[str, int] = {}
     for a in r.analyses:
@@ -267,6 +291,10 @@ def build(r: ImportedReview) -> Built:
             if year is not None:
                 years.setdefault(sid, year)
             results.setdefault(sid, []).append(result(r, a, row))
+            if analysis_outcome(a) not in assessed.get(sid, {}):
+                rob = assessment(r, a, row)
+                if rob is not None:
+                    assessed.setdefault(sid, {})[rob["outcome"]] = rob
             groups.setdefault(sid, a.group_labels)
     studies: dict[str, dict[str, Any]] = {}
     for sid, label in labels.items():
@@ -274,6 +302,8 @@ def build(r: ImportedReview) -> Built:
             problems.append(Problem(r.file, f"study '{label}'", "no Study year and no year in the label"))
             continue
         studies[sid] = study_record(r, sid, label, years[sid], results.get(sid, []), groups[sid])
+        if sid in assessed:
+            studies[sid]["risk_of_bias"] = list(assessed[sid].values())
         if sid in comparisons:
             studies[sid]["notes"] = (
                 f"Comparison {comparisons[sid]} of the study labelled {label!r}: where the review prints it "

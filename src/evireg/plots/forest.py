@@ -15,7 +15,8 @@ the figure ``forest_figure`` makes on its own (``.get_size_inches()`` tells).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from evireg.plots.forest_layout import (
@@ -27,7 +28,7 @@ from evireg.plots.forest_layout import (
     lines,
     split_effect,
 )
-from evireg.plots.forest_rows import data_columns, forest_rows, scale
+from evireg.plots.forest_rows import Row, data_columns, forest_rows, scale
 from evireg.plots.style import (
     FONT_SIZE,
     INK,
@@ -50,6 +51,8 @@ if TYPE_CHECKING:
     from evireg.review.question import Answer
 
 __all__ = ["forest_figure"]
+
+ROB_COLUMN = 24.0  # points: the risk-of-bias column right of the panel, when there is one
 
 
 def forest_figure(
@@ -89,6 +92,8 @@ def _draw_forest(
     heading = measure_name(q.measure, answer.labels.unit)
     data_cols = data_columns(answer.data_type, q.measure, answer.labels.unit)
     cols = columns(rows, ruler, data_cols, heading, method_text, labels, favours)
+    if answer.rob:  # a "RoB" column right of the panel; without assessments the figure is as it was
+        cols = replace(cols, width=cols.width + ROB_COLUMN)
     at = lines(rows, cols, ruler, title)
     width, height = at.width, at.height
     (xmin, xmax), ticks = scale(rows, q.measure)
@@ -189,6 +194,9 @@ def _draw_forest(
         else:
             _study_mark(panel, r.est, r.lo, r.hi, y, r.size or 0.0, max_size, xmin, xmax)
 
+    if answer.rob:
+        _rob_column(sheet, answer.rob, rows, cols.panel_right + 20.0, h2, at.body_top)
+
     # "Favours ..." under the tick labels, each centred in its half of the axis.
     for side, name in enumerate(favours):
         edge = xmin if side == 0 else xmax
@@ -205,6 +213,27 @@ def _draw_forest(
             annotation_clip=False,
         )
     return fig
+
+
+def _rob_column(
+    sheet: Axes, rob: Mapping[str, str], rows: Sequence[Row], x: float, head_y: float, body_top: float
+) -> None:
+    """Each study's overall risk-of-bias judgement as a robvis circle with its symbol."""
+    from matplotlib.patches import Circle
+
+    from evireg.plots.rob import COLOURS
+    from evireg.review.rob import symbol
+
+    sheet.text(x, head_y, "RoB", ha="center", va="center_baseline", fontsize=FONT_SIZE, fontweight="bold")
+    for i, r in enumerate(rows):
+        judged = rob.get(r.label) if r.kind == "study" else None
+        if judged is None:
+            continue
+        y = body_top + (i + 0.5) * ROW
+        sheet.add_patch(Circle((x, y), ROW * 0.4, facecolor=COLOURS.get(judged, "#cccccc"), edgecolor=INK,
+                               linewidth=0.5))
+        sheet.text(x, y, symbol(judged), ha="center", va="center", fontsize=FONT_SIZE - 1,
+                   fontweight="bold", color="black")
 
 
 def _panel_axis(ax: Axes, ticks: Sequence[float]) -> None:

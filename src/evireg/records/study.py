@@ -8,8 +8,7 @@ from __future__ import annotations
 import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     ConfigDict,
@@ -241,24 +240,6 @@ class AlternativeResult(Record):
     note: Text
 
 
-class RobJudgement(StrEnum):
-    """A RoB 2 judgement, as printed: Low risk, Some concerns, High risk."""
-
-    low = "low"
-    some_concerns = "some_concerns"
-    high = "high"
-
-
-class RiskOfBias(Record):
-    """One risk-of-bias judgement of this result (a review's RoB 2 assessment of this study and
-    outcome), kept as the review printed it; its source and locator are the result's."""
-
-    tool: Literal["RoB 2"]
-    domain: ShortText = Field(description='as printed, e.g. "Bias due to missing outcome data"')
-    judgement: RobJudgement
-    support: Text | None = Field(default=None, description="the review's support for the judgement")
-
-
 class OutcomeResult(Record):
     outcome: Ident = Field(description="an outcome id of the registry's profile (evireg.yaml)")
     subgroup: Subgroup | None = None
@@ -277,9 +258,6 @@ class OutcomeResult(Record):
         default=None, description="the result as an effect estimate, not per arm"
     )
     alternatives: list[AlternativeResult] = Field(default_factory=list)
-    risk_of_bias: list[RiskOfBias] = Field(
-        default_factory=list, description="a review's risk-of-bias judgements of this result (RoB 2)"
-    )
     notes: Text | None = None
 
     model_config = ConfigDict(

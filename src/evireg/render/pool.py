@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
@@ -247,6 +247,7 @@ def _block_rows(
         rows.append(
             {
                 "kind": "study",
+                "study": s.label,
                 "label": s.label + (f" [{n}]" if n else ""),
                 "et": s.events_t,
                 "nt": s.total_t,
@@ -380,7 +381,8 @@ def rich_table(answer: Answer, title: str, width: int = 80) -> Group:
     label_w = min(max([len(str(r["label"])) for r in rows] + [17]), 21 if narrow else 30)
     arm_cols = ARM_COLUMNS[kind][1 if narrow else 0]
     arm_w = sum(w + 1 for _, _, w in arm_cols) - 2
-    bar_w = max(15, min(41, width - label_w - arm_w - 6 - 18 - 7)) if narrow else 41
+    rob = rob_column(answer)
+    bar_w = max(15, min(41, width - label_w - arm_w - 6 - 18 - 7 - (4 if rob else 0))) if narrow else 41
     mid = "1" if ratio else "0"
     ends = (f"{axis[0]:g}", f"{axis[1]:g}")  # 0.01 ... 100
     gap = max(1, (bar_w - len(ends[0]) - len(ends[1]) - len(mid)) // 2)
@@ -394,6 +396,7 @@ def rich_table(answer: Answer, title: str, width: int = 80) -> Group:
         ("Weight", "right", 6),
         (f"{name}\n{rf_method(q)}", "right", 19 if narrow else 20),
         (f"{name}\n{axis_head}", "left", bar_w),
+        *([("RoB", "center", 3)] if rob else []),
     ]
     parts: list[Any] = [Text(title, style="bold")]
     table = _block_table(cols, header=True)
@@ -416,6 +419,7 @@ def rich_table(answer: Answer, title: str, width: int = 80) -> Group:
             rf.fmt_weight(r["weight"]),
             Text(fmt_est(q.measure, r["est"], r["lo"], r["hi"]), style=bold),
             forest_bar(r["est"], r["lo"], r["hi"], axis, bar_w, ratio, r["kind"] == "total"),
+            *([rob(r)] if rob else []),
         )
         if r["kind"] == "total":
             if kind == "dichotomous":
@@ -426,6 +430,7 @@ def rich_table(answer: Answer, title: str, width: int = 80) -> Group:
                     "",
                     "",
                     "",
+                    *([""] if rob else []),
                 )
             flush(r["lines"])
     if table.row_count:
@@ -441,6 +446,17 @@ def rich_table(answer: Answer, title: str, width: int = 80) -> Group:
     if notes:
         parts.append(Text("\n".join(notes), style="dim"))
     return Group(*parts)
+
+
+def rob_column(answer: Answer) -> Callable[[dict[str, Any]], str] | None:
+    """The cell of the "RoB" column (each study's overall risk-of-bias symbol, as RevMan Web shows
+    it beside the forest plot), or None when the outcome has no assessment: then the table is
+    exactly as it was."""
+    if not answer.rob:
+        return None
+    from evireg.review.rob import symbol
+
+    return lambda r: symbol(answer.rob.get(r["study"])) if r["kind"] == "study" else ""
 
 
 def rf_method(q: Any) -> str:
@@ -460,6 +476,9 @@ def markdown(answer: Answer, title: str) -> str:
         "Weight",
         effect_header(q.measure, q.method, q.model, q.level, answer.labels.unit),
     ]
+    rob = rob_column(answer)
+    if rob:
+        head.append("RoB")
     lines = [f"### {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in layout(answer):
         if r["kind"] == "heading":
@@ -468,8 +487,10 @@ def markdown(answer: Answer, title: str) -> str:
         b = "**" if r["kind"] == "total" else ""
         arms = " | ".join(_arm_cells(kind, r, narrow=False))
         w = rf.fmt_weight(r["weight"])
+        rob_cell = f" {rob(r)} |" if rob else ""
         lines.append(
             f"| {b}{r['label']}{b} | {arms} | {w} | {b}{fmt_est(q.measure, r['est'], r['lo'], r['hi'])}{b} |"
+            + rob_cell
         )
         if r["kind"] == "total":
             lines += [f"| {line} |" + " |" * (len(head) - 1) for line in r["lines"]]

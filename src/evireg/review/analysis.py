@@ -27,6 +27,7 @@ from evireg.registry.paths import Registry
 from evireg.review.csvinput import read_columns, read_tables
 from evireg.review.pooling import data_type_of, pool_inputs, resolve
 from evireg.review.question import Answer, Input, Labels, NoData, Question
+from evireg.review.rob import overall_judgements
 from evireg.review.rows import ROWS_SQL, WHAT, to_input
 
 if TYPE_CHECKING:
@@ -268,7 +269,8 @@ def answer_with(con: duckdb.DuckDBPyConnection, q: Question) -> Answer:
     q = resolve(q, kind, inputs, profile)
     notes = [f"{i.study}: {i.note}" for i in inputs if i.note]
     result = pool_inputs(inputs, q, kind)
-    return Answer(q, h, inputs, no_data, result, notes, labels_of(profile, q), kind)
+    rob = overall_judgements(con, q.outcome)
+    return Answer(q, h, inputs, no_data, result, notes, labels_of(profile, q), kind, rob)
 
 
 def answer(reg: Registry, q: Question) -> Answer:

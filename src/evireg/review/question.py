@@ -132,6 +132,9 @@ class Answer:
     # Not part of the JSON (to_dict): answers from CSV rows have none, so figures fall back.
     labels: Labels = field(default_factory=Labels, compare=False)
     data_type: str = "dichotomous"
+    # study id -> its overall risk-of-bias judgement of the outcome (review/rob.py); empty when
+    # the outcome has no assessment, and then left out of the JSON as it always was.
+    rob: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def overall(self) -> PoolResult | None:
@@ -238,4 +241,6 @@ class Answer:
         out["notes"] = [*out.get("notes", []), *self.notes]
         inputs = [i.to_dict() for i in self.inputs]
         out["provenance"] = {"registry_hash": self.registry_hash, "inputs": inputs}
+        if self.rob:
+            out["risk_of_bias"] = dict(sorted(self.rob.items()))
         return out

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from evireg.errors import UserError
 from evireg.index.connection import records, sql_text
 from evireg.index.fresh import connect_readonly
+from evireg.index.profile_sql import literal
 from evireg.index.sqlguard import combine
 from evireg.registry.paths import Registry
 from evireg.review.analysis import (
@@ -20,11 +21,26 @@ from evireg.review.analysis import (
 )
 from evireg.review.pooling import kernel_args
 from evireg.review.question import Answer, Question
+from evireg.review.rob import high_risk, low_only
 
 if TYPE_CHECKING:
     import duckdb
 
     from evireg.stats import EggerResult, PoolResult
+
+def rob_filters(rob: dict[str, str]) -> list[tuple[str, str]]:
+    """The risk-of-bias lines, only when the outcome has assessments: the studies at low risk
+    overall, and every study but those at high risk (ROBINS-I serious or critical count as high);
+    a study without an assessment is neither low nor high."""
+    if not rob:
+        return []
+    low = ", ".join(literal(s) for s in low_only(rob))
+    high = ", ".join(literal(s) for s in sorted(high_risk(rob)))
+    return [
+        ("Low risk of bias only", f"study_id IN ({low})" if low else "false"),
+        ("Excluding high risk of bias", f"study_id NOT IN ({high})" if high else "true"),
+    ]
+
 
 SENSITIVITY_FILTERS = (
     ("Randomised studies only", "randomised"),
@@ -140,6 +156,8 @@ def sensitivity_with(con: duckdb.DuckDBPyConnection, q: Question, main: Answer) 
         ),
     ]
     for label, where in SENSITIVITY_FILTERS:
+        lines.append(Line.of(label, answer_with(con, replace(q, where=combine(q.where, where))).overall))
+    for label, where in rob_filters(main.rob):
         lines.append(Line.of(label, answer_with(con, replace(q, where=combine(q.where, where))).overall))
     inputs = main.inputs
     if len(inputs) < 2:

@@ -81,6 +81,27 @@ SELECT study_id, n.outcome AS outcome, n.subgroup.variable AS subgroup_variable,
        n.subgroup.value AS subgroup_value, n.reason AS reason
 FROM n;
 
+-- Each assessment's domains in the tool's order, then its overall: the assessor's override, else
+-- the tool's algorithm (staged as "rob" with the domains' order and labels, see stage_studies.sql).
+INSERT INTO t_risk_of_bias BY NAME
+WITH a AS (SELECT s.id AS study_id, unnest(s.risk_of_bias) AS a FROM staged),
+alg AS (SELECT s.id AS study_id, unnest(rob) AS x FROM staged WHERE rob IS NOT NULL),
+d AS (SELECT study_id, a, unnest(a.domains) AS d FROM a),
+labels AS (SELECT study_id, x.outcome, x.tool, unnest(x.domains) AS l FROM alg)
+SELECT d.study_id, a.outcome AS outcome, a.tool AS tool, l.l.position AS position, d.domain AS domain,
+       l.l.label AS domain_label, d.judgement AS judgement, d.reason AS reason, d.quotes AS quotes,
+       a.source AS source_id, a.locator AS locator, a.assessor AS assessor, a.date AS assessed_on,
+       NULL::BOOLEAN AS overridden
+FROM d JOIN labels l ON l.study_id = d.study_id AND l.outcome = a.outcome AND l.tool = a.tool
+                    AND l.l.domain = d.domain
+UNION ALL BY NAME
+SELECT a.study_id, a.a.outcome AS outcome, a.a.tool AS tool, 99 AS position, 'overall' AS domain,
+       'Overall bias' AS domain_label, coalesce(a.a.overall, alg.x.algorithm) AS judgement,
+       a.a.overall_reason AS reason, []::STRUCT(text VARCHAR, source VARCHAR, locator VARCHAR)[] AS quotes,
+       a.a.source AS source_id, a.a.locator AS locator, a.a.assessor AS assessor, a.a.date AS assessed_on,
+       coalesce(a.a.overall IS NOT NULL AND a.a.overall <> alg.x.algorithm, false) AS overridden
+FROM a JOIN alg ON alg.study_id = a.study_id AND alg.x.outcome = a.a.outcome AND alg.x.tool = a.a.tool;
+
 INSERT INTO t_sources BY NAME
 WITH src AS (SELECT s.id AS owner_id, unnest(s.sources) AS src FROM staged)
 SELECT 'study' AS owner_kind, owner_id, src.id AS source_id, src.kind AS kind, src.pmid AS pmid,

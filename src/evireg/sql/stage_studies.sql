@@ -1,9 +1,11 @@
 -- Flatten validated study records into the tables. $path names a JSON Lines file whose lines are
 -- {"file": <registry file>, "s": <the record as JSON>}; the records were validated by evireg's
 -- models before they were written there, so this only reshapes. A study with continuous or generic
--- results has "d" too: the means, SDs and SEs derived from what it printed (index/derived.py).
+-- results has "d" too: the means, SDs and SEs derived from what it printed (index/derived.py); one
+-- with risk-of-bias assessments has "rob" too: each assessment's overall judgement by the tool's
+-- algorithm and its domains' order and labels (records/rob.py owns them; SQL does not repeat them).
 CREATE TEMP TABLE staged AS
-SELECT file, s, d FROM read_json($path, format = 'newline_delimited', maximum_object_size = 16777216,
+SELECT file, s, d, rob FROM read_json($path, format = 'newline_delimited', maximum_object_size = 16777216,
   columns = {file: 'VARCHAR', s: 'STRUCT(
     id VARCHAR,
     citation STRUCT(authors VARCHAR[], "year" INTEGER, title VARCHAR, journal VARCHAR, volume VARCHAR,
@@ -35,7 +37,14 @@ SELECT file, s, d FROM read_json($path, format = 'newline_delimited', maximum_ob
                                                     percent VARCHAR, events_formula VARCHAR,
                                                     total_formula VARCHAR)[])[])[],
     not_reported STRUCT(outcome VARCHAR, subgroup STRUCT(variable VARCHAR, "value" VARCHAR), reason VARCHAR)[],
+    risk_of_bias STRUCT(outcome VARCHAR, tool VARCHAR,
+                        domains STRUCT(domain VARCHAR, judgement VARCHAR, reason VARCHAR,
+                                       quotes STRUCT(text VARCHAR, source VARCHAR, locator VARCHAR)[])[],
+                        overall VARCHAR, overall_reason VARCHAR, assessor VARCHAR, date DATE,
+                        source VARCHAR, locator VARCHAR)[],
     notes VARCHAR)',
   d: 'STRUCT(arms STRUCT(result_no INTEGER, arm VARCHAR, mean DOUBLE, sd DOUBLE, derivation VARCHAR)[],
              effects STRUCT(result_no INTEGER, estimate DOUBLE, se DOUBLE, estimate_natural DOUBLE,
-                            derivation VARCHAR)[])'});
+                            derivation VARCHAR)[])',
+  rob: 'STRUCT(outcome VARCHAR, tool VARCHAR, algorithm VARCHAR,
+               domains STRUCT(domain VARCHAR, position INTEGER, label VARCHAR)[])[]'});

@@ -55,6 +55,16 @@ CREATE TABLE t_not_reported (
     reason VARCHAR
 );
 
+-- Risk-of-bias assessments (records/rob.py): one row per study x outcome x tool x domain, the
+-- domain's quotes as a list; the overall (the tool's algorithm, or the assessor's override) is
+-- a row of its own with domain 'overall' (see the risk_of_bias view).
+CREATE TABLE t_risk_of_bias (
+    study_id VARCHAR, outcome VARCHAR, tool VARCHAR, position INTEGER, domain VARCHAR,
+    domain_label VARCHAR, judgement VARCHAR, reason VARCHAR,
+    quotes STRUCT(text VARCHAR, source VARCHAR, locator VARCHAR)[],
+    source_id VARCHAR, locator VARCHAR, assessor VARCHAR, assessed_on DATE, overridden BOOLEAN
+);
+
 CREATE TABLE t_sources (
     owner_kind VARCHAR, owner_id VARCHAR, source_id VARCHAR, kind VARCHAR, pmid VARCHAR,
     doi VARCHAR, url VARCHAR, citation VARCHAR, accessed DATE

@@ -111,6 +111,20 @@ WHERE NOT EXISTS (SELECT 1 FROM t_results r WHERE r.study_id = rs.study_id
   AND NOT EXISTS (SELECT 1 FROM t_not_reported n WHERE n.study_id = rs.study_id
                   AND n.outcome = an.outcome AND n.subgroup_variable IS NULL);
 
+-- Risk of bias: one row per study x outcome x domain of each assessment (RoB 2 or ROBINS-I), in
+-- the tool's order, then one row with domain 'overall' (overridden: the assessor's judgement
+-- replaced the tool's algorithm; NULL on domain rows). support is the assessor's reason followed
+-- by the quotes behind it; source_id and locator are the first quote's, else the assessment's.
+CREATE VIEW risk_of_bias AS
+SELECT study_id, outcome, tool, domain, domain_label, judgement,
+       nullif(concat_ws(' ', reason, nullif(array_to_string(
+           list_transform(quotes, lambda q: '“' || q.text || '” (' || q.source || ', ' || q.locator || ')'),
+           ' '), '')), '') AS support,
+       coalesce(quotes[1].source, source_id) AS source_id, coalesce(quotes[1].locator, locator) AS locator,
+       assessor, assessed_on, overridden
+FROM t_risk_of_bias
+ORDER BY study_id, outcome, tool, position;
+
 CREATE VIEW sources AS
 SELECT owner_id AS study_id, source_id, kind, pmid, doi, url, citation, accessed
 FROM t_sources WHERE owner_kind = 'study';
