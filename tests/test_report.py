@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from evireg.cli.app import app
 from evireg.registry.paths import Registry
-from evireg.render.pool import axis_range, forest_bar
+from evireg.render.text_forest import axis_range, forest_bar
 from evireg.review.report import build_report
 
 from .conftest import FIXTURES, copy_registry

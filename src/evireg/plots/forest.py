@@ -42,7 +42,8 @@ from evireg.plots.style import (
     styled,
     tick_label,
 )
-from evireg.render.pool import RATIO, measure_name, rf_method
+from evireg.render.columns import RATIO, measure_name
+from evireg.render.pool import rf_method
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

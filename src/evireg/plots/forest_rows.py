@@ -20,19 +20,16 @@ from typing import TYPE_CHECKING
 
 from evireg.errors import UserError
 from evireg.render import revman_format as rf
-from evireg.render.pool import (
+from evireg.render.columns import (
     INPUT_COLUMNS,
     MEASURE_NAMES,
     RATIO,
-    difference_text,
-    fmt_est,
-    heterogeneity_text,
     level_text,
     measure_name,
     number,
-    overall_text,
     study_cells,
 )
+from evireg.render.pool import difference_text, fmt_est, heterogeneity_text, overall_text
 
 if TYPE_CHECKING:
     from evireg.review.question import Answer

@@ -31,7 +31,7 @@ from evireg.plots.style import (
     tick_label,
 )
 from evireg.render import revman_format as rf
-from evireg.render.pool import RATIO, measure_name
+from evireg.render.columns import RATIO, measure_name
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -18,98 +18,23 @@ from rich.table import Table
 from rich.text import Text
 
 from evireg.render import revman_format as rf
+from evireg.render.columns import (
+    ARM_COLUMNS,
+    INPUT_COLUMNS,
+    MARKDOWN_ARMS,
+    RATIO,
+    effect_header,
+    level_text,
+    measure_name,
+    method_text,
+    number,
+    study_cells,
+)
+from evireg.render.text_forest import axis_range, forest_bar
 
 if TYPE_CHECKING:
     from evireg.review.question import Answer, Input
     from evireg.stats import PoolResult
-
-MEASURE_NAMES = {
-    "OR": "Odds Ratio",
-    "RR": "Risk Ratio",
-    "RD": "Risk Difference",
-    "MD": "Mean Difference",
-    "SMD": "Std. Mean Difference",
-    "HR": "Hazard Ratio",
-    "IRR": "Rate Ratio",
-    "RoM": "Ratio of Means",
-}
-METHOD_NAMES = {"MH": "M-H", "IV": "IV", "Peto": "Peto"}
-RATIO = frozenset({"OR", "RR", "HR", "IRR", "RoM"})
-
-
-def measure_name(measure: str | None, unit: str | None = None) -> str:
-    """RevMan's name of a measure; a mean difference carries its unit: Mean Difference (g)."""
-    name = MEASURE_NAMES.get(measure or "", measure or "")
-    return f"{name} ({unit})" if unit and measure == "MD" else name
-
-
-def effect_header(
-    measure: str | None,
-    method: str | None,
-    model: str | None,
-    level: float | None = 95,
-    unit: str | None = None,
-) -> str:
-    return f"{measure_name(measure, unit)} {method_text(method, model, level)}"
-
-
-def method_text(method: str | None, model: str | None, level: float | None = 95) -> str:
-    """RevMan's "M-H, Fixed, 95% CI" (the level as asked: 90, 95 or 99)."""
-    name = METHOD_NAMES.get(method or "", method)
-    return f"{name}, {(model or 'fixed').capitalize()}, {level_text(level)} CI"
-
-
-def level_text(level: float | None) -> str:
-    return f"{level if level is not None else 95:g}%"
-
-
-# The arms' columns of each data type (RevMan's), wide and narrow, as (heading, justify, width),
-# and the JSON/CSV names of the input columns they show.
-ARM_COLUMNS: dict[str, tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]] = {
-    "dichotomous": (
-        [
-            ("Treat\nEvents", "right", 6),
-            ("\nTotal", "right", 6),
-            ("Ctrl\nEvents", "right", 7),
-            ("\nTotal", "right", 6),
-        ],
-        [("Treat\nn/N", "right", 7), ("Ctrl\nn/N", "right", 7)],
-    ),
-    "continuous": (
-        [
-            ("Treat\nMean", "right", 8),
-            ("\nSD", "right", 7),
-            ("\nTotal", "right", 5),
-            ("Ctrl\nMean", "right", 8),
-            ("\nSD", "right", 7),
-            ("\nTotal", "right", 5),
-        ],
-        [("Treat\nN", "right", 5), ("Ctrl\nN", "right", 5)],
-    ),
-    "generic": ([("Estimate", "right", 9), ("SE", "right", 8)],) * 2,
-    "o-e": ([("O-E", "right", 8), ("Variance", "right", 8)],) * 2,
-}
-MARKDOWN_ARMS = {
-    "dichotomous": ["Treat events", "Treat total", "Ctrl events", "Ctrl total"],
-    "continuous": ["Treat mean", "Treat SD", "Treat total", "Ctrl mean", "Ctrl SD", "Ctrl total"],
-    "generic": ["Estimate", "SE"],
-    "o-e": ["O-E", "Variance"],
-}
-INPUT_COLUMNS = {
-    "dichotomous": ["events_treat", "total_treat", "events_ctrl", "total_ctrl"],
-    "continuous": ["mean_treat", "sd_treat", "n_treat", "mean_ctrl", "sd_ctrl", "n_ctrl"],
-    "generic": ["yi", "se"],
-    "o-e": ["o_minus_e", "variance"],
-}
-
-
-def number(x: float | int | None) -> str:
-    """An input number as a table shows it: counts whole, others to at most 4 decimals."""
-    if x is None:
-        return ""
-    if isinstance(x, int):
-        return str(x)
-    return f"{round(x, 4):g}" if math.isfinite(x) else ""
 
 
 def fmt_est(measure: str | None, est: float | None, lo: float | None, hi: float | None) -> str:
@@ -160,82 +85,7 @@ def difference_text(answer: Answer) -> str | None:
     return rf.fmt_subgroup_difference(d.q, d.df, d.p, d.i2)
 
 
-# --- text forest ----------------------------------------------------------------------------
-
-
-RATIO_AXES = (10.0, 20.0, 50.0, 100.0)  # plotted from 1/x to x; RevMan's widest default is 0.01-100
-
-
-def axis_range(values: Sequence[float], ratio: bool) -> tuple[float, float]:
-    """A symmetric range around the null that holds the CIs (arrows mark limits beyond it):
-    ratios up to 1/100-100; differences up to the next 1, 2 or 5 times a power of ten (a risk
-    difference stays within -1 to 1)."""
-    finite = [v for v in values if math.isfinite(v) and (v > 0 or not ratio)]
-    if ratio:
-        need = max([max(v, 1 / v) for v in finite] or [1.0])
-        top = next((x for x in RATIO_AXES if need <= x), RATIO_AXES[-1])
-        return 1 / top, top
-    need = max([abs(v) for v in finite] or [0.5])
-    if need <= 1.0:
-        top = next((x for x in (0.1, 0.2, 0.5, 1.0) if need <= x), 1.0)
-        return -top, top
-    power = 10.0 ** math.floor(math.log10(need))
-    top = next(f * power for f in (1.0, 2.0, 5.0, 10.0) if need <= f * power * (1 + 1e-12))
-    return -top, top
-
-
-def forest_bar(
-    est: float | None,
-    lo: float | None,
-    hi: float | None,
-    axis: tuple[float, float],
-    width: int,
-    ratio: bool,
-    diamond: bool = False,
-) -> str:
-    """One row of a text forest plot: CI line, point (■) or diamond (◆), null line (│)."""
-
-    def pos(x: float) -> float:
-        a, b = axis
-        if ratio:
-            x, a, b = math.log(x), math.log(a), math.log(b)
-        return (x - a) / (b - a) * (width - 1)
-
-    cells = [" "] * width
-    mid = round(pos(1.0 if ratio else 0.0))
-    cells[mid] = "│"
-    if (
-        est is None
-        or lo is None
-        or hi is None
-        or not all(map(math.isfinite, (est, lo, hi)))
-        or (ratio and min(est, lo, hi) <= 0)
-    ):
-        return "".join(cells)
-    p_lo, p_est, p_hi = pos(lo), pos(est), pos(hi)
-    i_lo, i_hi = max(0, round(p_lo)), min(width - 1, round(p_hi))
-    for i in range(i_lo, i_hi + 1):
-        cells[i] = "◆" if diamond else "─"
-    if not diamond:
-        if p_lo < 0:
-            cells[0] = "◄"
-        if p_hi > width - 1:
-            cells[width - 1] = "►"
-        j = round(p_est)
-        if 0 <= j < width:
-            cells[j] = "■"
-    return "".join(cells)
-
-
 # --- rows -----------------------------------------------------------------------------------
-
-
-def study_cells(s: Any) -> dict[str, float | int | None]:
-    """A study's input columns, as INPUT_COLUMNS names them (``yi``/``se`` for generic data)."""
-    out: dict[str, float | int | None] = dict(s.inputs)
-    out["yi"] = s.yi
-    out.setdefault("se", math.sqrt(s.vi) if math.isfinite(s.vi) else None)
-    return out
 
 
 def _block_rows(

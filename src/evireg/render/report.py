@@ -10,7 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from evireg.render import revman_format as rf
-from evireg.render.pool import fmt_est, level_text, rich_table
+from evireg.render.columns import level_text
+from evireg.render.pool import fmt_est, rich_table
 from evireg.render.pool import markdown as pool_markdown
 from evireg.review.question import Answer
 
