@@ -12,12 +12,12 @@ import sys
 from typer.models import CommandInfo
 
 from evireg.cli.app import _interrupt, _report_interrupt, app
-from evireg.cli.commands import analysis, extraction, interop, plot, records, sql  # noqa: F401  (registers them)
+from evireg.cli.commands import analysis, extraction, interop, plot, records, sof, sql  # noqa: F401  (registers them)
 from evireg.registry import interrupts
 
 ORDER = (
     "init", "add", "validate", "build", "query", "views", "schema", "pool", "export", "sensitivity", "report",
-    "audit", "compare", "adjudicate",
+    "audit", "sof", "compare", "adjudicate",
 )  # fmt: skip
 
 

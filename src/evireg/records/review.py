@@ -129,7 +129,8 @@ class CertaintyRating(Record):
     )
     note: Text | None = Field(
         default=None,
-        description="why, when the rating is not 'high' less the downgrades (e.g. an upgrade for a large effect)",
+        description="why, when the rating is not 'high' less the downgrades "
+        "(e.g. rated up for a large effect)",
     )
 
 

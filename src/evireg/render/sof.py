@@ -73,7 +73,10 @@ def _difference(a: Absolute) -> str:
 def _risks(row: SofRow) -> tuple[str, str]:
     a = row.absolute
     if a is not None:
-        return f"{a.assumed} per 1,000", f"{a.corresponding} per 1,000 ({a.ci_low} to {a.ci_high}); {_difference(a)}"
+        return (
+            f"{a.assumed} per 1,000",
+            f"{a.corresponding} per 1,000 ({a.ci_low} to {a.ci_high}); {_difference(a)}",
+        )
     if row.continuous:
         return "", row.continuous
     return "", "not estimable" if row.estimate is None else "no absolute effect for " + row.measure
@@ -112,9 +115,11 @@ def layout(sof: SummaryOfFindings) -> tuple[list[str], list[list[str]], list[str
         return letters.setdefault(text, _letters(len(letters)))
 
     for r in sof.rows:
-        marks = [mark(f"{DOMAIN_NAMES[d.domain]}: {d.reason}") for d in r.certainty.domains if d.levels] if (
-            r.certainty
-        ) else []
+        marks = (
+            [mark(f"{DOMAIN_NAMES[d.domain]}: {d.reason}") for d in r.certainty.domains if d.levels]
+            if (r.certainty)
+            else []
+        )
         if r.not_rated:
             marks.append(mark(r.not_rated.capitalize()))
         method = " ".join(f"[{mark(n[0].upper() + n[1:])}]" for n in r.method_notes)
@@ -165,16 +170,32 @@ def markdown(sof: SummaryOfFindings) -> str:
     return "\n".join(lines) + "\n"
 
 
-def rich(sof: SummaryOfFindings) -> Group:
+WIDE = 120  # below this a terminal shows each outcome as a block of its own rather than a wide table
+
+
+def rich(sof: SummaryOfFindings, width: int = WIDE) -> Group:
     head, rows, footnotes = layout(sof)
-    t = Table(title=f"Summary of findings: {sof.title}", title_justify="left", header_style="bold",
-              show_lines=True)  # fmt: skip
-    for h in head:
-        t.add_column(h, overflow="fold")
-    for r in rows:
-        t.add_row(*r)
-    parts: list[Text | Table] = [t, *(Text(x) for x in EXPLANATIONS)]
+    parts: list[Text | Table] = [Text(f"Summary of findings: {sof.title}", style="bold")]
+    if width >= WIDE:
+        t = Table(header_style="bold", show_lines=True)
+        for h in head:
+            t.add_column(h, overflow="fold")
+        for cells in rows:
+            t.add_row(*map(Text, cells))  # Text: a footnote mark "[a]" is not rich markup
+        parts.append(t)
+    else:
+        for cells in rows:
+            t = Table(
+                title=Text(cells[0]), title_justify="left", title_style="bold", show_header=False, box=None
+            )
+            t.add_column(style="dim")
+            t.add_column(overflow="fold")
+            for h, cell in zip(head[1:], cells[1:], strict=True):
+                if cell:
+                    t.add_row(Text(h), Text(cell))
+            parts.append(t)
+    parts += [Text(x) for x in EXPLANATIONS]
     parts += [Text(x) for x in footnotes]
-    for r in sof.rows:
-        parts += [Text(x) for x in _assessment(r)]
+    for row in sof.rows:
+        parts += [Text(x) for x in _assessment(row)]
     return Group(*parts)

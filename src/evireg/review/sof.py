@@ -186,7 +186,9 @@ def absolute_effect(
 ) -> Absolute | None:
     """The absolute effects of a pooled risk measure, from the stated control risk or else the
     pooled control arms' (total events / total participants); None for other measures."""
-    if measure not in RISK_MEASURES or not all(math.isfinite(x) for x in (res.estimate, res.ci_low, res.ci_high)):
+    if measure not in RISK_MEASURES or not all(
+        math.isfinite(x) for x in (res.estimate, res.ci_low, res.ci_high)
+    ):
         return None
     if stated is not None:
         acr, basis = stated, "the control risk the review states"
@@ -280,7 +282,9 @@ def _row(review: Review, a: dict[str, Any], ans: Answer, subgroup: str | None, r
         return SofRow(
             **common,
             certainty=certainty,
-            notes=[f"not recomputable: no study in the registry has data (without data: {missing or 'none'})"],
+            notes=[
+                f"not recomputable: no study in the registry has data (without data: {missing or 'none'})"
+            ],
             not_rated=None if certainty else NOT_RATED,
         )
     pooled = [i for i in inputs if any(s.label == i.study and s.weight for s in res.studies)]
@@ -311,18 +315,24 @@ def _row(review: Review, a: dict[str, Any], ans: Answer, subgroup: str | None, r
 
 
 def _analysis_rows(con: duckdb.DuckDBPyConnection, review: Review, a: dict[str, Any]) -> list[SofRow]:
-    method, why = stated_method(a["method"], a["software"], a["measure"], analysis_data_type(con, a["outcome"]))
+    method, why = stated_method(
+        a["method"], a["software"], a["measure"], analysis_data_type(con, a["outcome"])
+    )
     stated = a["model"] if a["model"] in ("fixed", "random") else None
     notes = [why] if why else []
     if stated is None:
         notes.append("model not stated by the review: fixed effect shown")
     a = {**a, "method_notes": notes}
-    q = Question(a["outcome"], a["subgroup_variable"], a["measure"], method, stated or "fixed", review=review.id)
+    q = Question(
+        a["outcome"], a["subgroup_variable"], a["measure"], method, stated or "fixed", review=review.id
+    )
     ans = answer_with(con, q)
     rob = overall_rob(con, a["outcome"])
     if a["subgroup_variable"] is None:
         return [_row(review, a, ans, None, rob)]
-    published = [c.subgroup_value for c in review.claims if c.analysis == a["analysis_id"] and c.subgroup_value]
+    published = [
+        c.subgroup_value for c in review.claims if c.analysis == a["analysis_id"] and c.subgroup_value
+    ]
     return [_row(review, a, ans, str(v), rob) for v in dict.fromkeys(published)]
 
 
