@@ -247,3 +247,33 @@ def test_json_and_markdown(bundled: SummaryOfFindings) -> None:
     assert "⊕⊕⊕◯ Moderate (suggested) [a]" in live_line
     assert "[a] Imprecision: serious: 565 participants" in md
     assert "Adverse reaction [adverse-reactions]: not rated" in md
+
+
+def test_continuous_outcomes_give_the_mean_difference_in_words() -> None:
+    from evireg.review.sof import mean_difference_words
+    from evireg.stats import pool_continuous
+
+    res = pool_continuous(
+        [3200, 3100], [400, 420], [50, 60], [3000, 3050], [410, 400], [50, 60], measure="MD"
+    )
+    text = mean_difference_words("MD", res, "Birth weight", "g")
+    assert text is not None and text.startswith(f"The mean birth weight was {res.estimate:.2f} g higher")
+    assert f"({abs(res.ci_low):.2f} g {'higher' if res.ci_low > 0 else 'lower'} to" in text
+    assert mean_difference_words("OR", res, "x", None) is None
+
+
+def test_risk_ratio_and_risk_difference_absolute_effects() -> None:
+    from evireg.review.question import Input
+    from evireg.review.sof import absolute_effect
+    from evireg.stats import pool
+
+    counts = {"events_treat": 10, "total_treat": 100, "events_ctrl": 20, "total_ctrl": 100}
+    inputs = [Input("a", None, counts, "s", "l", None)]
+    rr = pool([10], [100], [20], [100], measure="RR")
+    a = absolute_effect("RR", rr, inputs, None)
+    assert a is not None and (a.assumed, a.corresponding) == (200, 100) and a.difference == -100
+    assert (a.ci_low, a.ci_high) == (round(200 * rr.ci_low), round(200 * rr.ci_high))
+    rd = pool([10], [100], [20], [100], measure="RD")
+    b = absolute_effect("RD", rd, inputs, 0.3)
+    assert b is not None and (b.assumed, b.corresponding, b.difference) == (300, 200, -100)
+    assert absolute_effect("MD", rd, inputs, None) is None
