@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from evireg.review.question import Answer
     from evireg.review.report import Report, Sensitivity
     from evireg.review.rob import RobReport
+    from evireg.review.sof import SummaryOfFindings
 
 __all__ = [
     "Adjudicated",
@@ -223,6 +224,15 @@ class Registry:
         from evireg.review.report import build_report
 
         return build_report(self.paths, review)
+
+    def sof(self, review: str | None = None) -> SummaryOfFindings:
+        """The GRADE summary of findings of a review (``evireg sof``): per outcome the relative and
+        absolute effects, participants (studies) and the certainty, the review's rating when it
+        gives one, else suggested from the data."""
+        self.close()  # see the class notes: another method may rebuild the index
+        from evireg.review.sof import build_sof
+
+        return build_sof(self.paths, review)
 
     def audit(self, review: str | None = None) -> AuditReport:
         """A review's published claims held against the registry and against themselves."""

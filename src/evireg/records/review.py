@@ -1,11 +1,12 @@
 """The review record: a published meta-analysis's citation, included studies, analyses and its
-claims exactly as printed, and the cross-field checks (analysis and source references) that
-run as the model's own validator.
+claims exactly as printed, the reviewers' GRADE certainty ratings, and the cross-field checks
+(analysis and source references, ratings consistent with their downgrades) that run as the
+model's own validator.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import ConfigDict, Field, ValidationInfo, model_validator
 
@@ -92,6 +93,53 @@ class Claim(Record):
         return self
 
 
+# The GRADE domains that rate certainty down, as review/certainty.py names them (records sit
+# below review in the layers, so the vocabulary lives here; a test keeps the two in step).
+GradeDomain = Literal["risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias"]
+GRADE_DOMAINS: tuple[str, ...] = get_args(GradeDomain)
+GRADE_RATINGS = ("very_low", "low", "moderate", "high")  # lowest first, as certainty.RATINGS
+
+
+class Downgrade(Record):
+    """One GRADE domain's judgement: how many levels it rates the evidence down, and why."""
+
+    domain: GradeDomain
+    levels: Literal[0, 1, 2] = Field(description="0 not serious, 1 serious, 2 very serious")
+    reason: Text
+
+
+class CertaintyRating(Record):
+    """The reviewers' GRADE certainty of one analysis (or one subgroup of it): it takes precedence
+    over the rating `evireg sof` suggests from the data."""
+
+    analysis: Slug = Field(description="id of an entry in `analyses`")
+    subgroup_value: Ident | None = Field(
+        default=None, description="the subgroup rated, exactly when the analysis has a subgroup_variable"
+    )
+    rating: Literal["high", "moderate", "low", "very_low"]
+    downgrades: list[Downgrade] = Field(
+        default_factory=list, description="each domain at most once; a domain not listed was not downgraded"
+    )
+    assumed_risk: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="the control risk the review states for the absolute effects (default: the pooled "
+        "control arms' risk)",
+    )
+    note: Text | None = Field(
+        default=None,
+        description="why, when the rating is not 'high' less the downgrades "
+        "(e.g. rated up for a large effect)",
+    )
+
+
+def expected_rating(downgrades: list[Downgrade]) -> str:
+    """The rating left from high after the downgrades (never below very low)."""
+    levels = sum(d.levels for d in downgrades)
+    return GRADE_RATINGS[max(0, len(GRADE_RATINGS) - 1 - levels)]
+
+
 class ReviewTotals(Record):
     studies: SmallInt | None = None
     participants: SmallInt | None = None
@@ -109,6 +157,9 @@ class Review(Record):
     totals: ReviewTotals | None = None
     analyses: list[Analysis] = Field(min_length=1)
     claims: list[Claim] = Field(default_factory=list)
+    certainty: list[CertaintyRating] = Field(
+        default_factory=list, description="the reviewers' GRADE ratings; optional"
+    )
     notes: Text | None = None
 
     model_config = ConfigDict(populate_by_name=True)
@@ -165,6 +216,37 @@ def review_errors(r: Review) -> list[tuple[str, str]]:
                 (
                     f"claims.{i}.subgroup_value",
                     "give subgroup_value exactly when the analysis has a subgroup_variable",
+                )
+            )
+    out += _certainty_errors(r, analyses)
+    return out
+
+
+def _certainty_errors(r: Review, analyses: dict[str, Analysis]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    keys = [f"{c.analysis}/{c.subgroup_value}" if c.subgroup_value else c.analysis for c in r.certainty]
+    for d in sorted(duplicates(keys)):
+        out.append(("certainty", f"{d!r} rated twice; keep one rating per analysis (and subgroup)"))
+    for i, c in enumerate(r.certainty):
+        an = analyses.get(c.analysis)
+        if an is None:
+            out.append((f"certainty.{i}.analysis", f"unknown analysis {c.analysis!r}"))
+        elif (an.subgroup_variable is None) != (c.subgroup_value is None):
+            out.append(
+                (
+                    f"certainty.{i}.subgroup_value",
+                    "give subgroup_value exactly when the analysis has a subgroup_variable",
+                )
+            )
+        for d in sorted(duplicates([g.domain for g in c.downgrades])):
+            out.append((f"certainty.{i}.downgrades", f"domain {d!r} listed twice"))
+        expected = expected_rating(c.downgrades)
+        if c.rating != expected and c.note is None:
+            out.append(
+                (
+                    f"certainty.{i}.rating",
+                    f"{c.rating!r}, but high less the downgrades gives {expected!r}; "
+                    "correct it or say why in `note`",
                 )
             )
     return out

@@ -1,0 +1,21 @@
+"""`evireg sof`: a review's GRADE summary of findings (Registry.sof), laid out by render/sof.py."""
+
+from __future__ import annotations
+
+from evireg import api
+from evireg.cli.app import Fmt, FormatOpt, RegistryOpt, ReviewOpt, command, console, emit_document
+
+
+@command()
+def sof(review: ReviewOpt = None, fmt: FormatOpt = Fmt.table, registry: RegistryOpt = None) -> None:
+    """GRADE summary of findings: relative and absolute effects, participants and certainty per outcome."""
+    from evireg.render import sof as rs
+
+    result = api.open(registry).sof(review)
+    emit_document(
+        fmt,
+        "sof",
+        as_json=result.to_dict,
+        markdown=lambda: rs.markdown(result),
+        table=lambda: rs.rich(result, console().width),
+    )
