@@ -12,6 +12,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 RCT_DOMAINS = ("randomization", "deviations", "missing_data", "measurement", "reported_result")
 NRS_DOMAINS = ("confounding", "selection", "classification", "deviations", "missing_data", "measurement",
@@ -60,6 +62,11 @@ def assessment(study: str, outcome: str) -> dict[str, Any]:
 def rob_registry(dst: Path, outcomes: tuple[str, ...] = ("live_birth", "miscarriage")) -> Path:
     """A copy of the bundled registry at `dst` whose ASSESSED studies carry assessments."""
     shutil.copytree(ROOT / "registry", dst, ignore=shutil.ignore_patterns(".evireg"))
+    for path in (dst / "studies").glob("*.yaml"):
+        # the bundled registry's own assessments give way to the synthetic ones below
+        record = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if record.pop("risk_of_bias", None) is not None:
+            path.write_text(yaml.safe_dump(record, sort_keys=False, allow_unicode=True), encoding="utf-8")
     for study in ASSESSED:
         path = dst / "studies" / f"{study}.yaml"
         items = [assessment(study, o) for o in outcomes]

@@ -162,7 +162,7 @@ def test_rob_column_beside_answers(rob_root: Path, bundled_copy: Path) -> None:
     md = markdown(ans, "t")
     assert "| RoB |" in md and "| 3.12 [1.10, 8.89] | − |" in md and "| 1.21 [0.51, 2.88] |  |" in md
     assert ans.to_dict()["risk_of_bias"]["stephenson-2010"] == "high"
-    plain = evireg.open(bundled_copy).pool("live_birth")
+    plain = evireg.open(bundled_copy).pool("miscarriage")  # no assessments of miscarriage
     assert plain.rob == {} and "RoB" not in markdown(plain, "t") and "risk_of_bias" not in plain.to_dict()
 
 
@@ -174,7 +174,7 @@ def test_forest_rob_column(rob_root: Path, bundled_copy: Path) -> None:
     fig = forest_figure(evireg.open(rob_root).pool("live_birth"))
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "RoB" in texts and texts.count("−") == 3
-    plain = forest_figure(evireg.open(bundled_copy).pool("live_birth"))
+    plain = forest_figure(evireg.open(bundled_copy).pool("miscarriage"))
     assert "RoB" not in [t.get_text() for t in plain.axes[0].texts]
     assert fig.get_size_inches()[0] > plain.get_size_inches()[0]
 
@@ -187,7 +187,7 @@ def test_sensitivity_lines(rob_root: Path, bundled_copy: Path) -> None:
     assert lines["Low risk of bias only"].k == 1  # christiansen-1995
     # without coulam-1995, stephenson-2010 (overridden to high) and peero-2024 (serious)
     assert lines["Excluding high risk of bias"].k == 5
-    _, plain = evireg.open(bundled_copy).sensitivity("live_birth")
+    _, plain = evireg.open(bundled_copy).sensitivity("miscarriage")
     assert not any("risk of bias" in x.label for x in plain.lines)
 
 

@@ -56,7 +56,11 @@ def test_bundled_review_lists_its_outcomes_with_certainty_and_reasons(bundled: S
         assert [d.domain for d in c.domains] == list(GRADE_DOMAINS)
         assert all(d.reason for d in c.domains)
     live = _row(bundled, "live-birth")
-    assert live.certainty.rating == "moderate" and live.certainty.symbols == "⊕⊕⊕◯"
+    # the curators' assessments: 35% of the weight at high risk, the rest with some concerns
+    assert live.certainty.rating == "low" and live.certainty.symbols == "⊕⊕◯◯"
+    assert live.certainty.domains[0].levels == 1 and "35% of the weight from studies at high risk" in (
+        live.certainty.domains[0].reason
+    )
     assert "optimal information size of 652" in live.certainty.domains[3].reason
     assert live.published is not None and (live.published.estimate, live.published.ci_high) == (
         "2.24",
@@ -129,7 +133,7 @@ def test_a_review_rating_overrides_the_suggestion(bundled_copy: Path) -> None:
     assert row.certainty.source == "the review's rating"
     # the suggestion, kept beside it, uses the stated control risk too: at 50% the optimal
     # information size (488) is below the 565 participants, so imprecision is not serious
-    assert row.suggested is not None and row.suggested.rating == "high"
+    assert row.suggested is not None and row.suggested.rating == "moderate"
     levels = {d.domain: d.levels for d in row.certainty.domains}
     assert levels == {"risk_of_bias": 1, "inconsistency": 0, "indirectness": 0, "imprecision": 1,
                       "publication_bias": 0}  # fmt: skip
@@ -140,7 +144,7 @@ def test_a_review_rating_overrides_the_suggestion(bundled_copy: Path) -> None:
     assert _row(sof, "miscarriage").certainty.source == "suggested from the data"
     md = render_sof.markdown(sof)
     assert "⊕⊕◯◯ Low [" in md and "(suggested)" in md
-    assert "  - suggested from the data: high ⊕⊕⊕⊕" in md
+    assert "  - suggested from the data: moderate ⊕⊕⊕◯" in md
 
 
 def _review(**certainty: Any) -> Review:
@@ -234,7 +238,7 @@ def test_json_and_markdown(bundled: SummaryOfFindings) -> None:
                          "not_rated", "method_notes"}  # fmt: skip
     assert live["absolute"]["corresponding_per_1000"] == 597
     assert live["absolute"]["corresponding_ci_per_1000"] == [512, 676]
-    assert live["certainty"]["symbols"] == "⊕⊕⊕◯" and live["suggested"] is None
+    assert live["certainty"]["symbols"] == "⊕⊕◯◯" and live["suggested"] is None
     assert [d["domain"] for d in live["certainty"]["domains"]] == list(GRADE_DOMAINS)
     assert doc["rows"][-1]["certainty"] is None and doc["rows"][-1]["not_rated"]
     assert doc == json.loads(json.dumps(bundled.to_dict()))
@@ -244,8 +248,9 @@ def test_json_and_markdown(bundled: SummaryOfFindings) -> None:
     assert header.count("|") == 8 and "Risk with IVIG*" in header and "Certainty of the evidence" in header
     live_line = next(line for line in md.splitlines() if line.startswith("| Live birth [live-birth]"))
     assert "597 per 1,000 (512 to 676)" in live_line and "OR 2.04 (1.44 to 2.87)" in live_line
-    assert "⊕⊕⊕◯ Moderate (suggested) [a]" in live_line
-    assert "[a] Imprecision: serious: 565 participants" in md
+    assert "⊕⊕◯◯ Low (suggested) [a] [b]" in live_line
+    assert "[a] Risk of bias: serious: 35% of the weight" in md
+    assert "[b] Imprecision: serious: 565 participants" in md
     assert "Adverse reaction [adverse-reactions]: not rated" in md
 
 
