@@ -96,3 +96,23 @@ def test_a_mean_difference_is_judged_on_its_own_scale() -> None:
     imp = next(d for d in c.domains if d.domain == "imprecision")
     assert imp.levels == 0 and "excludes the null" in imp.reason
     assert c.domains[0].reason.startswith("not assessed")
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "imprecision", "rating"),
+    [
+        (1.01, 19.81, 1, "very low"),
+        (0.5, 3.0, 2, "very low"),
+        (0.9, 1.2, 1, "very low"),
+        (1.5, 3.0, 0, "low"),
+    ],
+)
+def test_a_result_without_data_is_rated_from_its_published_ci(
+    lo: float, hi: float, imprecision: int, rating: str
+) -> None:
+    from evireg.review.certainty import suggest_unverified
+
+    c = suggest_unverified(lo, hi, ratio=True)
+    levels = {d.domain: d.levels for d in c.domains}
+    assert levels["risk_of_bias"] == 2 and levels["imprecision"] == imprecision and c.rating == rating
+    assert "published result" in c.source

@@ -66,10 +66,15 @@ def test_bundled_review_lists_its_outcomes_with_certainty_and_reasons(bundled: S
         "2.24",
         "2.98",
     )
-    # adverse reactions: no study's counts are in the registry; the row says so and why it is not rated
+    # adverse reactions: no study's counts are in the registry; rated from the published result
+    # alone, and labelled so: risk of bias -2 (nothing can be checked), imprecision -1 (the CI
+    # 1.01 to 19.81 reaches from a trivial to an appreciable harm)
     adverse = _row(bundled, "adverse-reactions")
-    assert adverse.estimate is None and adverse.certainty is None and adverse.k == 0
-    assert adverse.not_rated and "none of the five domains" in adverse.not_rated
+    assert adverse.estimate is None and adverse.k == 0 and adverse.not_rated is None
+    c = adverse.certainty
+    assert c is not None and c.rating == "very low" and "published result" in c.source
+    assert [d.levels for d in c.domains] == [2, 0, 0, 1, 0]
+    assert "trivial effect" in c.domains[3].reason
     assert "not recomputable" in adverse.notes[0] and "stephenson-2010" in adverse.notes[0]
     assert adverse.published is not None and adverse.published.estimate == "4.47"
 
@@ -240,7 +245,7 @@ def test_json_and_markdown(bundled: SummaryOfFindings) -> None:
     assert live["absolute"]["corresponding_ci_per_1000"] == [512, 676]
     assert live["certainty"]["symbols"] == "⊕⊕◯◯" and live["suggested"] is None
     assert [d["domain"] for d in live["certainty"]["domains"]] == list(GRADE_DOMAINS)
-    assert doc["rows"][-1]["certainty"] is None and doc["rows"][-1]["not_rated"]
+    assert doc["rows"][-1]["certainty"]["rating"] == "very low" and doc["rows"][-1]["not_rated"] is None
     assert doc == json.loads(json.dumps(bundled.to_dict()))
 
     md = render_sof.markdown(bundled)
@@ -251,7 +256,7 @@ def test_json_and_markdown(bundled: SummaryOfFindings) -> None:
     assert "⊕⊕◯◯ Low (suggested) [a] [b]" in live_line
     assert "[a] Risk of bias: serious: 35% of the weight" in md
     assert "[b] Imprecision: serious: 565 participants" in md
-    assert "Adverse reaction [adverse-reactions]: not rated" in md
+    assert "Adverse reaction [adverse-reactions]: very low (suggested from the published result" in md
 
 
 def test_continuous_outcomes_give_the_mean_difference_in_words() -> None:

@@ -141,7 +141,7 @@ def _assessment(r: SofRow) -> list[str]:
     if r.certainty is None:
         return [f"{r.title} [{r.analysis_id}]: {r.not_rated}"]
     c = r.certainty
-    src = "the review's rating" if c.source == "the review's rating" else "suggested from the data"
+    src = c.source
     out = [f"{r.title} [{r.analysis_id}]: {c.rating} ({src}; start {c.start})"]
     out += [f"  - {DOMAIN_NAMES[d.domain]} (-{d.levels}): {d.reason}" for d in c.domains]
     if r.suggested is not None:

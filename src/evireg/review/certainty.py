@@ -215,3 +215,52 @@ def suggest(
         _publication_bias(res, egger),
     ]
     return Certainty("high", rating_after("high", domains), domains)
+
+
+def suggest_unverified(ci_low: float, ci_high: float, *, ratio: bool) -> Certainty:
+    """A suggestion for a published result the registry holds no data for.  Nothing behind it
+    can be checked, so risk of bias is rated down two levels (rule: evidence whose studies
+    cannot be read cannot be judged free of bias); imprecision is judged from the published CI
+    alone (crossing the null as in :func:`suggest`; a CI that excludes the null but reaches from a
+    trivial effect (within 0.75 to 1.25) to an appreciable one, one level); inconsistency and
+    publication bias cannot be assessed without the studies."""
+    null = 1.0 if ratio else 0.0
+    ci = f"published CI {ci_low:.2f} to {ci_high:.2f}"
+    if ci_low < null < ci_high:
+        wide = ratio and ci_low < APPRECIABLE[0] and ci_high > APPRECIABLE[1]
+        imp = Downgrade(
+            "imprecision",
+            2 if wide else 1,
+            f"{'very serious' if wide else 'serious'}: {ci} "
+            "crosses the null" + (" and spans an appreciable benefit and harm" if wide else ""),
+        )
+    elif (
+        ratio
+        and (APPRECIABLE[0] < ci_low < APPRECIABLE[1] or APPRECIABLE[0] < ci_high < APPRECIABLE[1])
+        and (ci_high > APPRECIABLE[1] or ci_low < APPRECIABLE[0])
+    ):
+        imp = Downgrade(
+            "imprecision",
+            1,
+            f"serious: {ci} reaches from a trivial effect (0.75 to 1.25) to an appreciable one",
+        )
+    else:
+        imp = Downgrade("imprecision", 0, f"not serious: {ci}")
+    domains = [
+        Downgrade(
+            "risk_of_bias",
+            2,
+            "very serious: no study's data for this outcome could be read, so the risk of "
+            "bias behind the published result cannot be judged",
+        ),
+        Downgrade("inconsistency", 0, "not assessable: no study results in the registry"),
+        Downgrade("indirectness", 0, "no judgement recorded"),
+        imp,
+        Downgrade("publication_bias", 0, "not assessable: no study results in the registry"),
+    ]
+    return Certainty(
+        "high",
+        rating_after("high", domains),
+        domains,
+        source="suggested from the published result (no data in the registry)",
+    )

@@ -28,7 +28,7 @@ from evireg.index.connection import records, sql_text
 from evireg.index.fresh import connect_readonly
 from evireg.registry.paths import Registry
 from evireg.review.analysis import analysis_data_type, answer_with, default_review, stated_method
-from evireg.review.certainty import Certainty, Downgrade, corresponding_risk, suggest
+from evireg.review.certainty import Certainty, Downgrade, corresponding_risk, suggest, suggest_unverified
 from evireg.review.pooling import kernel_args
 from evireg.review.question import Answer, Input, NoData, Question
 
@@ -279,6 +279,11 @@ def _row(review: Review, a: dict[str, Any], ans: Answer, subgroup: str | None, r
         "method_notes": a["method_notes"],
     }
     if res is None or res.k == 0:
+        if certainty is None and claim is not None:
+            # rated from the published result alone, and labelled so (see suggest_unverified)
+            certainty = suggest_unverified(
+                float(claim.ci_low), float(claim.ci_high), ratio=measure in RATIO_MEASURES
+            )
         return SofRow(
             **common,
             certainty=certainty,
