@@ -46,8 +46,20 @@ def test_view_rows_for_both_tools(rob_root: Path) -> None:
     with evireg.open(rob_root) as reg:
         rows = reg.query("select * from risk_of_bias").fetchall()
         cols = [d[0] for d in reg.query("select * from risk_of_bias limit 0").description]
-    assert cols == ["study_id", "outcome", "tool", "domain", "domain_label", "judgement", "support",
-                    "source_id", "locator", "assessor", "assessed_on", "overridden"]
+    assert cols == [
+        "study_id",
+        "outcome",
+        "tool",
+        "domain",
+        "domain_label",
+        "judgement",
+        "support",
+        "source_id",
+        "locator",
+        "assessor",
+        "assessed_on",
+        "overridden",
+    ]
     per = {"rob2": 5 + 1, "robins_i": 7 + 1}
     assert len(rows) == 2 * sum(per[tool] for _, tool, _ in ASSESSED.values())
     by = {(r[0], r[1], r[3]): dict(zip(cols, r, strict=True)) for r in rows}
@@ -88,8 +100,11 @@ def test_cochrane_import_judgements_equal_the_files(tmp_path: Path, name: str) -
     for a in review.analyses:
         for row in a.rows:
             rec = raw[row.line]
-            judged = {d: PRINTED[v] for label, d in ROB2_LABELS.items()
-                      if (v := (rec.get(f"{label} (judgement)") or "").strip().lower())}
+            judged = {
+                d: PRINTED[v]
+                for label, d in ROB2_LABELS.items()
+                if (v := (rec.get(f"{label} (judgement)") or "").strip().lower())
+            }
             if len(judged.keys() - {"overall"}) < 5:
                 continue  # a row that judges only some domains is no RoB 2 assessment: not imported
             judged.setdefault("overall", overall_by_algorithm(Tool.rob2, [judged[d] for d in sorted(judged)]))
@@ -99,8 +114,10 @@ def test_cochrane_import_judgements_equal_the_files(tmp_path: Path, name: str) -
                 assert expected.setdefault(key, j) == j
     assert expected
     with evireg.open(root) as reg:
-        got = {(r[0], r[1], r[2]): r[3] for r in
-               reg.query("select study_id, outcome, domain, judgement from risk_of_bias").fetchall()}
+        got = {
+            (r[0], r[1], r[2]): r[3]
+            for r in reg.query("select study_id, outcome, domain, judgement from risk_of_bias").fetchall()
+        }
         tools = {r[0] for r in reg.query("select distinct tool from risk_of_bias").fetchall()}
     assert got == expected and tools == {"rob2"}
 
@@ -115,8 +132,10 @@ def test_rob_formats(rob_root: Path) -> None:
     code, js = run("rob", "--format", "json", "--registry", str(rob_root))
     doc = json.loads(js)
     assert code == 0 and [(t["outcome"], t["tool"]) for t in doc["outcomes"]] == [
-        ("live_birth", "rob2"), ("live_birth", "robins_i"),
-        ("miscarriage", "rob2"), ("miscarriage", "robins_i"),
+        ("live_birth", "rob2"),
+        ("live_birth", "robins_i"),
+        ("miscarriage", "rob2"),
+        ("miscarriage", "robins_i"),
     ]
     code, text = run("rob", "--format", "csv", "--outcome", "miscarriage", "--registry", str(rob_root))
     lines = list(csv.DictReader(text.splitlines()))
@@ -131,8 +150,17 @@ def test_plot_rob_svg_is_deterministic(rob_root: Path, tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     a, b = tmp_path / "a.svg", tmp_path / "b.svg"
     for out in (a, b):
-        code, msg = run("plot", "rob", "--outcome", "live_birth", "-o", str(out), "--weighted",
-                        "--registry", str(rob_root))
+        code, msg = run(
+            "plot",
+            "rob",
+            "--outcome",
+            "live_birth",
+            "-o",
+            str(out),
+            "--weighted",
+            "--registry",
+            str(rob_root),
+        )
         assert code == 0, msg
     svg = a.read_text(encoding="utf-8")
     assert svg == b.read_text(encoding="utf-8")
@@ -147,8 +175,18 @@ def test_plot_rob_svg_is_deterministic(rob_root: Path, tmp_path: Path) -> None:
     fig = rob_figure(rep.tables[1])  # ROBINS-I: 2 studies x (7 + 1), legend 4 judgements
     circles = [p for p in fig.axes[0].patches if isinstance(p, Circle)]
     assert len(circles) == 2 * 8 + 4
-    code, out = run("plot", "rob", "--outcome", "live_birth", "--tool", "robins_i", "-o", str(a),
-                    "--registry", str(rob_root))
+    code, out = run(
+        "plot",
+        "rob",
+        "--outcome",
+        "live_birth",
+        "--tool",
+        "robins_i",
+        "-o",
+        str(a),
+        "--registry",
+        str(rob_root),
+    )
     assert code == 0
 
 
@@ -206,3 +244,30 @@ def test_rob2_algorithm(js: list[str]) -> None:
 def test_robins_i_worst_wins(js: list[str]) -> None:
     order = ["low", "moderate", "serious", "critical"]
     assert overall_by_algorithm(Tool.robins_i, js) == max(js, key=order.index)
+
+
+def test_the_profile_names_the_tool_for_each_design() -> None:
+    import yaml
+
+    from evireg.records.profile_check import profile_errors
+    from evireg.records.study import Study
+    from evireg.records.vocab import DesignKind
+    from evireg.registry.paths import Registry
+    from evireg.registry.profile import load_profile
+
+    root = Path(__file__).resolve().parents[1] / "registry"
+    profile = load_profile(Registry(root))
+    text = (root / "studies" / "yamada-2022.yaml").read_text(encoding="utf-8")
+    yamada = Study.model_validate(yaml.safe_load(text))
+    assert yamada.risk_of_bias[0].tool == "rob2" and profile_errors(yamada, profile) == []
+
+    def as_design(kind: DesignKind) -> Study:
+        return yamada.model_copy(update={"design": yamada.design.model_copy(update={"kind": kind})})
+
+    (problem,) = profile_errors(as_design(DesignKind.prospective_cohort), profile)
+    assert problem == (
+        "risk_of_bias.0.tool",
+        "a prospective_cohort study is assessed with robins_i in this registry "
+        "(evireg.yaml risk_of_bias), not rob2",
+    )
+    assert profile_errors(as_design(DesignKind.unclear), profile) == []  # either tool

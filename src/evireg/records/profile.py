@@ -15,9 +15,20 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, PrivateAttr, StringConstraints, model_validator
 
 from evireg.records.base import SCHEMA_BASE, Ident, Record, ShortText, Text, duplicates
-from evireg.records.vocab import CharacteristicType, DataType, Direction, Method
+from evireg.records.rob import Tool
+from evireg.records.vocab import CharacteristicType, DataType, DesignKind, Direction, Method
 
 PROFILE_FILE = "evireg.yaml"
+
+# Cochrane Handbook chapters 8 and 25: RoB 2 judges randomised trials, ROBINS-I the others.
+DEFAULT_ROB_TOOLS: dict[DesignKind, Tool] = {
+    DesignKind.rct: Tool.rob2,
+    DesignKind.quasi_rct: Tool.robins_i,
+    DesignKind.prospective_cohort: Tool.robins_i,
+    DesignKind.retrospective_cohort: Tool.robins_i,
+    DesignKind.case_control: Tool.robins_i,
+    DesignKind.other: Tool.robins_i,
+}
 
 # Effect measures each data type may default to (continuous and generic data are accepted in
 # the profile now and pooled once their results can be recorded).
@@ -164,6 +175,11 @@ class Profile(Record):
     characteristics: list[CharacteristicDef] = Field(default_factory=list)
     arms: ArmLabels
     defaults: Defaults = Field(default_factory=Defaults)
+    risk_of_bias: dict[DesignKind, Tool] = Field(
+        default_factory=lambda: dict(DEFAULT_ROB_TOOLS),
+        description="the risk-of-bias tool for each study design (default: RoB 2 for randomised trials, "
+        "ROBINS-I for the rest; a design not listed, e.g. unclear, may use either)",
+    )
 
     model_config = Record.model_config | {"populate_by_name": True}
 
@@ -183,8 +199,10 @@ class Profile(Record):
 
     def _index(self) -> dict[str, dict[str, Any]]:
         if self._by_id is None:
-            self._by_id = {"outcome": {o.id: o for o in self.outcomes},
-                           "characteristic": {c.id: c for c in self.characteristics}}
+            self._by_id = {
+                "outcome": {o.id: o for o in self.outcomes},
+                "characteristic": {c.id: c for c in self.characteristics},
+            }
         return self._by_id
 
     def outcome(self, outcome_id: str) -> OutcomeDef | None:

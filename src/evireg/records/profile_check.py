@@ -93,8 +93,10 @@ def _form(path: str, o: OutcomeResult, profile: Profile) -> Problems:
     if got == d.data_type:
         return []
     field = "effect" if got == DataType.generic else "arms"
-    msg = (f"outcome {o.outcome!r} is declared {d.data_type} in the profile (evireg.yaml), so its "
-           f"result needs {_EXPECTED[d.data_type]}; got {got} data")
+    msg = (
+        f"outcome {o.outcome!r} is declared {d.data_type} in the profile (evireg.yaml), so its "
+        f"result needs {_EXPECTED[d.data_type]}; got {got} data"
+    )
     return [(f"{path}.{field}", msg)]
 
 
@@ -116,6 +118,17 @@ def study_profile_errors(s: Study, profile: Profile) -> Problems:
     for i, nr in enumerate(s.not_reported):
         out += _outcome(f"not_reported.{i}.outcome", nr.outcome, profile)
         out += _subgroup(f"not_reported.{i}.subgroup", nr.subgroup, profile)
+    tool = profile.risk_of_bias.get(s.design.kind)
+    for i, rob in enumerate(s.risk_of_bias):
+        out += _outcome(f"risk_of_bias.{i}.outcome", rob.outcome, profile)
+        if tool is not None and rob.tool != tool:
+            out.append(
+                (
+                    f"risk_of_bias.{i}.tool",
+                    f"a {s.design.kind} study is assessed with {tool} in this "
+                    f"registry (evireg.yaml risk_of_bias), not {rob.tool}",
+                )
+            )
     return out
 
 
