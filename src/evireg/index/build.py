@@ -22,16 +22,19 @@ from typing import TYPE_CHECKING
 from evireg._version import __version__
 from evireg.errors import UserError
 from evireg.index.connection import connect_writable, execute_script, read_meta, sql_text
-from evireg.index.loader import RecordLoader
 from evireg.index.profile_sql import store_profile, views_sql
 from evireg.index.providers import table_providers
 from evireg.registry.fileio import file_mode, reported
-from evireg.registry.loading import Entry, Loaded, load_registry, require_valid
 from evireg.registry.lock import lock
 from evireg.registry.paths import Registry, content_hash
 
 if TYPE_CHECKING:
     import duckdb
+
+    from evireg.registry.loading import Entry, Loaded
+
+# Reading and validating records (pydantic models, the loader) is imported by the functions that
+# build: a reader whose index is fresh never needs them.
 
 DB_NAME = "registry.duckdb"
 FORMAT_VERSION = "12"  # bump when tables.sql or views.sql change, to force a rebuild
@@ -47,6 +50,9 @@ def build_into(path: Path, reg: Registry, registry_hash: str) -> Loaded:
     try:
         con.execute("BEGIN")
         con.execute(sql_text("tables.sql"))
+        from evireg.index.loader import RecordLoader
+        from evireg.registry.loading import load_registry, require_valid
+
         loader = RecordLoader(con, path.parent)
         rel: dict[str, str] = {}  # file as read -> as stored: relative to the registry root
 
@@ -170,6 +176,8 @@ class Update:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, stage_dir: Path) -> None:
         self.con = con
+        from evireg.index.loader import RecordLoader
+
         self.loader = RecordLoader(con, stage_dir, before_flush=self._forget)
         self.replaced: list[str] = []
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from evireg.records.profile import BUILT_IN_COLUMNS, CharacteristicDef, Profile
-from evireg.records.review import Review
-from evireg.records.study import OutcomeResult, Study, Subgroup
 from evireg.records.vocab import CharacteristicType, DataType
+
+if TYPE_CHECKING:  # the record models load where records are checked, not where answers are read
+    from evireg.records.review import Review
+    from evireg.records.study import OutcomeResult, Study, Subgroup
 
 Problems = list[tuple[str, str]]
 
@@ -144,6 +147,8 @@ def review_profile_errors(r: Review, profile: Profile) -> Problems:
 
 
 def profile_errors(rec: Study | Review, profile: Profile) -> Problems:
+    from evireg.records.study import Study
+
     if isinstance(rec, Study):
         return study_profile_errors(rec, profile)
     return review_profile_errors(rec, profile)

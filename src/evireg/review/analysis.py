@@ -262,14 +262,23 @@ def default_review(con: duckdb.DuckDBPyConnection) -> str:
     raise UserError(f"the registry holds {len(ids)} reviews ({', '.join(ids)}); choose one with --review")
 
 
-def answer_with(con: duckdb.DuckDBPyConnection, q: Question) -> Answer:
-    profile = read_profile(con)
+def answer_with(
+    con: duckdb.DuckDBPyConnection,
+    q: Question,
+    *,
+    profile: Profile | None = None,
+    rob: dict[str, str] | None = None,
+) -> Answer:
+    """The answer to ``q``; ``profile`` and ``rob`` (the outcome's overall risk-of-bias
+    judgements), when the caller already has them, spare their queries (a report asks a dozen
+    variants of one question)."""
+    profile = profile or read_profile(con)
     inputs, no_data, h = gather(con, q, profile)
     kind = data_type(profile, q)
     q = resolve(q, kind, inputs, profile)
     notes = [f"{i.study}: {i.note}" for i in inputs if i.note]
     result = pool_inputs(inputs, q, kind)
-    rob = overall_judgements(con, q.outcome)
+    rob = overall_judgements(con, q.outcome) if rob is None else rob
     return Answer(q, h, inputs, no_data, result, notes, labels_of(profile, q), kind, rob)
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from evireg.errors import UserError
 from evireg.index.connection import records, sql_text
 from evireg.index.fresh import connect_readonly
-from evireg.index.profile_sql import literal
+from evireg.index.profile_sql import literal, read_profile
 from evireg.index.sqlguard import combine
 from evireg.registry.paths import Registry
 from evireg.review.analysis import (
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import duckdb
 
     from evireg.stats import EggerResult, PoolResult
+
 
 def rob_filters(rob: dict[str, str]) -> list[tuple[str, str]]:
     """The risk-of-bias lines, only when the outcome has assessments: the studies at low risk
@@ -147,18 +148,23 @@ def sensitivity_with(con: duckdb.DuckDBPyConnection, q: Question, main: Answer) 
     from evireg.stats import sensitivity
 
     q = main.question  # with the measure, method, model and level the answer settled
+    profile = read_profile(con)
+
+    def variant(**changes: Any) -> PoolResult | None:
+        return answer_with(con, replace(q, **changes), profile=profile, rob=main.rob).overall
+
     other = "random" if q.model == "fixed" else "fixed"
     lines = [
         Line.of(f"As analysed ({q.model})", main.overall),
         Line.of(
             f"{other.capitalize()} effect{'s' if other == 'random' else ''} ({q.tau2_method})",
-            answer_with(con, replace(q, model=other)).overall,
+            variant(model=other),
         ),
     ]
     for label, where in SENSITIVITY_FILTERS:
-        lines.append(Line.of(label, answer_with(con, replace(q, where=combine(q.where, where))).overall))
+        lines.append(Line.of(label, variant(where=combine(q.where, where))))
     for label, where in rob_filters(main.rob):
-        lines.append(Line.of(label, answer_with(con, replace(q, where=combine(q.where, where))).overall))
+        lines.append(Line.of(label, variant(where=combine(q.where, where))))
     inputs = main.inputs
     if len(inputs) < 2:
         return Sensitivity(lines, [], [], None)
