@@ -132,41 +132,23 @@ def other_types(m: int, k: int, mask: np.ndarray) -> None:
     n1, n2 = (rng.integers(10, 200, (m, k)).astype(float) for _ in range(2))
     est, se = rng.normal(-0.2, 0.3, (m, k)), rng.uniform(0.05, 0.5, (m, k))
     print(f"{m:,} meta-analyses of continuous and generic data, {int(mask.sum()):,} studies")
-    for label, run, single in (
-        (
-            "MD",
-            lambda model: pool_batch_continuous(m1, s1, n1, m2, s2, n2, mask, measure="MD", model=model),
-            lambda i, model: pool_continuous(
-                m1[i][mask[i]],
-                s1[i][mask[i]],
-                n1[i][mask[i]],
-                m2[i][mask[i]],
-                s2[i][mask[i]],
-                n2[i][mask[i]],
-                measure="MD",
-                model=model,
-            ),
-        ),
-        (
-            "SMD",
-            lambda model: pool_batch_continuous(m1, s1, n1, m2, s2, n2, mask, measure="SMD", model=model),
-            lambda i, model: pool_continuous(
-                m1[i][mask[i]],
-                s1[i][mask[i]],
-                n1[i][mask[i]],
-                m2[i][mask[i]],
-                s2[i][mask[i]],
-                n2[i][mask[i]],
-                measure="SMD",
-                model=model,
-            ),
-        ),
-        (
-            "generic HR",
-            lambda model: pool_batch_generic(est, se, mask, measure="HR", model=model),
-            lambda i, model: pool_generic_se(est[i][mask[i]], se[i][mask[i]], measure="HR", model=model),
-        ),
-    ):
+    arms = (m1, s1, n1, m2, s2, n2)
+
+    def continuous(
+        measure: str,
+    ) -> tuple[str, Callable[[str], BatchResult], Callable[[int, str], PoolResult]]:
+        return (
+            measure,
+            lambda model: pool_batch_continuous(*arms, mask, measure=measure, model=model),
+            lambda i, model: pool_continuous(*(x[i][mask[i]] for x in arms), measure=measure, model=model),
+        )
+
+    generic = (
+        "generic HR",
+        lambda model: pool_batch_generic(est, se, mask, measure="HR", model=model),
+        lambda i, model: pool_generic_se(est[i][mask[i]], se[i][mask[i]], measure="HR", model=model),
+    )
+    for label, run, single in (continuous("MD"), continuous("SMD"), generic):
         for model in ("fixed", "random"):
             t, res = timed(run, model)
             for i in (0, m // 2, m - 1):
