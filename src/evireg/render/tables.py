@@ -1,4 +1,7 @@
-"""Tabular output in the four formats every data command offers: table, csv, json, markdown."""
+"""Tabular output in the four formats every data command offers: table, csv, json, markdown.
+
+The table of a query result is laid out for the terminal by render/table_layout.py.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.table import Table
+
+from evireg.render.table_layout import ResultTable
 
 FORMATS = ("table", "csv", "json", "markdown")
 
@@ -76,12 +81,17 @@ def to_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str |
 
 
 def tabular(
-    fmt: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None
-) -> str | Table:
+    fmt: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    title: str | None = None,
+    layout: str = "auto",
+) -> str | ResultTable:
+    """The result in `fmt`; as a table, in `layout` (table_layout.LAYOUTS) at the console's width."""
     if fmt == "json":
         return to_json(columns, rows)
     if fmt == "csv":
         return to_csv(columns, rows)
     if fmt == "markdown":
         return to_markdown(columns, rows)
-    return to_table(columns, rows, title)
+    return ResultTable(columns, rows, cell, title=title, layout=layout)

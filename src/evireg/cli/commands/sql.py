@@ -6,14 +6,17 @@ commands parse options and choose the renderer (evireg.render.tables).
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 
 from evireg import api
-from evireg.cli.app import Fmt, FormatOpt, RegistryOpt, command, emit, err
-from evireg.errors import UserError
+from evireg.cli.app import Fmt, FormatOpt, RegistryOpt, command, console, emit, err
+from evireg.errors import InvalidOption, UserError
 
 
 def _timeout_option(value: float) -> float:
@@ -41,16 +44,53 @@ def query(
             help="Seconds before giving up (0.1 to 3600).",
         ),
     ] = 30.0,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Table: every value whole, rows as long as they need.")
+    ] = False,
+    vertical: Annotated[
+        bool, typer.Option("--vertical", help="Table: one record per block of `column: value` lines.")
+    ] = False,
     registry: RegistryOpt = None,
 ) -> None:
-    """Run read-only SQL over the registry views (see `evireg views`)."""
+    """Run read-only SQL over the registry views (see `evireg views`).
+
+    The table fits the terminal: long text is cut with an ellipsis and a result wider than the
+    terminal is shown in bands of columns; numbers are always whole.
+    """
+    if wide and vertical:
+        raise InvalidOption("--wide and --vertical are two layouts; choose one")
+    if (wide or vertical) and fmt is not Fmt.table:
+        raise InvalidOption(f"--{'wide' if wide else 'vertical'} lays out --format table only")
     from evireg.render.tables import tabular
 
     reg = api.open(registry)
     res = reg.fetch(sql, api.query_params(param or []), max_rows=max_rows, timeout=timeout)
-    emit(tabular(fmt.value, res.columns, res.rows))
+    # piped, with no COLUMNS to honour, there is no terminal width to fit: rows are not cut
+    piped = not sys.stdout.isatty() and not os.environ.get("COLUMNS")
+    layout = "vertical" if vertical else "wide" if wide or piped else "auto"
+    _print_table(tabular(fmt.value, res.columns, res.rows, layout=layout))
     if res.truncated:
         err.print(f"note: showing the first {max_rows} rows; raise --max-rows for more", markup=False)
+
+
+def _print_table(rendered: Any) -> None:
+    """A string as it is; a query table at the terminal's width, or as wide as its rows if wide."""
+    from evireg.render.table_layout import ResultTable
+
+    if not isinstance(rendered, ResultTable):
+        emit(rendered)
+        return
+    out = console()
+    if rendered.layout == "wide":
+        out = Console(emoji=False, width=max(out.width, rendered.natural_width()))
+    elif rendered.cut_at(out.width):
+        err.print(
+            f"note: {len(rendered.columns)} columns fitted to {out.width} characters (long text cut "
+            "with …); --wide or --vertical shows every value whole",
+            markup=False,
+            highlight=False,
+        )
+    out.print(rendered)
 
 
 @command()
