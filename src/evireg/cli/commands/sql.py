@@ -94,13 +94,71 @@ def _print_table(rendered: Any) -> None:
 
 
 @command()
-def views(fmt: FormatOpt = Fmt.table, registry: RegistryOpt = None) -> None:
-    """List the SQL views and their columns."""
+def views(
+    name: Annotated[str | None, typer.Argument(help="One view: what it holds and its columns.")] = None,
+    columns: Annotated[
+        bool | None,
+        typer.Option(
+            "--columns/--no-columns",
+            help="Every view's columns (default: for csv and json; table and markdown list the views).",
+        ),
+    ] = None,
+    fmt: FormatOpt = Fmt.table,
+    registry: RegistryOpt = None,
+) -> None:
+    """List the SQL views with what each holds, or show one view's columns and types."""
+    from evireg.index.view_descriptions import VIEW_DESCRIPTIONS
     from evireg.render.tables import tabular
 
     with api.open(registry) as reg:
-        rows = [(v, c, t) for v, cols in reg.views().items() for c, t in cols]
-    emit(tabular(fmt.value, ["view", "column", "type"], rows))
+        cols = reg.views()
+    if name is not None:
+        if name not in cols:
+            raise InvalidOption(f"no view {name!r}; the views are: {', '.join(cols)}", list(cols))
+        _print_view(fmt, name, VIEW_DESCRIPTIONS.get(name, ""), cols[name])
+        return
+    if columns if columns is not None else fmt in (Fmt.csv, Fmt.json):
+        # the column listing scripts read, as it has always been: one row per view and column
+        rows: list[tuple[str, ...]] = [(v, c, t) for v, vcols in cols.items() for c, t in vcols]
+        _print_table(tabular(fmt.value, ["view", "column", "type"], rows))
+        return
+    listing = [(v, VIEW_DESCRIPTIONS.get(v, "")) for v in cols]
+    if fmt is Fmt.table:
+        from rich.table import Table
+        from rich.text import Text
+
+        t = Table(header_style="bold")
+        t.add_column("view", no_wrap=True)
+        t.add_column("holds")  # wraps at words: a sentence, not a number
+        for v, d in listing:
+            t.add_row(Text(v), Text(d))
+        emit(t)
+        err.print("`evireg views NAME` shows a view's columns; --columns lists them all", markup=False)
+    else:
+        emit(tabular(fmt.value, ["view", "description"], listing))
+
+
+def _print_view(fmt: Fmt, name: str, description: str, cols: list[tuple[str, str]]) -> None:
+    """One view: the sentence on what it holds, then its columns with their DuckDB types."""
+    import json
+
+    from evireg.render.tables import tabular
+
+    rows = [(c, t) for c, t in cols]
+    if fmt is Fmt.json:
+        columns = [{"column": c, "type": t} for c, t in cols]
+        emit(json.dumps({"view": name, "description": description, "columns": columns}, indent=2))
+    elif fmt is Fmt.csv:
+        emit(tabular("csv", ["column", "type"], rows))
+    elif fmt is Fmt.markdown:
+        emit(f"**{name}**: {description}\n\n" + str(tabular("markdown", ["column", "type"], rows)))
+    else:
+        from rich.console import Group
+        from rich.text import Text
+
+        from evireg.render.tables import to_table
+
+        emit(Group(Text(f"{name}: {description}"), to_table(["column", "type"], rows)))
 
 
 @command()
