@@ -6,6 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from evireg.index.view_descriptions import VIEW_DESCRIPTIONS  # what each view holds, for `views`
+
+__all__ = ["VIEW_DESCRIPTIONS", "check_timeout", "query_params"]
+
 
 def query_params(pairs: Iterable[str]) -> dict[str, Any]:
     """Query parameters from ``name=value`` texts, as a command line gives them.

@@ -107,7 +107,7 @@ def views(
     registry: RegistryOpt = None,
 ) -> None:
     """List the SQL views with what each holds, or show one view's columns and types."""
-    from evireg.index.view_descriptions import VIEW_DESCRIPTIONS
+    from evireg.api.sql import VIEW_DESCRIPTIONS
     from evireg.render.tables import tabular
 
     with api.open(registry) as reg:
