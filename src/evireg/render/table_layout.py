@@ -115,7 +115,7 @@ class ResultTable:
             yield self._table(self.columns, [c.natural for c in self.columns], self.title)
         else:
             bands = list(self._bands(width))
-            for i, (cols, widths) in enumerate(bands):
+            for cols, widths in bands:
                 first = self.columns.index(cols[0]) + 1
                 label = f"columns {first}-{first + len(cols) - 1} of {len(self.columns)}"
                 title = f"{self.title}: {label}" if self.title else label
