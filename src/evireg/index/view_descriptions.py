@@ -1,7 +1,7 @@
 """One sentence per public view on what it holds, for `evireg views` and `evireg views NAME`.
 
 The views themselves are SQL (sql/views.sql, sql/extractions.sql); the sentences live here, once,
-so the CLI need not parse SQL comments. tests/test_views_cli.py fails when a view of a built index
+so the CLI need not parse SQL comments. tests/test_query_tables.py fails when a view of a built index
 has no sentence here, or a sentence names a view that no longer exists.
 """
 
