@@ -37,7 +37,17 @@ app = typer.Typer(
 def console() -> Console:
     """The console rich renderables are printed to, made per use: its width follows COLUMNS and
     the terminal as they are when a command runs, not when the CLI was imported."""
-    return Console(emoji=False)  # `file.yaml:100:` is a location, not the :100: emoji
+    return _Console(emoji=False)  # `file.yaml:100:` is a location, not the :100: emoji
+
+
+class _Console(Console):
+    """rich's console, exiting as every other output does when the pipe's reader goes away
+    (rich's own answer is exit 1, which reads as a failure of the command)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        silence_stdout()
+        raise SystemExit(SIGPIPE_EXIT)
 
 
 err = Console(stderr=True, soft_wrap=True, emoji=False)
@@ -71,6 +81,9 @@ def handled(fn: F) -> F:
         except KeyboardInterrupt:
             _report_interrupt()
             raise typer.Exit(130) from None
+        except BrokenPipeError:  # the reader went away (`| head -1`): nothing more to say to anyone
+            silence_stdout()
+            raise typer.Exit(SIGPIPE_EXIT) from None
         except Exception as e:
             if interrupts.received():  # a Ctrl-C that a library turned into its own error
                 _report_interrupt()
@@ -90,6 +103,21 @@ def handled(fn: F) -> F:
         return result
 
     return wrapper  # type: ignore[return-value]
+
+
+# What a shell reports for a program killed by SIGPIPE (128 + 13), as `yes | head -1` leaves it.
+SIGPIPE_EXIT = 141
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null once its reader has closed the pipe, so that the interpreter's
+    final flush does not raise (and print) BrokenPipeError a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a real file (e.g. captured by a test runner)
+        pass
 
 
 def _report_interrupt() -> None:
