@@ -198,6 +198,10 @@ DEFAULT = Options()  # the API's defaults are the CLI's
 _OUTCOME = typer.Option("--outcome", "-o", help="Outcome id from the profile, e.g. live_birth.")
 OutcomeOpt = Annotated[str, _OUTCOME]
 OptionalOutcomeOpt = Annotated[str | None, _OUTCOME]  # pool: --csv is the other input
+CsvOpt = Annotated[
+    Path | None,
+    typer.Option("--csv", help="Study rows of this CSV file instead of the registry (see `pool --help`)."),
+]
 ByOpt = Annotated[str | None, typer.Option("--by", help="Subgroup by a profile characteristic, or design.")]
 StudiesOfOpt = Annotated[str | None, typer.Option("--review", help="Only this review's included studies.")]
 WhereOpt = Annotated[
@@ -223,6 +227,14 @@ LevelOpt = Annotated[
 Tau2Opt = Annotated[Tau2, typer.Option("--tau2", help="Between-study variance estimator.")]
 HksjOpt = Annotated[bool, typer.Option("--hksj", help="Hartung-Knapp-Sidik-Jonkman CI.")]
 ReviewOpt = Annotated[str | None, typer.Option("--review", help="Review id (default: the only one).")]
+
+
+def one_input(outcome: str | None, csv_file: Path | None, where: str | None, review: str | None) -> None:
+    """Exactly one of --outcome (the registry) and --csv (a table), and no registry filter on a table."""
+    if (outcome is None) == (csv_file is None):
+        raise InvalidOption("give either --outcome (the registry) or --csv FILE, not both or neither")
+    if csv_file is not None and (where is not None or review is not None):
+        raise InvalidOption("--where and --review choose registry studies; they do nothing to a --csv table")
 
 
 def check_peto(method: str | None, measure: str | None) -> None:
