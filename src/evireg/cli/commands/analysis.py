@@ -86,6 +86,8 @@ def pool(
         ans = api.open(registry).pool(outcome, by=by, review=review, where=where, **opts)
     by_text = f" by {ans.question.by}" if ans.question.by else ""
     title = f"{outcome or csv_file}{by_text}{_scope(where, review)}"
+    if outcome is not None and where is not None:
+        title += _excluded(registry, ans, outcome, by=by, review=review, **opts)
     emit_answer(ans, fmt, title)
 
 
@@ -133,6 +135,8 @@ def sensitivity(
     else:
         main, sens = api.open(registry).sensitivity(outcome or "", by=by, review=review, where=where, **opts)
     title = f"Sensitivity of {outcome or csv_file}" + (f" by {by}" if by else "") + _scope(where, review)
+    if outcome is not None and where is not None:
+        title += _excluded(registry, main, outcome, by=by, review=review, **opts)
     emit_document(
         fmt,
         "sensitivity",
@@ -221,3 +225,12 @@ def _audit_all(fmt: Fmt, strict: bool, registry: Path | None) -> None:
 def _scope(where: str | None, review: str | None) -> str:
     """The heading says which studies were asked about: a filtered answer never passes for all."""
     return (f", studies of {review}" if review else "") + (f", where {where}" if where else "")
+
+
+def _excluded(registry: Path | None, ans: Answer, outcome: str, **question: Any) -> str:
+    """`: excluded a, b` naming the studies with data that the --where filter removed, so that a
+    reader sees what the filter did (the same question asked without it)."""
+    whole = api.open(registry).pool(outcome, **question)
+    kept = {i.study for i in ans.inputs}
+    gone = sorted(dict.fromkeys(i.study for i in whole.inputs if i.study not in kept))
+    return f": excluded {', '.join(gone)}" if gone else ": excluded none"
