@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from evireg.api.extraction import Adjudicated, Adjudication, compare_files
 from evireg.api.options import Options, PathLike
 from evireg.api.options import question as _question
-from evireg.api.pooling import pool
+from evireg.api.pooling import pool, sensitivity
 from evireg.api.records import check_study, schemas, validate, write_schemas
 from evireg.api.sql import check_timeout, query_params
 from evireg.errors import UserError
@@ -63,6 +63,7 @@ __all__ = [
     "pool",
     "query_params",
     "schemas",
+    "sensitivity",
     "validate",
     "write_schemas",
 ]

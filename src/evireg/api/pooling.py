@@ -1,5 +1,7 @@
-"""`evireg.pool`: pooling study rows (2x2, continuous, generic or O - E) given directly (a CSV
-file, a DataFrame, columns, rows) rather than read from a registry; `evireg pool --csv` stands on it too."""
+"""`evireg.pool` and `evireg.api.sensitivity`: pooling study rows (2x2, continuous, generic or
+O - E) given directly (a CSV file, a DataFrame, columns, rows) rather than read from a registry,
+and how that answer moves; `evireg pool --csv`, `sensitivity --csv` and `plot ... --csv` stand
+on them."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from evireg.errors import UserError
 
 if TYPE_CHECKING:
     from evireg.review.question import Answer
+    from evireg.review.report import Sensitivity
 
 
 
@@ -86,3 +89,26 @@ def pool(
         return answer_from_csv(Path(data), replace(q, outcome=outcome or Path(data).name))
     cols = dict(columns) if data is None else _columns(data)
     return answer_from_rows({k: list(v) for k, v in cols.items()}, q)
+
+
+def sensitivity(
+    data: Any = None,
+    *,
+    measure: str | None = None,
+    method: str | None = None,
+    model: str | None = None,
+    tau2: str = "DL",
+    level: int | None = None,
+    by: str | None = None,
+    outcome: str | None = None,
+    **columns: Iterable[Any],
+) -> tuple[Answer, Sensitivity]:
+    """The answer :func:`pool` gives for the same rows, and how it moves: the other model, each
+    study left out, the studies added in order of a ``year`` column (rows without one last), and
+    Egger's test (``evireg sensitivity --csv``). The filters by design and risk of bias of
+    :meth:`evireg.Registry.sensitivity` need study records, so a table has none."""
+    from evireg.review.report import sensitivity_of_rows
+
+    main = pool(data, measure=measure, method=method, model=model, tau2=tau2, hksj=False, level=level, by=by,
+                outcome=outcome, **columns)
+    return main, sensitivity_of_rows(main)

@@ -37,7 +37,17 @@ app = typer.Typer(
 def console() -> Console:
     """The console rich renderables are printed to, made per use: its width follows COLUMNS and
     the terminal as they are when a command runs, not when the CLI was imported."""
-    return Console(emoji=False)  # `file.yaml:100:` is a location, not the :100: emoji
+    return _Console(emoji=False)  # `file.yaml:100:` is a location, not the :100: emoji
+
+
+class _Console(Console):
+    """rich's console, exiting as every other output does when the pipe's reader goes away
+    (rich's own answer is exit 1, which reads as a failure of the command)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        silence_stdout()
+        raise SystemExit(SIGPIPE_EXIT)
 
 
 err = Console(stderr=True, soft_wrap=True, emoji=False)
@@ -71,6 +81,9 @@ def handled(fn: F) -> F:
         except KeyboardInterrupt:
             _report_interrupt()
             raise typer.Exit(130) from None
+        except BrokenPipeError:  # the reader went away (`| head -1`): nothing more to say to anyone
+            silence_stdout()
+            raise typer.Exit(SIGPIPE_EXIT) from None
         except Exception as e:
             if interrupts.received():  # a Ctrl-C that a library turned into its own error
                 _report_interrupt()
@@ -90,6 +103,21 @@ def handled(fn: F) -> F:
         return result
 
     return wrapper  # type: ignore[return-value]
+
+
+# What a shell reports for a program killed by SIGPIPE (128 + 13), as `yes | head -1` leaves it.
+SIGPIPE_EXIT = 141
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null once its reader has closed the pipe, so that the interpreter's
+    final flush does not raise (and print) BrokenPipeError a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a real file (e.g. captured by a test runner)
+        pass
 
 
 def _report_interrupt() -> None:
@@ -170,6 +198,10 @@ DEFAULT = Options()  # the API's defaults are the CLI's
 _OUTCOME = typer.Option("--outcome", "-o", help="Outcome id from the profile, e.g. live_birth.")
 OutcomeOpt = Annotated[str, _OUTCOME]
 OptionalOutcomeOpt = Annotated[str | None, _OUTCOME]  # pool: --csv is the other input
+CsvOpt = Annotated[
+    Path | None,
+    typer.Option("--csv", help="Study rows of this CSV file instead of the registry (see `pool --help`)."),
+]
 ByOpt = Annotated[str | None, typer.Option("--by", help="Subgroup by a profile characteristic, or design.")]
 StudiesOfOpt = Annotated[str | None, typer.Option("--review", help="Only this review's included studies.")]
 WhereOpt = Annotated[
@@ -195,6 +227,14 @@ LevelOpt = Annotated[
 Tau2Opt = Annotated[Tau2, typer.Option("--tau2", help="Between-study variance estimator.")]
 HksjOpt = Annotated[bool, typer.Option("--hksj", help="Hartung-Knapp-Sidik-Jonkman CI.")]
 ReviewOpt = Annotated[str | None, typer.Option("--review", help="Review id (default: the only one).")]
+
+
+def one_input(outcome: str | None, csv_file: Path | None, where: str | None, review: str | None) -> None:
+    """Exactly one of --outcome (the registry) and --csv (a table), and no registry filter on a table."""
+    if (outcome is None) == (csv_file is None):
+        raise InvalidOption("give either --outcome (the registry) or --csv FILE, not both or neither")
+    if csv_file is not None and (where is not None or review is not None):
+        raise InvalidOption("--where and --review choose registry studies; they do nothing to a --csv table")
 
 
 def check_peto(method: str | None, measure: str | None) -> None:

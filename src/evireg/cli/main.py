@@ -11,7 +11,7 @@ import sys
 
 from typer.models import CommandInfo
 
-from evireg.cli.app import _interrupt, _report_interrupt, app
+from evireg.cli.app import SIGPIPE_EXIT, _interrupt, _report_interrupt, app, silence_stdout
 from evireg.cli.commands import analysis, extraction, interop, plot, records, rob, sof, sql  # noqa: F401  (registers them)
 from evireg.registry import interrupts
 
@@ -38,10 +38,26 @@ def main() -> None:
     except SystemExit as e:
         if e.code == 130:
             _quiet_exit()
+        _flush_stdout()
         raise
     except KeyboardInterrupt:
         _quiet_exit()
         sys.exit(130)
+    except BrokenPipeError:  # written outside a command (e.g. --help into `| head -1`)
+        silence_stdout()
+        sys.exit(SIGPIPE_EXIT)
+
+
+def _flush_stdout() -> None:
+    """Flush what is still buffered while BrokenPipeError can be caught: at the interpreter's
+    exit it would be printed as an ignored exception."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        sys.exit(SIGPIPE_EXIT)
+    except (OSError, ValueError):
+        pass
 
 
 def _quiet_exit() -> None:

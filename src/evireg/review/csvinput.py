@@ -6,6 +6,10 @@ The header decides the data type (DESIGN.md, the `pool` contract): 2x2 counts
 analysis scale (`estimate,se`; log for ratio measures) or O - E with its variance
 (`o_minus_e,variance`), each after `study` and with an optional `subgroup`; other columns are
 ignored, and a header that fits none of the four, or more than one, is refused naming them.
+Header names are matched trimmed and case-insensitively (`Study`, ` Events_Treat`), and a name
+given twice is refused rather than one of its columns silently winning. The delimiter is the one
+of comma, semicolon and tab that the header line uses most: Excel saves semicolon-separated CSV
+in the many locales whose decimal mark is a comma, so in such a file `1,5` reads as 1.5.
 
 `study` (within a subgroup) is the key of a row: its provenance (file and row) is looked up by it,
 so a label used twice, or two labels that differ only by an invisible character, are refused
@@ -46,6 +50,8 @@ _YEAR = re.compile(r"[0-9]{4}")
 # Line breaks, tabs and the like, and invisible format characters (zero-width spaces,
 # direction overrides) that make two labels look the same or break a table.
 _HIDDEN = {"Cc", "Cf", "Zl", "Zp"}
+DELIMITERS = (",", ";", "\t")  # the first wins a tie: a header with none of them is one column
+_DECIMAL_COMMA = re.compile(r"\s*[+-]?[0-9]+,[0-9]+(?:[eE][+-]?[0-9]+)?\s*")
 
 
 def _show(text: str) -> str:
@@ -137,10 +143,34 @@ def _read(path: Path) -> bytes:
     return raw
 
 
-def _records(path: Path, text: str) -> list[tuple[int, list[str]]]:
+def delimiter_of(text: str) -> str:
+    """The delimiter the first non-blank line (the header) uses most, comma on a tie."""
+    line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    return max(DELIMITERS, key=line.count)
+
+
+def header_names(source: str, raw: list[str]) -> list[str]:
+    """The header's names trimmed and lower-cased; a name given twice is refused, naming it
+    (blank names, as a trailing delimiter leaves, are not names)."""
+    names = [h.strip().lower() for h in raw]
+    seen: set[str] = set()
+    twice: list[str] = []
+    for n in names:
+        if n in seen and n not in twice:
+            twice.append(n)
+        elif n:
+            seen.add(n)
+    if twice:
+        listed = ", ".join(twice)
+        raise UserError(f"{source}: the header names {listed} more than once (names are matched "
+                        "ignoring case and spaces); keep one column of each name")
+    return names
+
+
+def _records(path: Path, text: str, delimiter: str = ",") -> list[tuple[int, list[str]]]:
     """Every record with the line it starts on (blank lines skipped)."""
     out: list[tuple[int, list[str]]] = []
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     # A cell is let through whole, however long, so that it is reported with its row and column
     # below instead of failing the parse; the file size bounds it. The limit is process-wide,
     # hence restored at once.
@@ -165,21 +195,30 @@ def read_tables(path: Path) -> tuple[list[Input], str]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UserError(f"{path}: not UTF-8 text; re-save the CSV as UTF-8") from None
-    records = _records(path, text)
-    header = [h.strip() for h in records[0][1]] if records else []
+    delimiter = delimiter_of(text)
+    records = _records(path, text, delimiter)
+    if delimiter == ";":
+        records = [(n, [_decimal_point(c) for c in cells]) for n, cells in records]
+    header = header_names(str(path), records[0][1]) if records else []
     inputs = _inputs(str(path), header, records[1:], lambda n: f"{path.name}, row {n}", str(path))
     return inputs, hashlib.sha256(raw).hexdigest()
+
+
+def _decimal_point(cell: str) -> str:
+    """`1,5` as `1.5`: in a semicolon-separated file the comma is the decimal mark."""
+    return cell.replace(",", ".") if _DECIMAL_COMMA.fullmatch(cell) else cell
 
 
 def read_columns(columns: dict[str, list[Any]]) -> tuple[list[Input], str]:
     """Inputs from columns given in Python (a DataFrame's, or lists): the same checks as a CSV
     file's rows, row n being the n-th value (from 1); the digest is of the values as read."""
-    header = list(columns)
+    names = list(columns)
+    header = header_names("data", [str(k) for k in names])
     n_rows = max((len(v) for v in columns.values()), default=0)
     lengths = {k: len(v) for k, v in columns.items()}
     if len(set(lengths.values())) > 1:
         raise UserError(f"columns of different lengths: {lengths}; give every column one value per study")
-    records = [(i + 1, [_cell(columns[h][i]) for h in header]) for i in range(n_rows)]
+    records = [(i + 1, [_cell(columns[k][i]) for k in names]) for i in range(n_rows)]
     inputs = _inputs("data", header, records, lambda n: f"row {n}", None)
     digest = hashlib.sha256(repr(records).encode()).hexdigest()
     return inputs, digest

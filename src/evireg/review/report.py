@@ -19,7 +19,7 @@ from evireg.review.analysis import (
     require_scope,
     stated_method,
 )
-from evireg.review.pooling import kernel_args
+from evireg.review.pooling import kernel_args, pool_inputs
 from evireg.review.question import Answer, Question
 from evireg.review.rob import high_risk, low_only
 
@@ -145,8 +145,6 @@ class Sensitivity:
 
 
 def sensitivity_with(con: duckdb.DuckDBPyConnection, q: Question, main: Answer) -> Sensitivity:
-    from evireg.stats import sensitivity
-
     q = main.question  # with the measure, method, model and level the answer settled
     profile = read_profile(con)
 
@@ -156,15 +154,39 @@ def sensitivity_with(con: duckdb.DuckDBPyConnection, q: Question, main: Answer) 
     other = "random" if q.model == "fixed" else "fixed"
     lines = [
         Line.of(f"As analysed ({q.model})", main.overall),
-        Line.of(
-            f"{other.capitalize()} effect{'s' if other == 'random' else ''} ({q.tau2_method})",
-            variant(model=other),
-        ),
+        Line.of(_other_label(other, q), variant(model=other)),
     ]
     for label, where in SENSITIVITY_FILTERS:
         lines.append(Line.of(label, variant(where=combine(q.where, where))))
     for label, where in rob_filters(main.rob):
         lines.append(Line.of(label, variant(where=combine(q.where, where))))
+    return _study_by_study(main, lines)
+
+
+def sensitivity_of_rows(main: Answer) -> Sensitivity:
+    """The sensitivity of an answer pooled from rows given directly (a CSV file, columns): the
+    other model, leave-one-out, cumulative (in the order of a year column when there is one) and
+    Egger's test. The filters by design and risk of bias read study records a table has not got."""
+    q = main.question
+    other = "random" if q.model == "fixed" else "fixed"
+    changed = replace(q, model=other)
+    moved = replace(main, question=changed, result=pool_inputs(main.inputs, changed, main.data_type))
+    lines = [
+        Line.of(f"As analysed ({q.model})", main.overall),
+        Line.of(_other_label(other, q), moved.overall),
+    ]
+    return _study_by_study(main, lines)
+
+
+def _other_label(other: str, q: Question) -> str:
+    return f"{other.capitalize()} effect{'s' if other == 'random' else ''} ({q.tau2_method})"
+
+
+def _study_by_study(main: Answer, lines: list[Line]) -> Sensitivity:
+    """Each study left out, the studies added by year, and Egger's test, after `lines`."""
+    from evireg.stats import sensitivity
+
+    q = main.question
     inputs = main.inputs
     if len(inputs) < 2:
         return Sensitivity(lines, [], [], None)

@@ -17,6 +17,7 @@ from evireg import api
 from evireg.cli.app import (
     DEFAULT,
     ByOpt,
+    CsvOpt,
     Fmt,
     FormatOpt,
     HksjOpt,
@@ -25,7 +26,6 @@ from evireg.cli.app import (
     MethodOpt,
     ModelOpt,
     OptionalOutcomeOpt,
-    OutcomeOpt,
     RegistryOpt,
     ReviewOpt,
     StudiesOfOpt,
@@ -37,6 +37,7 @@ from evireg.cli.app import (
     emit,
     emit_document,
     err,
+    one_input,
 )
 from evireg.errors import InvalidOption, UserError
 
@@ -85,6 +86,8 @@ def pool(
         ans = api.open(registry).pool(outcome, by=by, review=review, where=where, **opts)
     by_text = f" by {ans.question.by}" if ans.question.by else ""
     title = f"{outcome or csv_file}{by_text}{_scope(where, review)}"
+    if outcome is not None and where is not None:
+        title += _excluded(registry, ans, outcome, by=by, review=review, **opts)
     emit_answer(ans, fmt, title)
 
 
@@ -103,10 +106,11 @@ def emit_answer(ans: Answer, fmt: Fmt, title: str) -> None:
 
 @command()
 def sensitivity(
-    outcome: OutcomeOpt,
+    outcome: OptionalOutcomeOpt = None,
     by: ByOpt = None,
     review: StudiesOfOpt = None,
     where: WhereOpt = None,
+    csv_file: CsvOpt = None,
     measure: MeasureOpt = DEFAULT.measure,
     method: MethodOpt = DEFAULT.method,
     model: ModelOpt = DEFAULT.model,
@@ -115,14 +119,24 @@ def sensitivity(
     fmt: FormatOpt = Fmt.table,
     registry: RegistryOpt = None,
 ) -> None:
-    """Leave-one-out, cumulative (by year), filters by design, the other model, and Egger's test."""
+    """Leave-one-out, cumulative (by year), filters by design, the other model, and Egger's test.
+
+    With --csv: the same for a table's rows (cumulative in the order of an optional year
+    column), without the filters by design, which need the registry's study records.
+    """
     from evireg.render import report as rr
 
-    main, sens = api.open(registry).sensitivity(
-        outcome, by=by, review=review, where=where, measure=measure, method=method, model=model, tau2=tau2,
-        level=level,
-    )
-    title = f"Sensitivity of {outcome}" + (f" by {by}" if by else "") + _scope(where, review)
+    one_input(outcome, csv_file, where, review)
+    opts: dict[str, Any] = {
+        "measure": measure, "method": method, "model": model, "tau2": tau2, "level": level,
+    }
+    if csv_file is not None:
+        main, sens = api.sensitivity(csv_file, outcome="csv", by=by, **opts)
+    else:
+        main, sens = api.open(registry).sensitivity(outcome or "", by=by, review=review, where=where, **opts)
+    title = f"Sensitivity of {outcome or csv_file}" + (f" by {by}" if by else "") + _scope(where, review)
+    if outcome is not None and where is not None:
+        title += _excluded(registry, main, outcome, by=by, review=review, **opts)
     emit_document(
         fmt,
         "sensitivity",
@@ -211,3 +225,12 @@ def _audit_all(fmt: Fmt, strict: bool, registry: Path | None) -> None:
 def _scope(where: str | None, review: str | None) -> str:
     """The heading says which studies were asked about: a filtered answer never passes for all."""
     return (f", studies of {review}" if review else "") + (f", where {where}" if where else "")
+
+
+def _excluded(registry: Path | None, ans: Answer, outcome: str, **question: Any) -> str:
+    """`: excluded a, b` naming the studies with data that the --where filter removed, so that a
+    reader sees what the filter did (the same question asked without it)."""
+    whole = api.open(registry).pool(outcome, **question)
+    kept = {i.study for i in ans.inputs}
+    gone = sorted(dict.fromkeys(i.study for i in whole.inputs if i.study not in kept))
+    return f": excluded {', '.join(gone)}" if gone else ": excluded none"

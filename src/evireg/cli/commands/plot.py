@@ -16,6 +16,7 @@ from evireg import api
 from evireg.cli.app import (
     DEFAULT,
     ByOpt,
+    CsvOpt,
     HksjOpt,
     LevelOpt,
     MeasureOpt,
@@ -29,6 +30,7 @@ from evireg.cli.app import (
     check_peto,
     command,
     err,
+    one_input,
 )
 from evireg.errors import UserError
 
@@ -45,6 +47,9 @@ FIGURE_SUFFIXES = (".svg", ".png", ".pdf")
 
 # No -o here: it names the output file.
 OutcomeOpt = Annotated[str, typer.Option("--outcome", help="Outcome id from the profile, e.g. live_birth.")]
+OrCsvOpt = Annotated[
+    str | None, typer.Option("--outcome", help="Outcome id from the profile, e.g. live_birth (or --csv).")
+]
 OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="Figure file: .svg, .png (200 dpi) or .pdf.")]
 TitleOpt = Annotated[str | None, typer.Option("--title", help="A title above the figure.")]
 
@@ -68,7 +73,8 @@ def _pair(option: str, value: str) -> tuple[str, str]:
 
 def _answer(
     registry: Path | None,
-    outcome: str,
+    outcome: str | None,
+    csv_file: Path | None,
     by: str | None,
     review: str | None,
     where: str | None,
@@ -79,6 +85,7 @@ def _answer(
     hksj: bool = DEFAULT.hksj,
     level: int | None = None,
 ) -> Answer:
+    one_input(outcome, csv_file, where, review)
     check_peto(method, measure)
     opts: dict[str, Any] = {
         "measure": measure,
@@ -88,6 +95,9 @@ def _answer(
         "hksj": hksj,
         "level": level,
     }
+    if csv_file is not None:
+        return api.pool(csv_file, outcome="csv", by=by, **opts)  # a table without rows is refused
+    assert outcome is not None  # one_input checked it
     ans = api.open(registry).pool(outcome, by=by, review=review, where=where, **opts)
     if ans.result is None:
         scope = f" in review {review}" if review else ""
@@ -101,11 +111,12 @@ def _answer(
 
 @command(on=plot_app)
 def forest(
-    outcome: OutcomeOpt,
     output: OutputOpt,
+    outcome: OrCsvOpt = None,
     by: ByOpt = None,
     review: StudiesOfOpt = None,
     where: WhereOpt = None,
+    csv_file: CsvOpt = None,
     measure: MeasureOpt = DEFAULT.measure,
     method: MethodOpt = DEFAULT.method,
     model: ModelOpt = DEFAULT.model,
@@ -127,7 +138,7 @@ def forest(
     ] = None,
     registry: RegistryOpt = None,
 ) -> None:
-    """A RevMan-style forest plot of one outcome (subgroups with --by)."""
+    """A RevMan-style forest plot of one outcome, or of a CSV table's rows (subgroups with --by)."""
     _check_output(output)
     arms = _pair("--labels", labels) if labels else None
     sides = _pair("--favours", favours) if favours else None
@@ -135,36 +146,38 @@ def forest(
 
     require_matplotlib()  # before the (slower) analysis
 
-    ans = _answer(registry, outcome, by, review, where, measure, method, model, tau2, hksj, level)
+    ans = _answer(registry, outcome, csv_file, by, review, where, measure, method, model, tau2, hksj, level)
     save(forest_figure(ans, title=title or _filtered(outcome, where), labels=arms, favours=sides), output)
     err.print(f"wrote {output}", markup=False, highlight=False)
 
 
 @command(on=plot_app)
 def funnel(
-    outcome: OutcomeOpt,
     output: OutputOpt,
+    outcome: OrCsvOpt = None,
     by: Annotated[
         str | None, typer.Option("--by", help="Mark the studies by this subgroup variable.")
     ] = None,
     review: StudiesOfOpt = None,
     where: WhereOpt = None,
+    csv_file: CsvOpt = None,
     measure: MeasureOpt = DEFAULT.measure,
     method: MethodOpt = DEFAULT.method,
     title: TitleOpt = None,
     registry: RegistryOpt = None,
 ) -> None:
-    """A funnel plot of one outcome around its fixed-effect estimate, with Egger's test."""
+    """A funnel plot of one outcome, or of a CSV table's rows, around its fixed-effect estimate,
+    with Egger's test."""
     _check_output(output)
     from evireg.plots import funnel_figure, require_matplotlib, save
 
     require_matplotlib()
 
-    ans = _answer(registry, outcome, by, review, where, measure, method)
+    ans = _answer(registry, outcome, csv_file, by, review, where, measure, method)
     save(funnel_figure(ans, title=title or _filtered(outcome, where)), output)
     err.print(f"wrote {output}", markup=False, highlight=False)
 
 
-def _filtered(outcome: str, where: str | None) -> str | None:
+def _filtered(outcome: str | None, where: str | None) -> str | None:
     """A filtered figure says so in its title (an unfiltered one keeps the plain RevMan layout)."""
     return f"{outcome}, where {where}" if where else None
