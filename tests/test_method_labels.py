@@ -87,3 +87,44 @@ def test_fixed_effect_has_no_prediction_row_and_keeps_its_name() -> None:
     out = _pool(200)
     assert "M-H, Fixed, 95% CI" in out and "Prediction interval" not in out
     assert "M-H, Random, 95% CI" in _pool(200, "--model", "random")
+
+
+def test_json_names_the_hksj_statistic_t() -> None:
+    import json
+
+    d = json.loads(_pool(200, *REML_HKSJ, "--format", "json"))
+    assert d["t"] == d["z"] and d["df"] == d["t_df"] == d["k"] - 1
+    plain = json.loads(_pool(200, "--model", "random", "--format", "json"))
+    assert plain["t"] is None and plain["df"] is None and plain["z"] is not None
+    by = json.loads(_pool(200, "--by", "rmc_type", *REML_HKSJ, "--format", "json"))
+    for sub in by["subgroups"]:  # a one-study subgroup falls back to the Wald z
+        assert (sub["t"], sub["df"]) == ((sub["z"], sub["k"] - 1) if sub["k"] >= 2 else (None, None))
+
+
+def test_one_egger_policy_for_text_json_and_figures() -> None:
+    from evireg.stats.sensitivity import EGGER_LOW_POWER_K, EGGER_MIN_K, egger_caveat, egger_test
+
+    assert (EGGER_MIN_K, EGGER_LOW_POWER_K) == (3, 10)
+    two = egger_test([1, 2], [10, 10], [2, 3], [10, 10]).to_dict()
+    assert two["reason"] == "Egger's test needs at least 3 estimable studies (k = 2)"
+    assert two["caveat"] is None
+    three = egger_test([1, 2, 5], [10, 20, 40], [2, 3, 9], [10, 20, 40]).to_dict()
+    assert three["reason"] is None and three["caveat"] == egger_caveat(3)
+    assert egger_caveat(3) == "with fewer than 10 studies the test has low power (k = 3)"
+    assert egger_caveat(10) is None
+    r = CliRunner().invoke(
+        app, ["sensitivity", "--outcome", "live_birth"], env={"COLUMNS": "200", "EVIREG_REGISTRY": ""}
+    )
+    assert r.exit_code == 0, r.stderr
+    assert "(P = 0.23); with fewer than 10 studies the test has low power (k = 8)" in r.stdout
+
+
+def test_funnel_caption_follows_the_egger_policy() -> None:
+    pytest.importorskip("matplotlib")
+    import evireg
+    from evireg.plots import funnel_figure
+
+    answer = evireg.open(ROOT / "registry").pool("live_birth")
+    fig = funnel_figure(answer)
+    caption = next(t.get_text() for t in fig.texts if t.get_text().startswith("Egger"))
+    assert caption.endswith("\nWith fewer than 10 studies the test has low power (k = 8).")

@@ -29,15 +29,19 @@ def _line_cells(measure: str | None, line: Line) -> list[str]:
 
 
 def _egger_text(section: Section | Sensitivity) -> str:
+    """Egger's test as the policy of stats/sensitivity.py words it (as JSON and the funnel do)."""
+    from evireg.stats.sensitivity import egger_too_few
+
     e = section.egger
-    if e is None:
-        return "Egger's test: not run (fewer than 2 studies)"
+    if e is None:  # under two studies the sensitivity analyses are not run at all
+        return f"Egger's test: not run ({egger_too_few()})"
     if e.reason:
         return f"Egger's test: not run ({e.reason})"
-    return (
+    text = (
         f"Egger's test: intercept {e.intercept:.2f} (SE {e.se:.2f}), t = {e.t:.2f}, "
         f"df = {e.df} ({rf.fmt_p(e.p)})"
     )
+    return f"{text}; {e.caveat}" if e.caveat else text
 
 
 def _sensitivity_table(section: Section | Answer, title: str, lines: Sequence[Line]) -> Table:
