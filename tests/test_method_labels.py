@@ -128,3 +128,17 @@ def test_funnel_caption_follows_the_egger_policy() -> None:
     fig = funnel_figure(answer)
     caption = next(t.get_text() for t in fig.texts if t.get_text().startswith("Egger"))
     assert caption.endswith("\nWith fewer than 10 studies the test has low power (k = 8).")
+
+
+def test_forest_figure_names_method_and_draws_prediction_interval() -> None:
+    pytest.importorskip("matplotlib")
+    import evireg
+    from evireg.plots import forest_figure
+
+    reg = evireg.open(ROOT / "registry")
+    fig = forest_figure(reg.pool("live_birth", model="random", tau2="REML", hksj=True))
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert texts.count("IV, Random (REML), HKSJ, 95% CI") == 2  # over the numbers and the panel
+    assert "Prediction interval" in texts and "[0.86, 4.57]" in texts
+    fixed = forest_figure(reg.pool("live_birth"))
+    assert "Prediction interval" not in [t.get_text() for ax in fixed.axes for t in ax.texts]
