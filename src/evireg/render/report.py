@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from evireg.render import revman_format as rf
-from evireg.render.columns import level_text
+from evireg.render.columns import level_text, method_name
 from evireg.render.pool import fmt_est, rich_table
 from evireg.render.pool import markdown as pool_markdown
 from evireg.review.question import Answer
@@ -136,7 +136,8 @@ def _recomputed(r: Recomputed | None) -> str:
         return "-"
     z = f", Z={rf.fmt_z(r.z)}" if r.z is not None else ""
     p = f", {rf.fmt_p(r.p)}" if r.p is not None else ""
-    return f"{fmt_est('OR', r.estimate, r.ci_low, r.ci_high)}{z}{p} (k={r.k}, {r.method} {r.model})"
+    method = method_name(r.method, r.model)  # the audit recomputes with DL, never HKSJ
+    return f"{fmt_est('OR', r.estimate, r.ci_low, r.ci_high)}{z}{p} (k={r.k}, {method})"
 
 
 def _claim_name(c: ClaimAudit) -> str:
