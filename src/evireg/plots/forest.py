@@ -161,7 +161,9 @@ def _draw_forest(
                 text(x, y, s, ha="right", bold=r.bold)
         if r.weight:
             text(cols.weight_right, y, r.weight, ha="right", bold=r.bold)
-        if r.effect:
+        if r.kind == "pi":  # "[lo, hi]" under the CIs, brackets aligned
+            text(cols.effect_ci, y, r.effect)
+        elif r.effect:
             est, ci = split_effect(r.effect)
             if ci:
                 text(cols.effect_split, y, est, ha="right", bold=r.bold)
@@ -192,6 +194,8 @@ def _draw_forest(
         y = at.body_top + (i + 0.5) * ROW
         if r.kind == "total":
             _diamond(panel, r.est, r.lo, r.hi, y, xmin, xmax)
+        elif r.kind == "pi":
+            _interval_line(panel, r.lo, r.hi, y, xmin, xmax)
         else:
             _study_mark(panel, r.est, r.lo, r.hi, y, r.size or 0.0, max_size, xmin, xmax)
 
@@ -263,15 +267,20 @@ def _study_mark(
     xmax: float,
 ) -> None:
     """CI line (an arrowhead where it leaves the scale) and a square of area ∝ weight."""
+    _interval_line(ax, lo, hi, y, xmin, xmax)
+    if xmin <= est <= xmax:
+        side = max(3.0, 0.78 * ROW * math.sqrt(size / max_size))  # points; area ∝ weight
+        ax.plot([est], [y], marker="s", ms=side, color=SQUARE, mew=0, zorder=3, clip_on=False)
+
+
+def _interval_line(ax: Axes, lo: float, hi: float, y: float, xmin: float, xmax: float) -> None:
+    """A study's CI or the prediction interval: a line, with an arrowhead where it leaves the scale."""
     a, b = max(lo, xmin), min(hi, xmax)
     if a < b:
         ax.plot([a, b], [y, y], color=INK, lw=0.8, solid_capstyle="butt", zorder=2, clip_on=False)
     for clipped, x, marker in ((lo < xmin, xmin, "<"), (hi > xmax, xmax, ">")):
         if clipped:
             ax.plot([x], [y], marker=marker, ms=4.0, color=INK, mew=0, zorder=2, clip_on=False)
-    if xmin <= est <= xmax:
-        side = max(3.0, 0.78 * ROW * math.sqrt(size / max_size))  # points; area ∝ weight
-        ax.plot([est], [y], marker="s", ms=side, color=SQUARE, mew=0, zorder=3, clip_on=False)
 
 
 def _diamond(ax: Axes, est: float, lo: float, hi: float, y: float, xmin: float, xmax: float) -> None:

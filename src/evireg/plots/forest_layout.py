@@ -141,7 +141,7 @@ def lines(rows: Sequence[Row], cols: Columns, ruler: Ruler, title: str | None) -
     top = 10.0 + (TITLE_SIZE * 1.9 if title else 0.0)
     header_bottom = top + 2 * ROW + 3.0
     body_top = header_bottom + 4.0
-    last_events = max(i for i, r in enumerate(rows) if r.kind in ("total", "events"))
+    last_events = max(i for i, r in enumerate(rows) if r.kind in ("total", "events", "pi"))
     axis_y = body_top + (last_events + 1) * ROW
     rows_below = len(rows) - last_events - 1
     below_axis = max(rows_below * ROW, TICK_TEXT + FAVOURS_GAP + FONT_SIZE * 1.2)

@@ -29,7 +29,7 @@ from evireg.render.columns import (
     number,
     study_cells,
 )
-from evireg.render.pool import difference_text, fmt_est, heterogeneity_text, overall_text
+from evireg.render.pool import difference_text, fmt_est, heterogeneity_text, overall_text, prediction_row
 
 if TYPE_CHECKING:
     from evireg.review.question import Answer
@@ -71,7 +71,8 @@ def data_columns(data_type: str, measure: str | None, unit: str | None = None) -
 
 @dataclass(frozen=True)
 class Row:
-    """One line of the forest plot. ``kind``: heading, study, total, events, note or blank."""
+    """One line of the forest plot. ``kind``: heading, study, total, events, pi (the prediction
+    interval under a random-effects total), note or blank."""
 
     kind: str
     label: str = ""
@@ -90,7 +91,7 @@ class Row:
     @property
     def in_table(self) -> bool:
         """Rows whose label stays inside the first column (notes may run across the columns)."""
-        return self.kind in ("heading", "study", "total", "events")
+        return self.kind in ("heading", "study", "total", "events", "pi")
 
 
 def _finite(*xs: float | None) -> bool:
@@ -134,7 +135,8 @@ def _total_cells(res: PoolResult, inc: Sequence[StudyResult]) -> tuple[str, ...]
 
 
 def _total_rows(label: str, res: PoolResult) -> list[Row]:
-    """The subtotal/total row, its events (2x2 data) and the two tests RevMan prints under it."""
+    """The subtotal/total row, its events (2x2 data), its prediction interval (random effects, as
+    RevMan Web draws it) and the two tests RevMan prints under it."""
     inc = [s for s in res.studies if s.excluded is None]
     ok = res.k > 0 and _finite(res.estimate, res.ci_low, res.ci_high)
     events = [
@@ -156,9 +158,18 @@ def _total_rows(label: str, res: PoolResult) -> list[Row]:
             res.ci_high if ok else None,
         ),
         *(events if res.data_type == "dichotomous" else []),
+        *_prediction_rows(res),
         Row("note", heterogeneity_text(res)),
         Row("note", overall_text(res)),
     ]
+
+
+def _prediction_rows(res: PoolResult) -> list[Row]:
+    pi = prediction_row(res) if res.k else None
+    if pi is None:
+        return []
+    label, lo, hi = pi
+    return [Row("pi", label, effect=rf.fmt_ci(lo, hi), est=res.estimate, lo=lo, hi=hi)]
 
 
 def forest_rows(answer: Answer) -> list[Row]:
@@ -198,7 +209,11 @@ def scale(rows: Sequence[Row], measure: str | None) -> tuple[tuple[float, float]
     """The smallest symmetric scale holding every interval: for ratio measures one of RevMan's log
     scales up to 0.01-100 (wider intervals end in arrows); for differences -x..x with x 1, 2 or 5
     times a power of ten (a risk difference at most -1..1), ticked at 0, ±x/2 and ±x."""
-    values = [v for r in rows for v in (r.lo, r.hi) if v is not None and math.isfinite(v)]
+    # the prediction interval does not set the scale (it would squeeze every study): it ends in
+    # arrows when wider
+    values = [
+        v for r in rows if r.kind != "pi" for v in (r.lo, r.hi) if v is not None and math.isfinite(v)
+    ]
     if measure in RATIO:
         need = max([max(v, 1.0 / v) for v in values if v > 0] or [1.0])
         top, ticks = next(((t, ts) for t, ts in RATIO_SCALES if need <= t * 1.0001), RATIO_SCALES[-1])

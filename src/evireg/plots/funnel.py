@@ -82,8 +82,8 @@ def _egger_caption(answer: Answer) -> str:
         f"Egger's test: intercept {eg.intercept:.2f} (SE {eg.se:.2f}), "
         f"t = {eg.t:.2f}, df = {eg.df}, {rf.fmt_p(eg.p)}"
     )
-    if eg.k < 10:  # Cochrane Handbook 13.3.5.4: tests for asymmetry need at least 10 studies
-        text += f"\nk = {eg.k}: with fewer than 10 studies the test has low power."
+    if eg.caveat:  # the policy of stats/sensitivity.py, worded as the text report words it
+        text += f"\n{eg.caveat[0].upper()}{eg.caveat[1:]}."
     return text
 
 

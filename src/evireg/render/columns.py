@@ -33,14 +33,63 @@ def effect_header(
     model: str | None,
     level: float | None = 95,
     unit: str | None = None,
+    *,
+    tau2_method: str | None = "DL",
+    hksj: bool = False,
 ) -> str:
-    return f"{measure_name(measure, unit)} {method_text(method, model, level)}"
+    """A table's effect heading: "Odds Ratio M-H, Fixed, 95% CI"."""
+    method_part = method_text(method, model, level, tau2_method=tau2_method, hksj=hksj)
+    return f"{measure_name(measure, unit)} {method_part}"
 
 
-def method_text(method: str | None, model: str | None, level: float | None = 95) -> str:
-    """RevMan's "M-H, Fixed, 95% CI" (the level as asked: 90, 95 or 99)."""
-    name = METHOD_NAMES.get(method or "", method)
-    return f"{name}, {(model or 'fixed').capitalize()}, {level_text(level)} CI"
+def method_name(
+    method: str | None, model: str | None, tau2_method: str | None = "DL", hksj: bool = False
+) -> str:
+    """The analysis as RevMan names it, without the CI: "M-H, Fixed", "IV, Random (REML), HKSJ".
+
+    Random effects always pool with inverse-variance weights 1 / (v + tau2) (stats/combine.py).
+    With DL, tau2 comes from Cochran's Q about the method's own fixed estimate (the M-H or Peto
+    one), which is what RevMan 5 calls "M-H, Random": that label is kept for the method's name.
+    REML and PM estimate tau2 from the study effects alone, so the analysis is plainly
+    inverse-variance: "IV, Random (REML)" whatever fixed method was asked (Peto keeps its name,
+    its study effects being the Peto log odds ratios).
+    """
+    if (model or "fixed") != "random":
+        return f"{METHOD_NAMES.get(method or '', method)}, Fixed"
+    tau2 = (tau2_method or "DL").upper()
+    if tau2 == "DL":
+        text = f"{METHOD_NAMES.get(method or '', method)}, Random"
+    else:
+        shown = "Peto" if method == "Peto" else "IV"
+        text = f"{shown}, Random ({tau2})"
+    return f"{text}, HKSJ" if hksj else text
+
+
+def method_text(
+    method: str | None,
+    model: str | None,
+    level: float | None = 95,
+    *,
+    tau2_method: str | None = "DL",
+    hksj: bool = False,
+) -> str:
+    """RevMan's "M-H, Fixed, 95% CI" (the level as asked: 90, 95 or 99); HKSJ applies to random
+    effects only, so it is named only there."""
+    return f"{method_name(method, model, tau2_method, hksj)}, {level_text(level)} CI"
+
+
+def method_lines(text: str, width: int) -> list[str]:
+    """A method text broken after its commas into lines of at most ``width`` (a table column):
+    "IV, Random (REML), HKSJ, 95% CI" -> ["IV, Random (REML),", "HKSJ, 95% CI"]."""
+    parts = text.split(", ")
+    words = [p + "," for p in parts[:-1]] + parts[-1:]
+    lines: list[str] = []
+    for word in words:
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
 
 
 def level_text(level: float | None) -> str:

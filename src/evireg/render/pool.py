@@ -26,6 +26,7 @@ from evireg.render.columns import (
     effect_header,
     level_text,
     measure_name,
+    method_lines,
     method_text,
     number,
     study_cells,
@@ -65,6 +66,23 @@ def random_effects_lines(res: PoolResult) -> list[str]:
     if pi is not None and all(map(math.isfinite, pi)):
         parts.append(f"{level} prediction interval ({kind}): {rf.fmt_ci(*pi)}")
     return parts
+
+
+PI_LABEL = "Prediction interval"
+PI_NORMAL_LABEL = "Normal pred. interval"  # k = 2: no t on k - 2 df; fits the narrow label column
+
+
+def prediction_row(res: PoolResult) -> tuple[str, float, float] | None:
+    """The "Prediction interval" row RevMan Web draws under a random-effects total: t-based for
+    k >= 3, the normal-based one (labelled so) for k = 2; None otherwise."""
+    if res.model != "random" or res.k < 2:
+        return None
+    pi, label = res.prediction_interval, PI_LABEL
+    if pi is None:
+        pi, label = res.prediction_interval_normal, PI_NORMAL_LABEL
+    if pi is None or not all(map(math.isfinite, pi)):
+        return None
+    return label, pi[0], pi[1]
 
 
 def overall_text(res: PoolResult) -> str:
@@ -132,6 +150,7 @@ def _total_row(label: str, res: PoolResult) -> dict[str, Any]:
         "hi": res.ci_high if res.k else None,
         "events": (sum(s.events_t for s in inc), sum(s.events_c for s in inc)),
         "lines": [heterogeneity_text(res), overall_text(res), *random_effects_lines(res)],
+        "pi": prediction_row(res) if res.k else None,
     }
 
 
@@ -228,7 +247,8 @@ def rich_table(answer: Answer, title: str, width: int = 80) -> Group:
     values = [v for r in rows for v in (r.get("lo"), r.get("hi")) if v is not None]
     axis = axis_range(values, ratio)
     narrow = width < 110
-    label_w = min(max([len(str(r["label"])) for r in rows] + [17]), 21 if narrow else 30)
+    labels = [str(r["label"]) for r in rows] + [r["pi"][0] for r in rows if r.get("pi")]
+    label_w = min(max([len(x) for x in labels] + [17]), 21 if narrow else 30)
     arm_cols = ARM_COLUMNS[kind][1 if narrow else 0]
     arm_w = sum(w + 1 for _, _, w in arm_cols) - 2
     rob = rob_column(answer)
@@ -240,12 +260,19 @@ def rich_table(answer: Answer, title: str, width: int = 80) -> Group:
         f"{ends[0]}{' ' * gap}{mid}{' ' * (bar_w - len(ends[0]) - len(ends[1]) - len(mid) - gap)}{ends[1]}"
     )
     name = measure_name(q.measure, answer.labels.unit)
+    effect_w = 19 if narrow else 20
+    method_w = len(rf_method(q))
+    if not narrow and method_w > effect_w:
+        # a wide terminal with room to spare shows the method on one line
+        spare = width - (label_w + arm_w + 2 + 7 + effect_w + 1 + bar_w + (4 if rob else 0))
+        effect_w = method_w if spare >= method_w - effect_w else effect_w
+    method = method_lines(rf_method(q), effect_w)  # narrow: "IV, Random (REML)," / "HKSJ, 95% CI"
     cols = [
         ("Study or Subgroup", "left", label_w),
         *arm_cols,
         ("Weight", "right", 6),
-        (f"{name}\n{rf_method(q)}", "right", 19 if narrow else 20),
-        (f"{name}\n{axis_head}", "left", bar_w),
+        ("\n".join([name, *method]), "right", effect_w),
+        ("\n".join([name, *[""] * (len(method) - 1), axis_head]), "left", bar_w),
         *([("RoB", "center", 3)] if rob else []),
     ]
     parts: list[Any] = [Text(title, style="bold")]
@@ -282,6 +309,16 @@ def rich_table(answer: Answer, title: str, width: int = 80) -> Group:
                     "",
                     *([""] if rob else []),
                 )
+            if r["pi"]:
+                label, lo, hi = r["pi"]
+                table.add_row(
+                    Text(label, style="dim"),
+                    *[""] * len(arm_cols),
+                    "",
+                    rf.fmt_ci(lo, hi),
+                    forest_bar(r["est"], lo, hi, axis, bar_w, ratio).replace("■", "─"),
+                    *([""] if rob else []),
+                )
             flush(r["lines"])
     if table.row_count:
         parts.append(table)
@@ -310,7 +347,8 @@ def rob_column(answer: Answer) -> Callable[[dict[str, Any]], str] | None:
 
 
 def rf_method(q: Any) -> str:
-    return method_text(q.method, q.model, q.level)
+    """The question's method as RevMan names it (see render/columns.py method_name)."""
+    return method_text(q.method, q.model, q.level, tau2_method=q.tau2_method, hksj=q.hksj)
 
 
 def _clip(text: str, n: int) -> str:
@@ -324,7 +362,9 @@ def markdown(answer: Answer, title: str) -> str:
         "Study or Subgroup",
         *MARKDOWN_ARMS[kind],
         "Weight",
-        effect_header(q.measure, q.method, q.model, q.level, answer.labels.unit),
+        effect_header(
+            q.measure, q.method, q.model, q.level, answer.labels.unit, tau2_method=q.tau2_method, hksj=q.hksj
+        ),
     ]
     rob = rob_column(answer)
     if rob:
@@ -343,6 +383,10 @@ def markdown(answer: Answer, title: str) -> str:
             + rob_cell
         )
         if r["kind"] == "total":
+            if r["pi"]:
+                label, lo, hi = r["pi"]
+                arms_blank = " | ".join([""] * len(MARKDOWN_ARMS[kind]))
+                lines.append(f"| {label} | {arms_blank} | | {rf.fmt_ci(lo, hi)} |" + (" |" if rob else ""))
             lines += [f"| {line} |" + " |" * (len(head) - 1) for line in r["lines"]]
     diff = difference_text(answer)
     if diff:

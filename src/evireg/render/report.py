@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from evireg.render import revman_format as rf
-from evireg.render.columns import level_text
+from evireg.render.columns import level_text, method_name
 from evireg.render.pool import fmt_est, rich_table
 from evireg.render.pool import markdown as pool_markdown
 from evireg.review.question import Answer
@@ -29,15 +29,19 @@ def _line_cells(measure: str | None, line: Line) -> list[str]:
 
 
 def _egger_text(section: Section | Sensitivity) -> str:
+    """Egger's test as the policy of stats/sensitivity.py words it (as JSON and the funnel do)."""
+    from evireg.stats.sensitivity import egger_too_few
+
     e = section.egger
-    if e is None:
-        return "Egger's test: not run (fewer than 2 studies)"
+    if e is None:  # under two studies the sensitivity analyses are not run at all
+        return f"Egger's test: not run ({egger_too_few()})"
     if e.reason:
         return f"Egger's test: not run ({e.reason})"
-    return (
+    text = (
         f"Egger's test: intercept {e.intercept:.2f} (SE {e.se:.2f}), t = {e.t:.2f}, "
         f"df = {e.df} ({rf.fmt_p(e.p)})"
     )
+    return f"{text}; {e.caveat}" if e.caveat else text
 
 
 def _sensitivity_table(section: Section | Answer, title: str, lines: Sequence[Line]) -> Table:
@@ -132,7 +136,8 @@ def _recomputed(r: Recomputed | None) -> str:
         return "-"
     z = f", Z={rf.fmt_z(r.z)}" if r.z is not None else ""
     p = f", {rf.fmt_p(r.p)}" if r.p is not None else ""
-    return f"{fmt_est('OR', r.estimate, r.ci_low, r.ci_high)}{z}{p} (k={r.k}, {r.method} {r.model})"
+    method = method_name(r.method, r.model)  # the audit recomputes with DL, never HKSJ
+    return f"{fmt_est('OR', r.estimate, r.ci_low, r.ci_high)}{z}{p} (k={r.k}, {method})"
 
 
 def _claim_name(c: ClaimAudit) -> str:

@@ -150,6 +150,9 @@ class PoolResult:
     ``log_estimate`` is the analysis-scale estimate (log OR / log RR; the RD itself for RD) and
     ``se`` its standard error.  ``z`` is the test statistic of the overall effect (a t
     statistic with ``t_df`` degrees of freedom when HKSJ is used) and ``p`` its two-sided P.
+    The JSON names the statistic by what it is: under HKSJ (k >= 2) ``t`` and ``df`` hold it
+    and its degrees of freedom, and are null otherwise; ``z`` keeps the same number in every
+    case (the JSON contract since the first release: under HKSJ it is the t, not a z).
     ``k`` counts the studies included (estimable) in the pooled estimate.
     ``prediction_interval`` is t-based (k - 2 df); ``prediction_interval_normal`` the
     normal-based one RevMan Web offers (``None`` where not computed).
@@ -194,6 +197,8 @@ class PoolResult:
             "log_estimate": _json_float(self.log_estimate),
             "se": _json_float(self.se),
             "z": _json_float(self.z),
+            "t": _json_float(self.z) if self.t_df else None,
+            "df": int(self.t_df) if self.t_df else None,
             "p": _json_float(self.p),
             "t_df": self.t_df,
             "heterogeneity": self.heterogeneity.to_dict(),
@@ -284,7 +289,8 @@ class EggerResult:
 
     ``intercept`` is the asymmetry coefficient, ``se`` its standard error, ``t = intercept /
     se`` with ``df = k - 2`` and ``p`` its two-sided P; ``slope`` estimates the effect
-    adjusted for small-study effects (analysis scale).
+    adjusted for small-study effects (analysis scale).  ``caveat`` is the low-power warning of a
+    test run on fewer than 10 studies (None otherwise; the policy is in stats/sensitivity.py).
     """
 
     measure: str
@@ -297,6 +303,7 @@ class EggerResult:
     slope: float
     slope_se: float
     reason: str | None
+    caveat: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -310,4 +317,5 @@ class EggerResult:
             "slope": _json_float(self.slope),
             "slope_se": _json_float(self.slope_se),
             "reason": self.reason,
+            "caveat": self.caveat,
         }

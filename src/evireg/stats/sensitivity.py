@@ -11,6 +11,11 @@ same options and RevMan 5 conventions as :func:`.single.pool`.
   intercept measures asymmetry and is tested with a t statistic on k - 2 degrees of freedom.
   ``y_i``/``s_i`` are the per-study analysis-scale estimates and standard errors (log OR / log
   RR / RD, with RevMan's 0.5 correction; non-estimable studies left out).
+
+The Egger policy lives here, once, for the text report, the JSON and the funnel plot: the test runs
+from :data:`EGGER_MIN_K` estimable studies (the regression needs a residual degree of freedom),
+and under :data:`EGGER_LOW_POWER_K` it carries a low-power caveat (Cochrane Handbook 13.3.5.4:
+tests for funnel-plot asymmetry should be used only with at least 10 studies).
 """
 
 from __future__ import annotations
@@ -27,7 +32,35 @@ from .options import Options, normalise_options
 from .results import CumulativeStep, EggerResult, LeaveOneOut
 from .single import pool_rows
 
-__all__ = ["cumulative", "cumulative_data", "egger_data", "egger_test", "leave_one_out", "leave_one_out_data"]
+__all__ = [
+    "EGGER_LOW_POWER_K",
+    "EGGER_MIN_K",
+    "cumulative",
+    "cumulative_data",
+    "egger_caveat",
+    "egger_data",
+    "egger_test",
+    "egger_too_few",
+    "leave_one_out",
+    "leave_one_out_data",
+]
+
+EGGER_MIN_K = 3  # k - 2 residual degrees of freedom: at least one
+EGGER_LOW_POWER_K = 10  # Cochrane Handbook 13.3.5.4
+
+
+def egger_too_few(k: int | None = None) -> str:
+    """Why Egger's test was not run with ``k`` (< EGGER_MIN_K) estimable studies."""
+    return f"Egger's test needs at least {EGGER_MIN_K} estimable studies" + (
+        "" if k is None else f" (k = {k})"
+    )
+
+
+def egger_caveat(k: int) -> str | None:
+    """The low-power caveat of a test run on ``k`` studies, None from EGGER_LOW_POWER_K up."""
+    if k >= EGGER_LOW_POWER_K:
+        return None
+    return f"with fewer than {EGGER_LOW_POWER_K} studies the test has low power (k = {k})"
 
 _NAN = math.nan
 
@@ -151,8 +184,8 @@ def egger_data(data: StudyData, measure: str) -> EggerResult:
             reason=reason,
         )
 
-    if k < 3:
-        return fail(f"Egger's test needs at least 3 estimable studies (k = {k})")
+    if k < EGGER_MIN_K:
+        return fail(egger_too_few(k))
     sei = np.sqrt(vi)
     x = 1.0 / sei
     z = yi / sei
@@ -184,4 +217,5 @@ def egger_data(data: StudyData, measure: str) -> EggerResult:
         slope=slope,
         slope_se=se_slope,
         reason=None,
+        caveat=egger_caveat(k),
     )
