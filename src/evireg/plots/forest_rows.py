@@ -29,7 +29,7 @@ from evireg.render.columns import (
     number,
     study_cells,
 )
-from evireg.render.pool import difference_text, fmt_est, heterogeneity_text, overall_text, prediction_row
+from evireg.render.totals import difference_text, fmt_est, heterogeneity_text, overall_text, prediction_row
 
 if TYPE_CHECKING:
     from evireg.review.question import Answer

@@ -11,8 +11,9 @@ from rich.text import Text
 
 from evireg.render import revman_format as rf
 from evireg.render.columns import level_text, method_name
-from evireg.render.pool import fmt_est, rich_table
 from evireg.render.pool import markdown as pool_markdown
+from evireg.render.pool import rich_table
+from evireg.render.totals import fmt_est
 from evireg.review.question import Answer
 
 if TYPE_CHECKING:

@@ -184,7 +184,9 @@ def _imprecision(res: PoolResult, ratio: bool, participants: int, acr: float | N
 
 
 def _publication_bias(res: PoolResult, egger: EggerResult | None) -> Downgrade:
-    if res.k < 10 or egger is None or egger.reason is not None:
+    from evireg.stats.sensitivity import EGGER_LOW_POWER_K
+
+    if res.k < EGGER_LOW_POWER_K or egger is None or egger.reason is not None:
         return Downgrade(
             "publication_bias",
             0,
