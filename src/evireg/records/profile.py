@@ -30,12 +30,12 @@ DEFAULT_ROB_TOOLS: dict[DesignKind, Tool] = {
     DesignKind.other: Tool.robins_i,
 }
 
-# Effect measures each data type may default to (continuous and generic data are accepted in
-# the profile now and pooled once their results can be recorded).
+# Effect measures each data type may default to (an outcome's `measure`; the command line's
+# --measure overrides it).
 MEASURES: dict[DataType, tuple[str, ...]] = {
     DataType.dichotomous: ("OR", "RR", "RD"),
     DataType.continuous: ("MD", "SMD"),
-    DataType.generic: ("OR", "RR", "RD", "HR", "MD", "SMD"),
+    DataType.generic: ("OR", "RR", "RD", "HR", "IRR", "RoM", "MD", "SMD"),
 }
 DEFAULT_MEASURE = {DataType.dichotomous: "OR", DataType.continuous: "MD", DataType.generic: "OR"}
 
@@ -62,7 +62,7 @@ BUILT_IN_COLUMNS = frozenset(
     }
 )
 
-MeasureName = Annotated[str, StringConstraints(strict=True, pattern=r"^(OR|RR|RD|HR|MD|SMD)$")]
+MeasureName = Annotated[str, StringConstraints(strict=True, pattern=r"^(OR|RR|RD|HR|IRR|RoM|MD|SMD)$")]
 Value = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60)]
 
 
