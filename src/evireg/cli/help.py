@@ -9,8 +9,11 @@ must start instantly.
 
 from __future__ import annotations
 
+import re
+from enum import Enum
 from typing import Any
 
+import typer
 from typer.core import TyperCommand, TyperGroup
 
 EXAMPLES: dict[str, tuple[str, ...]] = {
@@ -139,11 +142,30 @@ def _quiet_flags(params: list[Any]) -> list[Any]:
     return params
 
 
+def _reword_choice(e: typer.BadParameter) -> None:
+    """A value that is no choice, said in the user's words: typer answers "Value error, 'ML' is
+    not one of 'dl', 'reml', 'pm'." (lowercased, being case-insensitive); this names the choices
+    as the help spells them."""
+    desc = getattr(e.param, "type_descriptor", None)
+    found = re.search(r"('.*') is not one of", e.message)
+    if desc is None or not desc.is_choice or found is None:
+        return
+    names = [c.value if isinstance(c, Enum) else str(c) for c in desc.choices or ()]
+    e.message = f"{found.group(1)} is not one of {', '.join(names)} (in any case)"
+
+
 class Command(TyperCommand):
     """A command whose help ends with its examples and shows no type names for flags."""
 
     def get_params(self, ctx: Any) -> list[Any]:
         return _quiet_flags(super().get_params(ctx))
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except typer.BadParameter as e:
+            _reword_choice(e)
+            raise
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self.epilog = epilog(ctx.command_path)
