@@ -105,7 +105,7 @@ def test_pool_csv_formats_and_errors(tmp_path: Path) -> None:
     code, _, err = invoke("pool", "--csv", csv_file, "--method", "Peto", "--measure", "RR")
     assert code == 1 and "Peto" in err
     code, _, err = invoke("pool")
-    assert code == 1 and "--outcome" in err
+    assert code == 2 and "--outcome" in err  # a usage error (issue 17)
 
 
 def test_text_forest_bar() -> None:

@@ -174,7 +174,7 @@ def test_datapackage_export(bulk_registry: Path, tmp_path: Path) -> None:
     assert fields["events"]["type"] == "integer" and "description" in fields["locator"]
     assert all((out / r["path"]).is_file() for r in pkg["resources"])
     code, _, err = invoke("export", str(out), "--format", "xml", "-r", str(bulk_registry))
-    assert code == 1 and "parquet" in err
+    assert code == 2 and "parquet" in err  # a usage error (issue 17)
 
 
 def test_importing_the_cli_loads_no_heavy_module() -> None:

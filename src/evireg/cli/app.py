@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 
 from evireg.api import Options
+from evireg.cli.help import Command, Group
 from evireg.errors import InvalidOption, UserError
 from evireg.registry import interrupts
 from evireg.stats.options import MEASURES, METHODS, MODELS, TAU2_METHODS
@@ -31,6 +32,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
     rich_markup_mode="rich",
+    cls=Group,
 )
 
 
@@ -130,7 +132,7 @@ def command(name: str | None = None, *, on: typer.Typer = app, **kw: Any) -> Cal
     """Register a command on `on` (the app, or a group such as `plot`), run through `handled`."""
 
     def deco(fn: F) -> F:
-        on.command(name, **kw)(handled(fn))
+        on.command(name, cls=Command, **kw)(handled(fn))
         return fn
 
     return deco
@@ -140,8 +142,19 @@ def command(name: str | None = None, *, on: typer.Typer = app, **kw: Any) -> Cal
 
 
 class Fmt(StrEnum):
+    """The formats of a command whose answer is a table: every row can be a CSV row."""
+
     table = "table"
     csv = "csv"
+    json = "json"
+    markdown = "markdown"
+
+
+class DocFmt(StrEnum):
+    """The formats of a command whose answer is a document (report, audit, sensitivity, sof):
+    no csv, which --format therefore does not offer."""
+
+    table = "table"
     json = "json"
     markdown = "markdown"
 
@@ -155,17 +168,21 @@ def emit(rendered: Any) -> None:
 
 
 def emit_document(
-    fmt: Fmt, name: str, *, as_json: Callable[[], Any], markdown: Callable[[], str], table: Callable[[], Any]
+    fmt: DocFmt,
+    name: str,
+    *,
+    as_json: Callable[[], Any],
+    markdown: Callable[[], str],
+    table: Callable[[], Any],
 ) -> None:
-    """Reports that are documents rather than tables: JSON, Markdown or rich; no CSV."""
+    """Reports that are documents rather than tables: JSON, Markdown or rich; no CSV (DocFmt
+    does not offer it; `name` says whose document it is)."""
     import json
 
-    if fmt is Fmt.csv:
-        raise UserError(f"{name} has no csv format; use --format json")
-    if fmt is Fmt.json:
+    if fmt is DocFmt.json:
         emit(json.dumps(as_json(), indent=2))
     else:
-        emit(markdown() if fmt is Fmt.markdown else table())
+        emit(markdown() if fmt is DocFmt.markdown else table())
 
 
 # --- options shared by several commands ----------------------------------------------------
@@ -177,10 +194,16 @@ RegistryOpt = Annotated[
         "-r",
         envvar="EVIREG_REGISTRY",
         show_envvar=True,
+        metavar="DIR",
         help="Registry folder (default: the bundled registry, read-only).",
     ),
 ]
-FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help="Output format.")]
+# Choices are case-insensitive everywhere (`--format JSON`, `--tau2 reml`): a choice is a word,
+# not a spelling test. The value reaches the command in its canonical spelling.
+FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")]
+DocFormatOpt = Annotated[
+    DocFmt, typer.Option("--format", "-f", case_sensitive=False, help="Output format (a document: no csv).")
+]
 
 # The choices of the pooling options come from the library's one vocabulary (stats/options.py),
 # as a Literal, which typer offers as a choice exactly as it did the enums these replace.
@@ -194,39 +217,114 @@ else:
     Model, Tau2 = Literal[MODELS], Literal[TAU2_METHODS]
 DEFAULT = Options()  # the API's defaults are the CLI's
 
+
+def _choices(names: tuple[str, ...]) -> str:
+    """The help's list of choices in their canonical spelling (typer would show them lowercased,
+    being case-insensitive)."""
+    return "<" + "|".join(names) + ">"
+
+
 # The options that make a question about one outcome, shared by pool, sensitivity and plot.
-_OUTCOME = typer.Option("--outcome", "-o", help="Outcome id from the profile, e.g. live_birth.")
+# No -o: everywhere in evireg, -o is --output, a file to write.
+_OUTCOME = typer.Option(
+    "--outcome",
+    metavar="OUTCOME",
+    help="Outcome id from the registry's profile (evireg.yaml), e.g. live_birth; a wrong id is "
+    "answered with the valid ones.",
+)
 OutcomeOpt = Annotated[str, _OUTCOME]
 OptionalOutcomeOpt = Annotated[str | None, _OUTCOME]  # pool: --csv is the other input
 CsvOpt = Annotated[
     Path | None,
-    typer.Option("--csv", help="Study rows of this CSV file instead of the registry (see `pool --help`)."),
+    typer.Option(
+        "--csv",
+        metavar="FILE",
+        help="Study rows of this CSV file instead of the registry (see `pool --help`).",
+    ),
 ]
-ByOpt = Annotated[str | None, typer.Option("--by", help="Subgroup by a profile characteristic, or design.")]
-StudiesOfOpt = Annotated[str | None, typer.Option("--review", help="Only this review's included studies.")]
+ByOpt = Annotated[
+    str | None,
+    typer.Option("--by", metavar="VARIABLE", help="Subgroup by a profile characteristic, or design."),
+]
+StudiesOfOpt = Annotated[
+    str | None, typer.Option("--review", metavar="REVIEW", help="Only this review's included studies.")
+]
 WhereOpt = Annotated[
     str | None,
     typer.Option(
         "--where",
+        metavar="SQL",
         help="SQL condition on `studies` columns (stopped after $EVIREG_QUERY_TIMEOUT s, default 30).",
     ),
 ]
 MeasureOpt = Annotated[
     Measure | None,
     typer.Option(
-        "--measure", help="Effect measure (default: the outcome's; OR for 2x2 data, MD for continuous)."
+        "--measure",
+        case_sensitive=False,
+        metavar=_choices(MEASURES),
+        help="Effect measure (default: the outcome's; OR for 2x2 data, MD for continuous).",
     ),
 ]
 MethodOpt = Annotated[
-    Method | None, typer.Option("--method", help="Pooling method (default: MH for 2x2 data, else IV).")
+    Method | None,
+    typer.Option(
+        "--method",
+        case_sensitive=False,
+        metavar=_choices(METHODS),
+        help="Pooling method: Mantel-Haenszel, inverse variance or Peto (default: MH for 2x2 data, else IV).",
+    ),
 ]
-ModelOpt = Annotated[Model | None, typer.Option("--model", help="Fixed or random effects (default: fixed).")]
+ModelOpt = Annotated[
+    Model | None,
+    typer.Option(
+        "--model",
+        case_sensitive=False,
+        metavar=_choices(MODELS),
+        help="Fixed or random effects (default: fixed).",
+    ),
+]
 LevelOpt = Annotated[
-    int | None, typer.Option("--level", help="Confidence level of every interval: 90, 95 or 99 (default 95).")
+    int | None,
+    typer.Option(
+        "--level", metavar="PERCENT", help="Confidence level of every interval: 90, 95 or 99 (default 95)."
+    ),
 ]
-Tau2Opt = Annotated[Tau2, typer.Option("--tau2", help="Between-study variance estimator.")]
-HksjOpt = Annotated[bool, typer.Option("--hksj", help="Hartung-Knapp-Sidik-Jonkman CI.")]
-ReviewOpt = Annotated[str | None, typer.Option("--review", help="Review id (default: the only one).")]
+Tau2Opt = Annotated[
+    Tau2,
+    typer.Option(
+        "--tau2",
+        case_sensitive=False,
+        metavar=_choices(TAU2_METHODS),
+        help="Between-study variance estimator of the random-effects model; with a fixed model it "
+        "changes nothing, which a warning says.",
+    ),
+]
+HksjOpt = Annotated[
+    bool,
+    typer.Option(
+        "--hksj", help="Hartung-Knapp-Sidik-Jonkman CI (t distribution, k-1 df); needs --model random."
+    ),
+]
+ReviewOpt = Annotated[
+    str | None, typer.Option("--review", metavar="REVIEW", help="Review id (default: the only one).")
+]
+
+
+def check_model(model: str | None, tau2: str, hksj: bool = False) -> None:
+    """The random-effects options said in the CLI's words before any work. --hksj with a fixed
+    model is refused (a different interval was asked for and cannot be given); a --tau2 other
+    than the default with a fixed model only warns, since the answer is the same either way."""
+    if model == "random":
+        return
+    if hksj:
+        raise InvalidOption("--hksj needs --model random")
+    if tau2 != DEFAULT.tau2:
+        err.print(
+            f"warning: --tau2 {tau2} only affects random effects; add --model random to use it",
+            markup=False,
+            highlight=False,
+        )
 
 
 def one_input(outcome: str | None, csv_file: Path | None, where: str | None, review: str | None) -> None:

@@ -18,6 +18,8 @@ from evireg.cli.app import (
     DEFAULT,
     ByOpt,
     CsvOpt,
+    DocFmt,
+    DocFormatOpt,
     Fmt,
     FormatOpt,
     HksjOpt,
@@ -31,6 +33,7 @@ from evireg.cli.app import (
     StudiesOfOpt,
     Tau2Opt,
     WhereOpt,
+    check_model,
     check_peto,
     command,
     console,
@@ -39,7 +42,7 @@ from evireg.cli.app import (
     err,
     one_input,
 )
-from evireg.errors import InvalidOption, UserError
+from evireg.errors import InvalidOption
 
 if TYPE_CHECKING:
     from evireg.review.question import Answer
@@ -52,7 +55,7 @@ def pool(
     review: StudiesOfOpt = None,
     where: WhereOpt = None,
     csv_file: Annotated[
-        Path | None, typer.Option("--csv", help="Pool this CSV instead of the registry.")
+        Path | None, typer.Option("--csv", metavar="FILE", help="Pool this CSV instead of the registry.")
     ] = None,
     measure: MeasureOpt = DEFAULT.measure,
     method: MethodOpt = DEFAULT.method,
@@ -70,11 +73,12 @@ def pool(
     estimate,se (generic, log scale for ratio measures); or o_minus_e,variance; [,subgroup].
     """
     if (outcome is None) == (csv_file is None):
-        raise UserError("give either --outcome (pool the registry) or --csv FILE")
+        raise InvalidOption("give either --outcome (pool the registry) or --csv FILE")
     check_peto(method, measure)
+    check_model(model, tau2, hksj)
     opts: dict[str, Any] = {
         "measure": measure, "method": method, "model": model, "tau2": tau2, "hksj": hksj, "level": level,
-    }
+    }  # fmt: skip
     if csv_file is not None:
         ans = api.pool(csv_file, outcome="csv", by=by, **opts)
         if where is not None or review is not None:
@@ -116,7 +120,7 @@ def sensitivity(
     model: ModelOpt = DEFAULT.model,
     tau2: Tau2Opt = DEFAULT.tau2,
     level: LevelOpt = None,
-    fmt: FormatOpt = Fmt.table,
+    fmt: DocFormatOpt = DocFmt.table,
     registry: RegistryOpt = None,
 ) -> None:
     """Leave-one-out, cumulative (by year), filters by design, the other model, and Egger's test.
@@ -127,9 +131,10 @@ def sensitivity(
     from evireg.render import report as rr
 
     one_input(outcome, csv_file, where, review)
+    check_model(model, tau2)
     opts: dict[str, Any] = {
         "measure": measure, "method": method, "model": model, "tau2": tau2, "level": level,
-    }
+    }  # fmt: skip
     if csv_file is not None:
         main, sens = api.sensitivity(csv_file, outcome="csv", by=by, **opts)
     else:
@@ -147,7 +152,7 @@ def sensitivity(
 
 
 @command()
-def report(review: ReviewOpt = None, fmt: FormatOpt = Fmt.table, registry: RegistryOpt = None) -> None:
+def report(review: ReviewOpt = None, fmt: DocFormatOpt = DocFmt.table, registry: RegistryOpt = None) -> None:
     """Each analysis of a review as RevMan lays it out, with sources, sensitivity and leave-one-out."""
     from evireg.render import report as rr
 
@@ -170,7 +175,7 @@ def audit(
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 unless every claim is reproduced and self-consistent.")
     ] = False,
-    fmt: FormatOpt = Fmt.table,
+    fmt: DocFormatOpt = DocFmt.table,
     registry: RegistryOpt = None,
 ) -> None:
     """Hold a review's published claims and printed study rows against the registry and against themselves."""
@@ -194,7 +199,7 @@ def audit(
         raise typer.Exit(1)
 
 
-def _audit_all(fmt: Fmt, strict: bool, registry: Path | None) -> None:
+def _audit_all(fmt: DocFmt, strict: bool, registry: Path | None) -> None:
     """`audit --all`: every review, a progress bar on a terminal's stderr, then the summary."""
     from evireg.render import audit_analyses as ra
 

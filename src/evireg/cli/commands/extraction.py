@@ -26,7 +26,12 @@ if TYPE_CHECKING:
 
 ExtractorOpt = Annotated[
     list[str] | None,
-    typer.Option("--extractor", "-e", help="Use these two extractors (give it twice) when a study has more."),
+    typer.Option(
+        "--extractor",
+        "-e",
+        metavar="NAME",
+        help="Use these two extractors (give it twice) when a study has more.",
+    ),
 ]
 
 
@@ -186,17 +191,21 @@ def _prompt(c: Comparison, have: dict[str, Resolution]) -> dict[str, Resolution]
 
 @command()
 def adjudicate(
-    study: Annotated[str, typer.Argument(help="Study id; its extractions are in extractions/STUDY/.")],
+    study: Annotated[
+        str, typer.Argument(metavar="STUDY", help="Study id; its extractions are in extractions/STUDY/.")
+    ],
     resolutions: Annotated[
         Path | None,
         typer.Option(
             "--resolutions",
+            metavar="FILE",
             help="YAML: adjudicator, and per disagreeing field path: choose (a|b|value), value, reason. "
             "Default: extractions/STUDY/resolutions.yaml if present.",
         ),
     ] = None,
     adjudicator: Annotated[
-        str | None, typer.Option("--adjudicator", help="Who resolved (overrides the resolution file).")
+        str | None,
+        typer.Option("--adjudicator", metavar="NAME", help="Who resolved (overrides the resolution file)."),
     ] = None,
     extractor: ExtractorOpt = None,
     interactive: Annotated[

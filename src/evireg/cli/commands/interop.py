@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from evireg.cli.app import app, command, err
+from evireg.cli.help import Group
 
 if TYPE_CHECKING:
     from evireg.errors import Problem, UserError
 
 import_app = typer.Typer(
+    cls=Group,
     help="Bring a published review in: Cochrane analysis data (CSV) or a RevMan 5 file.",
     no_args_is_help=True,
 )
@@ -31,14 +33,17 @@ TargetOpt = Annotated[
         "-r",
         envvar="EVIREG_REGISTRY",
         show_envvar=True,
+        metavar="DIR",
         help="Registry folder to import into (started, with a profile, if it does not exist).",
     ),
 ]
 ReviewIdOpt = Annotated[
-    str | None, typer.Option("--review-id", help="The review's id (default: from the file name).")
+    str | None,
+    typer.Option("--review-id", metavar="ID", help="The review's id (default: from the file name)."),
 ]
 DoiOpt = Annotated[
-    str | None, typer.Option("--doi", help="The review's DOI (default: from a Cochrane file name).")
+    str | None,
+    typer.Option("--doi", metavar="DOI", help="The review's DOI (default: from a Cochrane file name)."),
 ]
 
 
@@ -67,7 +72,8 @@ def _say(report: object) -> None:
 @command("cochrane", on=import_app)
 def cochrane(
     files: Annotated[
-        list[Path], typer.Argument(help="Analysis-data CSV files (plain or .gz), one per review.")
+        list[Path],
+        typer.Argument(metavar="FILE...", help="Analysis-data CSV files (plain or .gz), one per review."),
     ],
     registry: TargetOpt,
     review_id: ReviewIdOpt = None,
@@ -94,12 +100,13 @@ def cochrane(
 
 @command("rm5", on=import_app)
 def rm5(
-    file: Annotated[Path, typer.Argument(help="A RevMan 5 file (.rm5).")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A RevMan 5 file (.rm5).")],
     registry: TargetOpt,
     review_id: ReviewIdOpt = None,
     doi: DoiOpt = None,
     url: Annotated[
-        str | None, typer.Option("--url", help="Where the file is published (when it has no DOI).")
+        str | None,
+        typer.Option("--url", metavar="URL", help="Where the file is published (when it has no DOI)."),
     ] = None,
 ) -> None:
     """Import a RevMan 5 file's analyses, printed rows and printed totals into a registry."""

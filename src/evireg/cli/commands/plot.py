@@ -27,17 +27,20 @@ from evireg.cli.app import (
     Tau2Opt,
     WhereOpt,
     app,
+    check_model,
     check_peto,
     command,
     err,
     one_input,
 )
+from evireg.cli.help import Group
 from evireg.errors import UserError
 
 if TYPE_CHECKING:
     from evireg.review.question import Answer
 
 plot_app = typer.Typer(
+    cls=Group,
     help="Draw figures (needs the `plots` extra: pip install 'evireg\\[plots]').",
     no_args_is_help=True,
 )
@@ -45,13 +48,20 @@ app.add_typer(plot_app, name="plot")
 
 FIGURE_SUFFIXES = (".svg", ".png", ".pdf")
 
-# No -o here: it names the output file.
-OutcomeOpt = Annotated[str, typer.Option("--outcome", help="Outcome id from the profile, e.g. live_birth.")]
-OrCsvOpt = Annotated[
-    str | None, typer.Option("--outcome", help="Outcome id from the profile, e.g. live_birth (or --csv).")
+OutcomeOpt = Annotated[
+    str, typer.Option("--outcome", metavar="OUTCOME", help="Outcome id from the profile, e.g. live_birth.")
 ]
-OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="Figure file: .svg, .png (200 dpi) or .pdf.")]
-TitleOpt = Annotated[str | None, typer.Option("--title", help="A title above the figure.")]
+OrCsvOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--outcome", metavar="OUTCOME", help="Outcome id from the profile, e.g. live_birth (or --csv)."
+    ),
+]
+# -o is --output, a file to write, in every command that has one.
+OutputOpt = Annotated[
+    Path, typer.Option("--output", "-o", metavar="FILE", help="Figure file: .svg, .png (200 dpi) or .pdf.")
+]
+TitleOpt = Annotated[str | None, typer.Option("--title", metavar="TEXT", help="A title above the figure.")]
 
 
 def _check_output(path: Path) -> None:
@@ -87,6 +97,7 @@ def _answer(
 ) -> Answer:
     one_input(outcome, csv_file, where, review)
     check_peto(method, measure)
+    check_model(model, tau2, hksj)
     opts: dict[str, Any] = {
         "measure": measure,
         "method": method,
@@ -126,12 +137,17 @@ def forest(
     title: TitleOpt = None,
     labels: Annotated[
         str | None,
-        typer.Option("--labels", help="Intervention and control headings (default: the profile's arms)."),
+        typer.Option(
+            "--labels",
+            metavar="TREATMENT,CONTROL",
+            help="Intervention and control headings (default: the profile's arms).",
+        ),
     ] = None,
     favours: Annotated[
         str | None,
         typer.Option(
             "--favours",
+            metavar="LEFT,RIGHT",
             help="Who the left and the right of the axis favour (default: from the profile's arm labels "
             "and the outcome's direction).",
         ),
@@ -156,7 +172,8 @@ def funnel(
     output: OutputOpt,
     outcome: OrCsvOpt = None,
     by: Annotated[
-        str | None, typer.Option("--by", help="Mark the studies by this subgroup variable.")
+        str | None,
+        typer.Option("--by", metavar="VARIABLE", help="Mark the studies by this subgroup variable."),
     ] = None,
     review: StudiesOfOpt = None,
     where: WhereOpt = None,

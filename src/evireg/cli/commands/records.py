@@ -7,6 +7,7 @@ was done on stderr, keeping stdout for data.
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +20,7 @@ from evireg.errors import UserError
 
 @command()
 def init(
-    path: Annotated[Path, typer.Argument(help="Folder for the new registry.")],
+    path: Annotated[Path, typer.Argument(metavar="DIR", help="Folder for the new registry.")],
     example: Annotated[
         bool,
         typer.Option("--example", help="A small complete registry to try (aspirin after MI, Fleiss 1993)."),
@@ -39,7 +40,10 @@ def init(
 def add(
     files: Annotated[
         list[Path] | None,
-        typer.Argument(help="Record files (YAML/JSON), folders of them, or JSON Lines (one study a line)."),
+        typer.Argument(
+            metavar="FILE...",
+            help="Record files (YAML/JSON), folders of them, or JSON Lines (one study a line).",
+        ),
     ] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite records with the same id.")] = False,
     skip_invalid: Annotated[
@@ -76,7 +80,9 @@ def add(
 
 @command()
 def validate(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or registry folders.")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(metavar="PATH...", help="Files or registry folders.")
+    ] = None,
     registry: RegistryOpt = None,
 ) -> None:
     """Check records; print every problem as `file:line: field.path: message`."""
@@ -95,27 +101,43 @@ def build(registry: RegistryOpt = None) -> None:
     err.print(f"built {info.path}: {info.studies} studies, {info.reviews} review(s)", markup=False)
 
 
+class SchemaKind(StrEnum):
+    study = "study"
+    review = "review"
+
+
 @command()
 def schema(
-    out_dir: Annotated[Path | None, typer.Option("--out", "-o", help="Write the schema files here.")] = None,
-    kind: Annotated[str, typer.Option("--kind", help="study or review (when printing).")] = "study",
+    out_dir: Annotated[
+        Path | None,
+        # --out: the name this option had before -o meant --output everywhere; still accepted
+        typer.Option(
+            "--output", "-o", "--out", metavar="DIR", help="Write the schema files into this folder."
+        ),
+    ] = None,
+    kind: Annotated[
+        SchemaKind, typer.Option("--kind", case_sensitive=False, help="Which record's schema to print.")
+    ] = SchemaKind.study,
     registry: Annotated[
         Path | None,
-        typer.Option("--registry", "-r", help="Also write this registry's own schemas (its profile's "
-                     "outcomes and characteristics as enums), into its schemas/ unless --out is given."),
+        typer.Option(
+            "--registry",
+            "-r",
+            metavar="DIR",
+            help="Also write this registry's own schemas (its "
+            "profile's outcomes and characteristics as enums), into its schemas/ unless --output "
+            "is given.",
+        ),
     ] = None,
 ) -> None:
-    """Print a record JSON Schema, or write them all to --out (e.g. schemas/)."""
+    """Print a record JSON Schema, or write them all to --output (e.g. schemas/)."""
     if registry is not None:
         for p in api.open(registry).write_schemas(out_dir):
             err.print(f"wrote {p}", markup=False)
         return
     if out_dir is None:
         texts = api.schemas()
-        name = f"{kind}.schema.json"
-        if name not in texts:
-            raise UserError(f"--kind {kind!r}: choose study or review")
-        emit(texts[name])
+        emit(texts[f"{kind.value}.schema.json"])
         return
     for p in api.write_schemas(out_dir):
         err.print(f"wrote {p}", markup=False)

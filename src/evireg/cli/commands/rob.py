@@ -16,10 +16,14 @@ from evireg.cli.app import Fmt, FormatOpt, RegistryOpt, StudiesOfOpt, command, e
 from evireg.cli.commands.plot import OutcomeOpt, OutputOpt, TitleOpt, _check_output, plot_app
 
 RobOutcomeOpt = Annotated[
-    str | None, typer.Option("--outcome", help="Only this outcome (default: every assessed outcome).")
+    str | None,
+    typer.Option("--outcome", metavar="OUTCOME", help="Only this outcome (default: every assessed outcome)."),
 ]
 ToolOpt = Annotated[
-    str | None, typer.Option("--tool", help="rob2 or robins_i (default: the outcome's only tool, else rob2).")
+    str | None,
+    typer.Option(
+        "--tool", metavar="TOOL", help="rob2 or robins_i (default: the outcome's only tool, else rob2)."
+    ),
 ]
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from evireg import api
-from evireg.cli.app import Fmt, FormatOpt, RegistryOpt, ReviewOpt, command, console, emit_document
+from evireg.cli.app import DocFmt, DocFormatOpt, RegistryOpt, ReviewOpt, command, console, emit_document
 
 
 @command()
-def sof(review: ReviewOpt = None, fmt: FormatOpt = Fmt.table, registry: RegistryOpt = None) -> None:
+def sof(review: ReviewOpt = None, fmt: DocFormatOpt = DocFmt.table, registry: RegistryOpt = None) -> None:
     """GRADE summary of findings: relative and absolute effects, participants and certainty per outcome."""
     from evireg.render import sof as rs
 

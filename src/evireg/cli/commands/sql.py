@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,18 +30,20 @@ def _timeout_option(value: float) -> float:
 
 @command()
 def query(
-    sql: Annotated[str, typer.Argument(help="One read-only SQL statement over the views.")],
+    sql: Annotated[str, typer.Argument(metavar="SQL", help="One read-only SQL statement over the views.")],
     fmt: FormatOpt = Fmt.table,
     param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="name=value, used as $name.")
+        list[str] | None,
+        typer.Option("--param", "-p", metavar="NAME=VALUE", help="name=value, used as $name."),
     ] = None,
-    max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="Row cap.")] = 10_000,
+    max_rows: Annotated[int, typer.Option("--max-rows", min=1, metavar="N", help="Row cap.")] = 10_000,
     timeout: Annotated[
         float,
         typer.Option(
             "--timeout",
             envvar="EVIREG_QUERY_TIMEOUT",
             callback=_timeout_option,
+            metavar="SECONDS",
             help="Seconds before giving up (0.1 to 3600).",
         ),
     ] = 30.0,
@@ -95,7 +98,9 @@ def _print_table(rendered: Any) -> None:
 
 @command()
 def views(
-    name: Annotated[str | None, typer.Argument(help="One view: what it holds and its columns.")] = None,
+    name: Annotated[
+        str | None, typer.Argument(metavar="VIEW", help="One view: what it holds and its columns.")
+    ] = None,
     columns: Annotated[
         bool | None,
         typer.Option(
@@ -161,14 +166,24 @@ def _print_view(fmt: Fmt, name: str, description: str, cols: list[tuple[str, str
         emit(Group(Text(f"{name}: {description}"), to_table(["column", "type"], rows)))
 
 
+class ExportFmt(StrEnum):
+    """What `export` writes (its own choices: a folder of files, not a table on stdout)."""
+
+    parquet = "parquet"
+    csv = "csv"
+    datapackage = "datapackage"
+
+
 @command()
 def export(
-    out_dir: Annotated[Path, typer.Argument(help="Folder to write the files into.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="parquet, csv or datapackage.")] = "parquet",
+    out_dir: Annotated[Path, typer.Argument(metavar="DIR", help="Folder to write the files into.")],
+    fmt: Annotated[
+        ExportFmt, typer.Option("--format", "-f", case_sensitive=False, help="File format of the views.")
+    ] = ExportFmt.parquet,
     registry: RegistryOpt = None,
 ) -> None:
     """Write every view as Parquet or CSV files, or a Frictionless data package."""
-    res = api.open(registry).export(out_dir, fmt)
+    res = api.open(registry).export(out_dir, fmt.value)
     err.print(
         f"wrote {len(res.files)} file(s) to {res.directory} ({sum(res.rows.values())} rows)", markup=False
     )
