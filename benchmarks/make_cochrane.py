@@ -67,7 +67,7 @@ def analysis_rows(
         "Analysis name": f"Synthetic outcome {group}.{number}",
         "Applicability": "SUBGROUP_AND_OVERALL",
     }
-    rows: list[dict[str, str]] = []
+    labels = [s for s, _ in chosen]
     if continuous:
         m1 = [rng.gauss(10, 2) for _ in chosen]
         m2 = [rng.gauss(9.5, 2) for _ in chosen]
@@ -76,50 +76,29 @@ def analysis_rows(
         n1 = [rng.randint(10, 150) for _ in chosen]
         n2 = [rng.randint(10, 150) for _ in chosen]
         m1, m2, s1, s2 = ([round(x, 2) for x in col] for col in (m1, m2, s1, s2))
-        res = pool_continuous(m1, s1, n1, m2, s2, n2, labels=[s for s, _ in chosen])
-        for i, (study, year) in enumerate(chosen):
-            st = res.studies[i]
-            rows.append(
-                {
-                    **base,
-                    "Study": study,
-                    "Study year": str(year),
-                    "Experimental mean": str(m1[i]),
-                    "Experimental SD": str(s1[i]),
-                    "Experimental N": str(n1[i]),
-                    "Control mean": str(m2[i]),
-                    "Control SD": str(s2[i]),
-                    "Control N": str(n2[i]),
-                    "Weight": printed(st.weight or 0),
-                    "Mean": printed(st.estimate),
-                    "CI start": printed(st.ci_low),
-                    "CI end": printed(st.ci_high),
-                }
-            )
-        return rows
-    n1 = [rng.randint(10, 300) for _ in chosen]
-    n2 = [rng.randint(10, 300) for _ in chosen]
-    p = rng.uniform(0.05, 0.5)
-    a = [min(n, max(1, round(n * p * rng.uniform(0.6, 1.6)))) for n in n1]
-    c = [min(n, max(1, round(n * p * rng.uniform(0.6, 1.6)))) for n in n2]
-    res = pool(a, n1, c, n2, measure="RR", method="MH", labels=[s for s, _ in chosen])
-    for i, (study, year) in enumerate(chosen):
-        st = res.studies[i]
-        rows.append(
-            {
-                **base,
-                "Study": study,
-                "Study year": str(year),
-                "Experimental cases": str(a[i]),
-                "Experimental N": str(n1[i]),
-                "Control cases": str(c[i]),
-                "Control N": str(n2[i]),
-                "Weight": printed(st.weight or 0),
-                "Mean": printed(st.estimate),
-                "CI start": printed(st.ci_low),
-                "CI end": printed(st.ci_high),
-            }
-        )
+        res = pool_continuous(m1, s1, n1, m2, s2, n2, labels=labels)
+        cells: dict[str, list[float] | list[int]] = {
+            "Experimental mean": m1, "Experimental SD": s1, "Experimental N": n1,
+            "Control mean": m2, "Control SD": s2, "Control N": n2,
+        }  # fmt: skip
+    else:
+        n1 = [rng.randint(10, 300) for _ in chosen]
+        n2 = [rng.randint(10, 300) for _ in chosen]
+        p = rng.uniform(0.05, 0.5)
+        a = [min(n, max(1, round(n * p * rng.uniform(0.6, 1.6)))) for n in n1]
+        c = [min(n, max(1, round(n * p * rng.uniform(0.6, 1.6)))) for n in n2]
+        res = pool(a, n1, c, n2, measure="RR", method="MH", labels=labels)
+        cells = {"Experimental cases": a, "Experimental N": n1, "Control cases": c, "Control N": n2}
+    rows: list[dict[str, str]] = []
+    for i, ((study, year), st) in enumerate(zip(chosen, res.studies, strict=True)):
+        printed_effect = {
+            "Weight": printed(st.weight or 0),
+            "Mean": printed(st.estimate),
+            "CI start": printed(st.ci_low),
+            "CI end": printed(st.ci_high),
+        }
+        data = {name: str(values[i]) for name, values in cells.items()}
+        rows.append({**base, "Study": study, "Study year": str(year), **data, **printed_effect})
     return rows
 
 
