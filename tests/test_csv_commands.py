@@ -34,7 +34,7 @@ def test_api_sensitivity_of_rows(table: Path) -> None:
     main, sens = api.sensitivity(table, model="random")
     assert main.estimate == pytest.approx(api.pool(table, model="random").estimate)
     labels = [line.label for line in sens.lines]
-    assert labels == ["As analysed (random)", "Fixed effect (DL)"]
+    assert labels == ["As analysed (random)", "Fixed effect"]
     assert sens.lines[1].estimate == pytest.approx(api.pool(table).estimate)
     assert [line.label for line in sens.leave_one_out] == ["without A", "without B", "without C"]
     assert [line.label for line in sens.cumulative] == ["+ B", "+ A", "+ C"]  # by the year column

@@ -37,6 +37,21 @@ def test_write_and_config_statements_are_refused(name: str, fixture_registry: Pa
 
 
 @pytest.mark.parametrize(
+    ("sql", "word"),
+    [
+        ("install httpfs", "INSTALL"),
+        ("  -- note\n load httpfs", "LOAD"),
+        ("/* x */ drop view studies", "DROP"),
+    ],
+)
+def test_refusal_names_the_statement_the_user_typed(sql: str, word: str, fixture_registry: Path) -> None:
+    # DuckDB files INSTALL under LOAD; the message must not name a statement the user never wrote.
+    with pytest.raises(UserError) as e:
+        run_query(Registry(fixture_registry), sql)
+    assert e.value.message.startswith(f"query: {word} is not allowed")
+
+
+@pytest.mark.parametrize(
     "sql",
     [
         "select * from read_csv('/etc/passwd')",

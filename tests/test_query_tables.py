@@ -25,7 +25,7 @@ def test_wide_result_fits_a_screen_per_ten_rows_with_numbers_whole() -> None:
     code, out, err = run("query", ALL)
     assert code == 0 and "--wide or --vertical" in err
     lines = out.splitlines()
-    assert len(lines) <= 60 and max(len(x) for x in lines) <= 80  # was 2,696 lines for 13 rows
+    assert len(lines) <= 45 and max(len(x) for x in lines) <= 80  # was 2,696 lines for 13 rows
     _, data, _ = run("query", ALL, "-f", "csv")
     table = list(csv.reader(io.StringIO(data)))
     words = set(out.split())

@@ -209,13 +209,15 @@ class Registry:
     def sensitivity(
         self, outcome: str, *, by: str | None = None, review: str | None = None, where: str | None = None,
         measure: str | None = None, method: str | None = None, model: str | None = None, tau2: str = "DL",
+        hksj: bool = False,
         level: int | None = None,
     ) -> tuple[Answer, Sensitivity]:
-        """The answer and how it moves: other model, study filters, leave-one-out, cumulative, Egger."""
+        """The answer and how it moves: other model, study filters, leave-one-out, cumulative, Egger
+        (under HKSJ when ``hksj``, which needs ``model="random"``)."""
         self.close()  # see the class notes: another method may rebuild the index
         from evireg.review.report import sensitivity_report
 
-        opts = Options(measure, method, model, tau2, False, level)
+        opts = Options(measure, method, model, tau2, hksj, level)
         q = _question(outcome, by=by, review=review, where=where, options=opts)
         return sensitivity_report(self.paths, q)
 

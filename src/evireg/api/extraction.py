@@ -7,7 +7,7 @@ The registry's own methods (:meth:`evireg.Registry.compare`, ``.adjudication``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,7 +46,24 @@ def compare_files(a: PathLike, b: PathLike) -> Comparison:
         if ext is None:
             raise InvalidRecords(f"{path}: not a valid extraction or study record", problems)
         loaded.append(ext)
-    return compare_extractions(loaded[0], loaded[1])
+    first, second = loaded
+    if first.extractor == second.extractor:
+        # Two plain records named study.yaml, or two copies of alice.yaml: the reader must still
+        # tell the sides apart, so each is named by as much of its path as makes it distinct.
+        label_a, label_b = distinct_labels(first.file, second.file)
+        first, second = replace(first, extractor=label_a), replace(second, extractor=label_b)
+    return compare_extractions(first, second)
+
+
+def distinct_labels(a: Path, b: Path) -> tuple[str, str]:
+    """The shortest trailing parts of two paths that differ (`x/study.yaml`, `y/study.yaml`),
+    or the name numbered #1 and #2 for one file given twice."""
+    pa, pb = a.resolve().parts, b.resolve().parts
+    for n in range(1, max(len(pa), len(pb)) + 1):
+        la, lb = "/".join(pa[-n:]), "/".join(pb[-n:])
+        if la != lb:
+            return la, lb
+    return f"{a.name}#1", f"{b.name}#2"
 
 
 @dataclass

@@ -98,6 +98,7 @@ def sensitivity(
     method: str | None = None,
     model: str | None = None,
     tau2: str = "DL",
+    hksj: bool = False,
     level: int | None = None,
     by: str | None = None,
     outcome: str | None = None,
@@ -109,6 +110,6 @@ def sensitivity(
     :meth:`evireg.Registry.sensitivity` need study records, so a table has none."""
     from evireg.review.report import sensitivity_of_rows
 
-    main = pool(data, measure=measure, method=method, model=model, tau2=tau2, hksj=False, level=level, by=by,
+    main = pool(data, measure=measure, method=method, model=model, tau2=tau2, hksj=hksj, level=level, by=by,
                 outcome=outcome, **columns)
     return main, sensitivity_of_rows(main)

@@ -12,15 +12,14 @@ import functools
 import os
 import sys
 from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, TypeVar
 
 import typer
-from rich.console import Console
 
 from evireg.api import Options
 from evireg.cli.help import Command, Group
+from evireg.cli.output import SIGPIPE_EXIT, DocFmt, Fmt, err, silence_stdout
 from evireg.errors import InvalidOption, UserError
 from evireg.registry import interrupts
 from evireg.stats.options import MEASURES, METHODS, MODELS, TAU2_METHODS
@@ -36,23 +35,6 @@ app = typer.Typer(
 )
 
 
-def console() -> Console:
-    """The console rich renderables are printed to, made per use: its width follows COLUMNS and
-    the terminal as they are when a command runs, not when the CLI was imported."""
-    return _Console(emoji=False)  # `file.yaml:100:` is a location, not the :100: emoji
-
-
-class _Console(Console):
-    """rich's console, exiting as every other output does when the pipe's reader goes away
-    (rich's own answer is exit 1, which reads as a failure of the command)."""
-
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        silence_stdout()
-        raise SystemExit(SIGPIPE_EXIT)
-
-
-err = Console(stderr=True, soft_wrap=True, emoji=False)
 _state = {"debug": bool(os.environ.get("EVIREG_DEBUG"))}
 _interrupt = {"reported": False}
 
@@ -107,21 +89,6 @@ def handled(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-# What a shell reports for a program killed by SIGPIPE (128 + 13), as `yes | head -1` leaves it.
-SIGPIPE_EXIT = 141
-
-
-def silence_stdout() -> None:
-    """Point stdout at /dev/null once its reader has closed the pipe, so that the interpreter's
-    final flush does not raise (and print) BrokenPipeError a second time."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):  # stdout is not a real file (e.g. captured by a test runner)
-        pass
-
-
 def _report_interrupt() -> None:
     if not _interrupt["reported"]:
         _interrupt["reported"] = True
@@ -136,53 +103,6 @@ def command(name: str | None = None, *, on: typer.Typer = app, **kw: Any) -> Cal
         return fn
 
     return deco
-
-
-# --- output --------------------------------------------------------------------------------
-
-
-class Fmt(StrEnum):
-    """The formats of a command whose answer is a table: every row can be a CSV row."""
-
-    table = "table"
-    csv = "csv"
-    json = "json"
-    markdown = "markdown"
-
-
-class DocFmt(StrEnum):
-    """The formats of a command whose answer is a document (report, audit, sensitivity, sof):
-    no csv, which --format therefore does not offer."""
-
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-
-
-def emit(rendered: Any) -> None:
-    """Machine formats go to stdout untouched; rich tables are rendered."""
-    if isinstance(rendered, str):
-        sys.stdout.write(rendered if rendered.endswith("\n") else rendered + "\n")
-    else:
-        console().print(rendered)
-
-
-def emit_document(
-    fmt: DocFmt,
-    name: str,
-    *,
-    as_json: Callable[[], Any],
-    markdown: Callable[[], str],
-    table: Callable[[], Any],
-) -> None:
-    """Reports that are documents rather than tables: JSON, Markdown or rich; no CSV (DocFmt
-    does not offer it; `name` says whose document it is)."""
-    import json
-
-    if fmt is DocFmt.json:
-        emit(json.dumps(as_json(), indent=2))
-    else:
-        emit(markdown() if fmt is DocFmt.markdown else table())
 
 
 # --- options shared by several commands ----------------------------------------------------

@@ -60,6 +60,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "sensitivity": (
         "evireg sensitivity --outcome live_birth",
         "evireg sensitivity --csv trials.csv --model random --format markdown",
+        "evireg sensitivity --outcome live_birth --model random --tau2 REML --hksj",
     ),
     "report": (
         "evireg report",
@@ -94,6 +95,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "plot funnel": (
         "evireg plot funnel --outcome live_birth -o funnel.svg",
         "evireg plot funnel --csv trials.csv -o funnel.png",
+        "evireg plot funnel --outcome live_birth --model random --tau2 REML -o funnel.svg",
     ),
     "plot rob": (
         "evireg plot rob --outcome live_birth -o rob.svg",

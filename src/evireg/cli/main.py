@@ -11,8 +11,9 @@ import sys
 
 from typer.models import CommandInfo
 
-from evireg.cli.app import SIGPIPE_EXIT, _interrupt, _report_interrupt, app, silence_stdout
+from evireg.cli.app import _interrupt, _report_interrupt, app
 from evireg.cli.commands import analysis, extraction, interop, plot, records, rob, sof, sql  # noqa: F401  (registers them)
+from evireg.cli.output import SIGPIPE_EXIT, silence_stdout
 from evireg.registry import interrupts
 
 ORDER = (

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from evireg._version import __version__
 from evireg.errors import UserError
@@ -98,7 +98,11 @@ def _root_key(reg: Registry) -> str:
 
 def stored_hash(path: Path, reg: Registry) -> str | None:
     """The content hash the index at `path` was built from, or None if it must be rebuilt."""
-    rows = read_meta(path)
+    return hash_in_meta(read_meta(path), reg)
+
+
+def hash_in_meta(rows: dict[str, Any] | None, reg: Registry) -> str | None:
+    """The content hash an index's meta rows record, or None if this evireg must rebuild it."""
     if rows is None:
         return None
     if rows.get("format") != FORMAT_VERSION or rows.get("evireg") != __version__:

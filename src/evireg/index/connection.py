@@ -55,11 +55,19 @@ def read_meta(path: Path) -> dict[str, Any] | None:
     except duckdb.Error:
         return None  # unreadable or locked mid-write elsewhere: rebuild
     try:
+        return meta_of(con)
+    finally:
+        con.close()
+
+
+def meta_of(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """The meta table on an open connection, or None if it cannot be read."""
+    import duckdb
+
+    try:
         return dict(con.execute(sql_text("meta.sql")).fetchall())
     except duckdb.Error:
         return None
-    finally:
-        con.close()
 
 
 # Settings that keep a query inside the registry: no files, no network, no extensions.
@@ -130,6 +138,15 @@ def fetch(
         return QueryResult(columns, types, cur.fetchall(), False)
     rows = cur.fetchmany(max_rows + 1)
     return QueryResult(columns, types, rows[:max_rows], len(rows) > max_rows)
+
+
+def sql_for_outcomes(name: str) -> str:
+    """A query of one outcome's rows (``outcome = $outcome``) asked of a list of outcomes at once
+    (``$outcomes``): each query's planning costs more than its rows, so many questions share one."""
+    sql = sql_text(name)
+    if sql.count("outcome = $outcome") != 1:
+        raise AssertionError(f"{name}: expected one `outcome = $outcome` filter")
+    return sql.replace("outcome = $outcome", "outcome IN (SELECT unnest($outcomes))")
 
 
 def records(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from evireg.errors import QueryRefused, UserError
@@ -25,10 +26,32 @@ def check_read_only(sql: str) -> None:
         raise QueryRefused(f"query: give exactly one statement (got {len(statements)})")
     kind = str(statements[0].type).rsplit(".", 1)[-1]
     if kind not in READ_STATEMENTS:
+        # DuckDB files INSTALL under LOAD and CREATE VIEW under CREATE; name the word the user typed.
+        typed = _first_keyword(statements[0].query) or kind
         raise QueryRefused(
-            f"query: {kind} statements are not allowed; evireg query is read-only "
-            "(SELECT, WITH, EXPLAIN, DESCRIBE, SHOW, SUMMARIZE). Edit the registry files to change data."
+            f"query: {typed} is not allowed: {_WHY.get(kind, 'it would change the registry')}. "
+            "evireg query only reads (SELECT, WITH, EXPLAIN, DESCRIBE, SHOW, SUMMARIZE); "
+            "edit the registry files to change data."
         )
+
+
+_WHY = {
+    "LOAD": "it installs or loads a DuckDB extension",
+    "ATTACH": "it opens another database",
+    "DETACH": "it closes a database",
+    "COPY": "it reads or writes files",
+    "EXPORT": "it writes files",
+    "PRAGMA": "it changes database settings",
+    "SET": "it changes database settings",
+    "VARIABLE_SET": "it changes database settings",
+}
+
+
+def _first_keyword(sql: str) -> str:
+    """The statement's first word as typed, after comments and whitespace."""
+    text = re.sub(r"^(\s+|--[^\n]*\n?|/\*.*?\*/)+", "", sql, flags=re.S)
+    match = re.match(r"[A-Za-z_]+", text)
+    return match.group(0).upper() if match else ""
 
 
 def parse_params(pairs: list[str]) -> dict[str, Any]:

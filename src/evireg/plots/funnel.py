@@ -1,10 +1,11 @@
 """The funnel plot of a pooled answer: each study's effect against its standard error.
 
-The studies sit around the fixed-effect estimate inside the pseudo 95% confidence region, with
-subgroups (``--by``) told apart by marker and a caption giving Egger's regression test, worded as
-the Cochrane Handbook advises when there are fewer than ten studies. Any data type: the x axis is
-the study effects (log scale for ratio measures, linear for differences, with a mean difference's
-unit), the y axis the standard error of the analysis-scale estimate.
+The studies sit around the pooled estimate (fixed effect, or random effects when asked) inside
+the pseudo 95% confidence region, with subgroups (``--by``) told apart by marker and a caption
+giving Egger's regression test, worded as the Cochrane Handbook advises when there are fewer
+than ten studies. Any data type: the x axis is the study effects (log scale for ratio measures,
+linear for differences, with a mean difference's unit), the y axis the standard error of the
+analysis-scale estimate.
 
 Without ``ax`` the figure is made to measure, title on top and caption underneath. With ``ax``
 (statsmodels' ``plot_forest(ax=...)`` habit) the caller's axes is the panel, and the title,
@@ -45,7 +46,8 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X")  # one per subgroup, in order of a
 
 
 def funnel_figure(answer: Answer, title: str | None = None, ax: Axes | None = None) -> Figure:
-    """Each study's effect against its standard error, around the fixed-effect estimate.
+    """Each study's effect against its standard error, around the pooled estimate (fixed effect,
+    or random effects when the answer's model is random, which the caption then says).
 
     The dashed triangle is the pseudo 95% confidence region (estimate ± 1.96·SE); a caption gives
     Egger's regression test when at least three studies can be estimated.
@@ -57,17 +59,23 @@ def funnel_figure(answer: Answer, title: str | None = None, ax: Axes | None = No
         return _draw_funnel(answer, title, ax)
 
 
-def _fixed_estimate(answer: Answer) -> float:
-    """The pooled fixed-effect estimate (analysis scale) of all the answer's studies."""
+def _centre(answer: Answer) -> tuple[float, str]:
+    """Where the funnel stands (analysis scale) and what that is: the pooled estimate of all the
+    answer's studies under its model (fixed effect unless --model random: metafor's funnel()
+    also centres on the model's estimate; HKSJ changes only the interval, not the estimate)."""
     from evireg.review.pooling import pool_inputs
     from evireg.stats import PoolResult
 
     q = answer.question
-    if q.model == "fixed" and not q.hksj and answer.overall is not None:
-        return answer.overall.log_estimate
+    if q.model == "random":
+        res = pool_inputs(answer.inputs, replace(q, hksj=False, by=None), answer.data_type)
+        assert isinstance(res, PoolResult)  # by=None pools without subgroups
+        return res.log_estimate, f"random-effects ({q.tau2_method}) estimate"
+    if not q.hksj and q.by is None and answer.overall is not None:
+        return answer.overall.log_estimate, "fixed-effect estimate"
     res = pool_inputs(answer.inputs, replace(q, model="fixed", hksj=False, by=None), answer.data_type)
-    assert isinstance(res, PoolResult)  # by=None pools without subgroups
-    return res.log_estimate
+    assert isinstance(res, PoolResult)
+    return res.log_estimate, "fixed-effect estimate"
 
 
 def _egger_caption(answer: Answer) -> str:
@@ -130,7 +138,7 @@ def _draw_funnel(answer: Answer, title: str | None, ax: Axes | None) -> Figure:
     ]
     if not pts:
         raise UserError("nothing to plot: no study in scope has an estimable effect")
-    theta = _fixed_estimate(answer)
+    theta, centre = _centre(answer)
     se_top = _nice_ceiling(max(se for _, se, _ in pts) * 1.08)
     half = 1.96 * se_top
     lo = min(theta - half, min(y for y, _, _ in pts)) - 0.05 * half
@@ -142,6 +150,8 @@ def _draw_funnel(answer: Answer, title: str | None, ax: Axes | None) -> Figure:
     names = list(dict.fromkeys(g for _, _, g in pts))
     legend = q.by is not None and any(n is not None for n in names)
     caption = _egger_caption(answer)
+    if q.model == "random":  # RevMan's funnel stands on the fixed effect; say when this one does not
+        caption = f"Centre: {centre}; dashed: pseudo 95% limits.\n{caption}"
     line = FONT_SIZE * 1.45 / 72.0  # caption line pitch, inches
     # Vertical stack in inches: title, legend, panel, tick labels + axis label, caption.
     head = 0.12 + (0.3 if title else 0.0) + (0.42 if legend else 0.0)

@@ -48,7 +48,7 @@ SCHEMA_BASE = "https://evireg.invalid/schemas/"
 class Record(BaseModel):
     """Base: unknown keys are errors; numbers, flags and text are never coerced across types."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 # --- provenance ---------------------------------------------------------------------------

@@ -10,8 +10,6 @@ import contextlib
 import os
 from collections.abc import Iterator
 
-from filelock import FileLock, Timeout
-
 from evireg.errors import LockTimeout, UserError
 from evireg.registry.fileio import os_error, reported
 from evireg.registry.journal import JOURNAL, recover
@@ -36,6 +34,9 @@ def lock(reg: Registry, timeout: float | None = None) -> Iterator[None]:
     workers never keep it alive: they exit with their parent (see loading), and filelock closes
     its descriptor in forked children.
     """
+    # filelock loads here, not at import: a reader of a current index never takes the lock
+    from filelock import FileLock, Timeout
+
     timeout = lock_timeout() if timeout is None else timeout
     path = reg.state_dir / "lock"
     with reported(reg.state_dir, "create the folder"):

@@ -268,9 +268,17 @@ def audit_markdown(a: AuditReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _method_caption(answer: Answer) -> str:
+    """The analysis every line varies, named as RevMan names it: "IV, Random (REML), HKSJ, 95% CI"."""
+    q = answer.question
+    name = method_name(q.method, q.model, q.tau2_method, q.hksj)
+    return f"{name}, {level_text(q.level)} CI"
+
+
 def sensitivity_rich(answer: Answer, sens: Sensitivity, title: str) -> Group:
     parts: list[Any] = [
         Text(title, style="bold"),
+        Text(_method_caption(answer), style="dim"),
         _sensitivity_table(answer, "Alternative analyses", sens.lines),
     ]
     if sens.leave_one_out:
@@ -284,7 +292,7 @@ def sensitivity_rich(answer: Answer, sens: Sensitivity, title: str) -> Group:
 def sensitivity_markdown(answer: Answer, sens: Sensitivity, title: str) -> str:
     m = answer.question.measure
     head = ["Analysis", "k", f"{m} [{level_text(answer.question.level)} CI]", "P", "I²"]
-    lines = [f"### {title}", ""]
+    lines = [f"### {title}", "", f"*{_method_caption(answer)}*", ""]
     for name, block in (
         ("Alternative analyses", sens.lines),
         ("Leave one out", sens.leave_one_out),

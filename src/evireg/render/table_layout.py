@@ -18,11 +18,12 @@ from typing import Any
 
 from rich import box
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
 LAYOUTS = ("auto", "wide", "vertical")
-TEXT_MIN = 12  # a text cell cut to fit keeps at least this many characters (ellipsis included)
+TEXT_MIN = 11  # a text cell cut to fit keeps at least this many characters (ellipsis included)
 
 
 def _overhead(n_columns: int, banded: bool = False) -> int:
@@ -43,10 +44,15 @@ def number_text(value: int | float | decimal.Decimal) -> str:
 
 def _header_lines(name: str, width: int) -> str:
     """The column name wrapped to `width`, at underscores where it can be (`events_` / `treat`)."""
-    pieces = re.findall(r"[^_]*_|[^_]+", name) or [name]
+    return fill_pieces(re.findall(r"[^_]*_|[^_]+", name) or [name], width)
+
+
+def fill_pieces(pieces: list[str], width: int) -> str:
+    """Pieces of a name joined into lines of at most `width`, breaking only between pieces
+    (a piece longer than the width is cut where it must be)."""
     lines: list[str] = []
     for piece in pieces:
-        while len(piece) > width:  # a piece with no underscore to break at
+        while len(piece) > width:
             lines.append(piece[:width])
             piece = piece[width:]
         if lines and len(lines[-1]) + len(piece) <= width:
@@ -106,6 +112,10 @@ class ResultTable:
     def cut_at(self, width: int) -> bool:
         """Whether the auto layout at `width` cuts text or splits the columns into bands."""
         return self.layout == "auto" and self.natural_width() > width
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        # Piped output is printed at this width, where nothing is cut (the CLI's fitted console).
+        return Measurement(min(options.max_width, 40), self.natural_width())
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = options.max_width

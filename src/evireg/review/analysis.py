@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evireg.errors import InvalidOption, UserError
-from evireg.index.connection import records, sql_text
+from evireg.index.connection import records, sql_for_outcomes, sql_text
 from evireg.index.fresh import connect_readonly
 from evireg.index.profile_sql import read_profile
 from evireg.records.profile import BUILT_IN_COLUMNS, Profile
@@ -96,20 +96,33 @@ class Prefetched:
     """The index rows of many questions about one review's studies, read in one query each (the
     audit of an imported review asks one question per analysis, each of its own outcome)."""
 
-    review: str
+    review: str | None
     scope: list[dict[str, Any]]
     rows: dict[str, list[dict[str, Any]]]  # by outcome
     missing: dict[str, list[dict[str, Any]]]  # by outcome
     registry_hash: str | None
+    where: str | None = None  # the filter the scope was read with
 
+    def narrowed(self, con: duckdb.DuckDBPyConnection, filters: list[str]) -> list[Prefetched]:
+        """This scope under each of evireg's own filters (a report's sensitivity lines), read in
+        one query: the filters are evireg's text, not the user's, so they need no vetting."""
+        from evireg.index.sqlguard import combine
 
-def _many(name: str) -> str:
-    """A query of one outcome's rows (``outcome = $outcome``) asked of a list of outcomes at once:
-    each query's planning costs more than its rows, so a review's analyses share one."""
-    sql = sql_text(name)
-    if sql.count("outcome = $outcome") != 1:
-        raise AssertionError(f"{name}: expected one `outcome = $outcome` filter")
-    return sql.replace("outcome = $outcome", "outcome IN (SELECT unnest($outcomes))")
+        if not filters:
+            return []
+        scope_sql = sql_text("analysis_scope.sql").rstrip().rstrip(";")
+        # WHERE treats an unknown condition as false; so does each flag here
+        flags = ", ".join(f"coalesce(({f}), false) AS f{i}" for i, f in enumerate(filters))
+        sql = f"SELECT study_id, {flags} FROM ({scope_sql}) AS scope"
+        passed = {r[0]: r[1:] for r in con.execute(sql, {"review": self.review}).fetchall()}
+        return [
+            replace(
+                self,
+                scope=[s for s in self.scope if passed.get(s["study_id"], [False] * len(filters))[i]],
+                where=combine(self.where, f),
+            )
+            for i, f in enumerate(filters)
+        ]
 
 
 @dataclass(frozen=True)
@@ -123,16 +136,18 @@ class Preread:
 
 def prefetch(
     con: duckdb.DuckDBPyConnection,
-    review: str,
+    review: str | None,
     outcomes: Iterable[str],
     profile: Profile,
     preread: Preread | None = None,
+    where: str | None = None,
 ) -> Prefetched:
     """Read what :func:`gather` needs for questions about ``outcomes`` over ``review``'s studies
-    (the outcomes' rows from ``preread`` when given: only the review's scope is read then)."""
+    (the outcomes' rows from ``preread`` when given: only the review's scope is read then),
+    filtered by ``where`` when given (vetted and time-capped as a --where filter)."""
     pre = preread or read_outcomes(con, outcomes, profile)
-    scope = _scope(con, Question("", review=review))
-    return Prefetched(review, scope, pre.rows, pre.missing, pre.registry_hash)
+    scope = _scope(con, Question("", review=review, where=where))
+    return Prefetched(review, scope, pre.rows, pre.missing, pre.registry_hash, where)
 
 
 def read_outcomes(con: duckdb.DuckDBPyConnection, outcomes: Iterable[str], profile: Profile) -> Preread:
@@ -142,11 +157,11 @@ def read_outcomes(con: duckdb.DuckDBPyConnection, outcomes: Iterable[str], profi
         by_kind[data_type(profile, Question(o))].append(o)
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for kind, names in by_kind.items():
-        for r in records(con, _many(ROWS_SQL[kind]), {"outcomes": names}):
+        for r in records(con, sql_for_outcomes(ROWS_SQL[kind]), {"outcomes": names}):
             rows[r["outcome"]].append(r)
     missing: dict[str, list[dict[str, Any]]] = defaultdict(list)
     every = [o for names in by_kind.values() for o in names]
-    for m in records(con, _many("analysis_missing.sql"), {"outcomes": every}):
+    for m in records(con, sql_for_outcomes("analysis_missing.sql"), {"outcomes": every}):
         missing[m["outcome"]].append(m)
     h = con.execute(sql_text("registry_hash.sql")).fetchone()
     return Preread(dict(rows), dict(missing), h[0] if h else None)
@@ -163,7 +178,8 @@ def gather(
     profile = profile or read_profile(con)
     check_question(profile, q)
     kind = data_type(profile, q)
-    pre = prefetched if prefetched is not None and (q.review, q.where) == (prefetched.review, None) else None
+    fits = prefetched is not None and (q.review, q.where) == (prefetched.review, prefetched.where)
+    pre = prefetched if fits else None
     if pre is not None:
         scope, rows = pre.scope, pre.rows.get(q.outcome, [])
         missing_rows = pre.missing.get(q.outcome, [])
@@ -268,12 +284,13 @@ def answer_with(
     *,
     profile: Profile | None = None,
     rob: dict[str, str] | None = None,
+    prefetched: Prefetched | None = None,
 ) -> Answer:
-    """The answer to ``q``; ``profile`` and ``rob`` (the outcome's overall risk-of-bias
-    judgements), when the caller already has them, spare their queries (a report asks a dozen
-    variants of one question)."""
+    """The answer to ``q``; ``profile``, ``rob`` (the outcome's overall risk-of-bias
+    judgements) and the rows ``prefetched`` for its review and filter, when the caller already
+    has them, spare their queries (a report asks a dozen variants of each question)."""
     profile = profile or read_profile(con)
-    inputs, no_data, h = gather(con, q, profile)
+    inputs, no_data, h = gather(con, q, profile, prefetched)
     kind = data_type(profile, q)
     q = resolve(q, kind, inputs, profile)
     notes = [f"{i.study}: {i.note}" for i in inputs if i.note]

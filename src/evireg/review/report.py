@@ -10,22 +10,25 @@ from evireg.errors import UserError
 from evireg.index.connection import records, sql_text
 from evireg.index.fresh import connect_readonly
 from evireg.index.profile_sql import literal, read_profile
-from evireg.index.sqlguard import combine
 from evireg.registry.paths import Registry
 from evireg.review.analysis import (
-    analysis_data_type,
+    Prefetched,
     answer_with,
+    check_question,
+    data_type,
     default_review,
+    prefetch,
     require_scope,
     stated_method,
 )
 from evireg.review.pooling import kernel_args, pool_inputs
 from evireg.review.question import Answer, Question
-from evireg.review.rob import high_risk, low_only
+from evireg.review.rob import high_risk, low_only, overall_judgements_of
 
 if TYPE_CHECKING:
     import duckdb
 
+    from evireg.records.profile import Profile
     from evireg.stats import EggerResult, PoolResult
 
 
@@ -144,23 +147,50 @@ class Sensitivity:
         }
 
 
-def sensitivity_with(con: duckdb.DuckDBPyConnection, q: Question, main: Answer) -> Sensitivity:
+def sensitivity_with(
+    con: duckdb.DuckDBPyConnection,
+    main: Answer,
+    *,
+    profile: Profile | None = None,
+    prefetched: Prefetched | None = None,
+    narrowed: dict[str, Prefetched] | None = None,
+) -> Sensitivity:
+    """The sensitivity analyses of ``main``: its rows are read once (or taken from
+    ``prefetched``), and every filter's scope in one more query (or taken from ``narrowed``,
+    ``prefetched`` under each filter), not one query per line."""
     q = main.question  # with the measure, method, model and level the answer settled
-    profile = read_profile(con)
+    profile = profile or read_profile(con)
+    pre = prefetched
+    if pre is None or (pre.review, pre.where) != (q.review, q.where):
+        pre, narrowed = prefetch(con, q.review, [q.outcome], profile, where=q.where), None
 
-    def variant(**changes: Any) -> PoolResult | None:
-        return answer_with(con, replace(q, **changes), profile=profile, rob=main.rob).overall
+    def variant(scope: Prefetched, **changes: Any) -> PoolResult | None:
+        changed = replace(q, where=scope.where, **changes)
+        return answer_with(con, changed, profile=profile, rob=main.rob, prefetched=scope).overall
 
     other = "random" if q.model == "fixed" else "fixed"
     lines = [
-        Line.of(f"As analysed ({q.model})", main.overall),
-        Line.of(_other_label(other, q), variant(model=other)),
+        Line.of(f"As analysed ({_as_analysed(q)})", main.overall),
+        Line.of(_other_label(other, q), variant(pre, **_other_model(q))),
     ]
-    for label, where in SENSITIVITY_FILTERS:
-        lines.append(Line.of(label, variant(where=combine(q.where, where))))
-    for label, where in rob_filters(main.rob):
-        lines.append(Line.of(label, variant(where=combine(q.where, where))))
+    filters = [*SENSITIVITY_FILTERS, *rob_filters(main.rob)]
+    scopes = narrowed_scopes(con, pre, [w for _, w in filters], narrowed)
+    for label, where in filters:
+        lines.append(Line.of(label, variant(scopes[where])))
     return _study_by_study(main, lines)
+
+
+def narrowed_scopes(
+    con: duckdb.DuckDBPyConnection,
+    pre: Prefetched,
+    filters: list[str],
+    have: dict[str, Prefetched] | None = None,
+) -> dict[str, Prefetched]:
+    """``pre`` under each filter (by its text), those not in ``have`` read in one query."""
+    have = dict(have or {})
+    todo = [w for w in dict.fromkeys(filters) if w not in have]
+    have.update(zip(todo, pre.narrowed(con, todo), strict=True))
+    return have
 
 
 def sensitivity_of_rows(main: Answer) -> Sensitivity:
@@ -169,17 +199,29 @@ def sensitivity_of_rows(main: Answer) -> Sensitivity:
     Egger's test. The filters by design and risk of bias read study records a table has not got."""
     q = main.question
     other = "random" if q.model == "fixed" else "fixed"
-    changed = replace(q, model=other)
+    changed = replace(q, **_other_model(q))
     moved = replace(main, question=changed, result=pool_inputs(main.inputs, changed, main.data_type))
     lines = [
-        Line.of(f"As analysed ({q.model})", main.overall),
+        Line.of(f"As analysed ({_as_analysed(q)})", main.overall),
         Line.of(_other_label(other, q), moved.overall),
     ]
     return _study_by_study(main, lines)
 
 
+def _other_model(q: Question) -> dict[str, Any]:
+    """The changes that give the other model: HKSJ belongs to random effects, so the fixed
+    alternative of an HKSJ analysis drops it (and the random alternative of a fixed one has none)."""
+    return {"model": "random" if q.model == "fixed" else "fixed", "hksj": False}
+
+
+def _as_analysed(q: Question) -> str:
+    model = q.model or "fixed"
+    return f"{model}, HKSJ" if q.hksj else model
+
+
 def _other_label(other: str, q: Question) -> str:
-    return f"{other.capitalize()} effect{'s' if other == 'random' else ''} ({q.tau2_method})"
+    # tau2's estimator names the random-effects alternative; a fixed effect has no tau2
+    return f"Random effects ({q.tau2_method})" if other == "random" else "Fixed effect"
 
 
 def _study_by_study(main: Answer, lines: list[Line]) -> Sensitivity:
@@ -203,21 +245,28 @@ def _study_by_study(main: Answer, lines: list[Line]) -> Sensitivity:
 def sensitivity_report(reg: Registry, q: Question) -> tuple[Answer, Sensitivity]:
     with connect_readonly(reg) as con:
         main = require_scope(answer_with(con, q))
-        return main, sensitivity_with(con, q, main)
+        return main, sensitivity_with(con, main)
 
 
-def _section(con: duckdb.DuckDBPyConnection, review: str, a: dict[str, Any]) -> Section:
-    method, why = stated_method(
-        a["method"], a["software"], a["measure"], analysis_data_type(con, a["outcome"])
-    )
+def _section(
+    con: duckdb.DuckDBPyConnection,
+    review: str,
+    a: dict[str, Any],
+    profile: Profile,
+    pre: Prefetched,
+    rob: dict[str, str],
+    narrowed: dict[str, Prefetched],
+) -> Section:
+    kind = data_type(profile, Question(a["outcome"]))
+    method, why = stated_method(a["method"], a["software"], a["measure"], kind)
     stated = a["model"] if a["model"] in ("fixed", "random") else None
     model = stated or "fixed"
     note = None if stated else "model not stated by the review: fixed effect shown, random effects below"
     if why:
         note = f"{why}; {note}" if note else why
     q = Question(a["outcome"], a["subgroup_variable"], a["measure"], method, model, review=review)
-    main = answer_with(con, q)
-    sens = sensitivity_with(con, q, main)
+    main = answer_with(con, q, profile=profile, rob=rob, prefetched=pre)
+    sens = sensitivity_with(con, main, profile=profile, prefetched=pre, narrowed=narrowed)
     return Section(a["analysis_id"], _title(a), main, sens.lines, sens.leave_one_out, sens.egger, note)
 
 
@@ -227,7 +276,17 @@ def build_report(reg: Registry, review: str | None = None) -> Report:
         info = records(con, sql_text("review_info.sql"), {"review": review})
         if not info:
             raise UserError(f"--review {review!r}: no such review in the registry")
-        sections = [_section(con, review, a) for a in info]
-        h = con.execute(sql_text("registry_hash.sql")).fetchone()
+        # One read of every outcome's rows, risk of bias and sensitivity filters for the whole
+        # report, not one per question: a query costs more to plan than its rows to read.
+        profile = read_profile(con)
+        outcomes = list(dict.fromkeys(str(a["outcome"]) for a in info))
+        for o in outcomes:
+            check_question(profile, Question(o))
+        pre = prefetch(con, review, outcomes, profile)
+        robs = overall_judgements_of(con, outcomes)
+        filters = [w for _, w in SENSITIVITY_FILTERS]
+        filters += [w for o in outcomes for _, w in rob_filters(robs[o])]
+        scopes = narrowed_scopes(con, pre, filters)
+        sections = [_section(con, review, a, profile, pre, robs[a["outcome"]], scopes) for a in info]
         title = f"{info[0]['first_author']} {info[0]['year']}: {info[0]['title']}"
-        return Report(review, title, h[0] if h else None, sections)
+        return Report(review, title, pre.registry_hash, sections)

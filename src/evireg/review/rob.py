@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from evireg.errors import InvalidOption, UserError
-from evireg.index.connection import records, sql_text
+from evireg.index.connection import records, sql_for_outcomes, sql_text
 from evireg.index.fresh import connect_readonly
 from evireg.index.profile_sql import read_profile
 from evireg.records.profile_check import unknown
@@ -183,6 +183,14 @@ def overall_judgements(con: duckdb.DuckDBPyConnection, outcome: str) -> dict[str
     out: dict[str, str] = {}
     for r in records(con, sql_text("answer_rob.sql"), {"outcome": outcome}):
         out.setdefault(r["study_id"], r["judgement"])
+    return out
+
+
+def overall_judgements_of(con: duckdb.DuckDBPyConnection, outcomes: list[str]) -> dict[str, dict[str, str]]:
+    """:func:`overall_judgements` of many outcomes in one query (outcome -> study -> judgement)."""
+    out: dict[str, dict[str, str]] = {o: {} for o in outcomes}
+    for r in records(con, sql_for_outcomes("answer_rob.sql"), {"outcomes": outcomes}):
+        out[r["outcome"]].setdefault(r["study_id"], r["judgement"])
     return out
 
 

@@ -18,9 +18,7 @@ from evireg.cli.app import (
     DEFAULT,
     ByOpt,
     CsvOpt,
-    DocFmt,
     DocFormatOpt,
-    Fmt,
     FormatOpt,
     HksjOpt,
     LevelOpt,
@@ -36,12 +34,9 @@ from evireg.cli.app import (
     check_model,
     check_peto,
     command,
-    console,
-    emit,
-    emit_document,
-    err,
     one_input,
 )
+from evireg.cli.output import DocFmt, Fmt, emit, emit_document, emit_laid_out, err
 from evireg.errors import InvalidOption
 
 if TYPE_CHECKING:
@@ -105,7 +100,7 @@ def emit_answer(ans: Answer, fmt: Fmt, title: str) -> None:
     elif fmt is Fmt.markdown:
         emit(rp.markdown(ans, title))
     else:
-        emit(rp.rich_table(ans, title, width=console().width))
+        emit_laid_out(lambda width: rp.rich_table(ans, title, width=width))
 
 
 @command()
@@ -119,6 +114,7 @@ def sensitivity(
     method: MethodOpt = DEFAULT.method,
     model: ModelOpt = DEFAULT.model,
     tau2: Tau2Opt = DEFAULT.tau2,
+    hksj: HksjOpt = False,
     level: LevelOpt = None,
     fmt: DocFormatOpt = DocFmt.table,
     registry: RegistryOpt = None,
@@ -131,9 +127,9 @@ def sensitivity(
     from evireg.render import report as rr
 
     one_input(outcome, csv_file, where, review)
-    check_model(model, tau2)
+    check_model(model, tau2, hksj)
     opts: dict[str, Any] = {
-        "measure": measure, "method": method, "model": model, "tau2": tau2, "level": level,
+        "measure": measure, "method": method, "model": model, "tau2": tau2, "hksj": hksj, "level": level,
     }  # fmt: skip
     if csv_file is not None:
         main, sens = api.sensitivity(csv_file, outcome="csv", by=by, **opts)
@@ -162,7 +158,7 @@ def report(review: ReviewOpt = None, fmt: DocFormatOpt = DocFmt.table, registry:
         "report",
         as_json=rep.to_dict,
         markdown=lambda: rr.report_markdown(rep),
-        table=lambda: rr.report_rich(rep, console().width),
+        laid_out=lambda width: rr.report_rich(rep, width),
     )
 
 

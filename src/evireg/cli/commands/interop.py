@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from evireg.cli.app import app, command, err
+from evireg.cli.app import app, command
 from evireg.cli.help import Group
+from evireg.cli.output import err
 
 if TYPE_CHECKING:
     from evireg.errors import Problem, UserError

@@ -30,10 +30,10 @@ from evireg.cli.app import (
     check_model,
     check_peto,
     command,
-    err,
     one_input,
 )
 from evireg.cli.help import Group
+from evireg.cli.output import err
 from evireg.errors import UserError
 
 if TYPE_CHECKING:
@@ -180,17 +180,19 @@ def funnel(
     csv_file: CsvOpt = None,
     measure: MeasureOpt = DEFAULT.measure,
     method: MethodOpt = DEFAULT.method,
+    model: ModelOpt = DEFAULT.model,
+    tau2: Tau2Opt = DEFAULT.tau2,
     title: TitleOpt = None,
     registry: RegistryOpt = None,
 ) -> None:
-    """A funnel plot of one outcome, or of a CSV table's rows, around its fixed-effect estimate,
-    with Egger's test."""
+    """A funnel plot of one outcome, or of a CSV table's rows, around its pooled estimate (fixed
+    effect, or random effects with --model random), with Egger's test."""
     _check_output(output)
     from evireg.plots import funnel_figure, require_matplotlib, save
 
     require_matplotlib()
 
-    ans = _answer(registry, outcome, csv_file, by, review, where, measure, method)
+    ans = _answer(registry, outcome, csv_file, by, review, where, measure, method, model, tau2)
     save(funnel_figure(ans, title=title or _filtered(outcome, where)), output)
     err.print(f"wrote {output}", markup=False, highlight=False)
 

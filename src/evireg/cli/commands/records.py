@@ -14,7 +14,8 @@ from typing import Annotated
 import typer
 
 from evireg import api
-from evireg.cli.app import RegistryOpt, command, emit, err
+from evireg.cli.app import RegistryOpt, command
+from evireg.cli.output import emit, err
 from evireg.errors import UserError
 
 

@@ -12,8 +12,9 @@ from typing import Annotated
 import typer
 
 from evireg import api
-from evireg.cli.app import Fmt, FormatOpt, RegistryOpt, StudiesOfOpt, command, emit, err
+from evireg.cli.app import FormatOpt, RegistryOpt, StudiesOfOpt, command
 from evireg.cli.commands.plot import OutcomeOpt, OutputOpt, TitleOpt, _check_output, plot_app
+from evireg.cli.output import Fmt, emit, err
 
 RobOutcomeOpt = Annotated[
     str | None,

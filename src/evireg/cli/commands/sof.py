@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from evireg import api
-from evireg.cli.app import DocFmt, DocFormatOpt, RegistryOpt, ReviewOpt, command, console, emit_document
+from evireg.cli.app import DocFormatOpt, RegistryOpt, ReviewOpt, command
+from evireg.cli.output import DocFmt, emit_document
 
 
 @command()
@@ -17,5 +18,5 @@ def sof(review: ReviewOpt = None, fmt: DocFormatOpt = DocFmt.table, registry: Re
         "sof",
         as_json=result.to_dict,
         markdown=lambda: rs.markdown(result),
-        table=lambda: rs.rich(result, console().width),
+        laid_out=lambda width: rs.rich(result, width),
     )

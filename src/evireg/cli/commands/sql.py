@@ -16,7 +16,8 @@ import typer
 from rich.console import Console
 
 from evireg import api
-from evireg.cli.app import Fmt, FormatOpt, RegistryOpt, command, console, emit, err
+from evireg.cli.app import FormatOpt, RegistryOpt, command
+from evireg.cli.output import Fmt, emit, err, fitted_console
 from evireg.errors import InvalidOption, UserError
 
 
@@ -83,7 +84,7 @@ def _print_table(rendered: Any) -> None:
     if not isinstance(rendered, ResultTable):
         emit(rendered)
         return
-    out = console()
+    out = fitted_console(rendered)
     if rendered.layout == "wide":
         out = Console(emoji=False, width=max(out.width, rendered.natural_width()))
     elif rendered.cut_at(out.width):
