@@ -205,7 +205,7 @@ def test_subprocess_usage_error_exits_2(tmp_path: Path) -> None:
 CLI = ROOT / "src" / "evireg" / "cli"
 COMMANDS = [
     "init", "add", "validate", "build", "query", "views", "schema", "pool", "export", "sensitivity",
-    "report", "audit", "rob", "sof", "compare", "adjudicate", "import", "plot",
+    "report", "audit", "rob", "sof", "site", "compare", "adjudicate", "import", "plot",
 ]  # fmt: skip
 
 

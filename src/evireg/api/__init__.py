@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from evireg.review.report import Report, Sensitivity
     from evireg.review.rob import RobReport
     from evireg.review.sof import SummaryOfFindings
+    from evireg.site.build import SiteInfo
 
 __all__ = [
     "Adjudicated",
@@ -417,6 +418,15 @@ class Registry:
         from evireg.interop.export import export_views
 
         return export_views(self.paths, Path(out), format)
+
+    def site(self, out: PathLike, review: str | None = None) -> SiteInfo:
+        """Publish a review as a static website (``evireg site``): an index, a page per analysis
+        and per study with every number linked to its source, the audit, risk of bias, summary
+        of findings and the registry's data; plain files, byte-identical for the same registry."""
+        self.close()  # see the class notes: another method may rebuild the index
+        from evireg.site.build import build_site
+
+        return build_site(self.paths, Path(out), review)
 
     # -- lifetime --------------------------------------------------------------------------
 

@@ -78,6 +78,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "evireg sof",
         "evireg sof --review gao-2025 --format json",
     ),
+    "site": (
+        "evireg site out/",
+        "evireg site out/ --review gao-2025 -r my-registry",
+    ),
     "compare": (
         "evireg compare gao-2025-trial-1 --registry myreg",
         "evireg compare extraction-a.yaml extraction-b.yaml --disagreements",

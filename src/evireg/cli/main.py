@@ -12,13 +12,13 @@ import sys
 from typer.models import CommandInfo
 
 from evireg.cli.app import _interrupt, _report_interrupt, app
-from evireg.cli.commands import analysis, extraction, interop, plot, records, rob, sof, sql  # noqa: F401  (registers them)
+from evireg.cli.commands import analysis, extraction, interop, plot, records, rob, site, sof, sql  # noqa: F401  (registers them)
 from evireg.cli.output import SIGPIPE_EXIT, silence_stdout
 from evireg.registry import interrupts
 
 ORDER = (
     "init", "add", "validate", "build", "query", "views", "schema", "pool", "export", "sensitivity", "report",
-    "audit", "rob", "sof", "compare", "adjudicate",
+    "audit", "rob", "sof", "site", "compare", "adjudicate",
 )  # fmt: skip
 
 

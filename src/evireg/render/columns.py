@@ -92,6 +92,28 @@ def method_lines(text: str, width: int) -> list[str]:
     return lines
 
 
+METHOD_LONG = {"MH": "Mantel-Haenszel", "IV": "Inverse variance", "Peto": "Peto"}
+TAU2_LONG = {"DL": "DerSimonian-Laird", "REML": "REML", "PM": "Paule-Mandel"}
+
+
+def method_long(
+    method: str | None,
+    model: str | None,
+    level: float | None,
+    tau2_method: str | None = "DL",
+    hksj: bool = False,
+) -> str:
+    """The method in words, for readers who do not know RevMan's abbreviations: "Inverse
+    variance, random effects (REML), HKSJ, 95% CI" for what RevMan calls "IV, Random (REML)".
+    The pooling weights are named as method_name names them (see its notes)."""
+    short = method_name(method, model, tau2_method, hksj)
+    weights = METHOD_LONG.get(short.split(",")[0].replace("M-H", "MH"), method or "")
+    if (model or "fixed") != "random":
+        return f"{weights}, fixed effect, {level_text(level)} CI"
+    tau2 = TAU2_LONG.get((tau2_method or "DL").upper(), tau2_method or "DL")
+    return f"{weights}, random effects ({tau2}){', HKSJ' if hksj else ''}, {level_text(level)} CI"
+
+
 def level_text(level: float | None) -> str:
     return f"{level if level is not None else 95:g}%"
 

@@ -158,7 +158,7 @@ def _block_table(cols: list[tuple[str, str, int]], header: bool) -> Table:
     return t
 
 
-def _arm_cells(kind: str, r: dict[str, Any], narrow: bool) -> list[str]:
+def arm_cells(kind: str, r: dict[str, Any], narrow: bool) -> list[str]:
     """The arms' cells of a study or total row, by data type."""
     if kind == "dichotomous":
         et, nt = _counts(r["et"], r["nt"])
@@ -231,7 +231,7 @@ def rich_table(answer: Answer, title: str, width: int = 80) -> Group:
         bold = "bold" if r["kind"] == "total" else ""
         table.add_row(
             Text(r["label"], style=bold),
-            *_arm_cells(kind, r, narrow),
+            *arm_cells(kind, r, narrow),
             rf.fmt_weight(r["weight"]),
             Text(fmt_est(q.measure, r["est"], r["lo"], r["hi"]), style=bold),
             forest_bar(r["est"], r["lo"], r["hi"], axis, bar_w, ratio, r["kind"] == "total"),
@@ -314,7 +314,7 @@ def markdown(answer: Answer, title: str) -> str:
             lines.append(f"| **{r['label']}** |" + " |" * (len(head) - 1))
             continue
         b = "**" if r["kind"] == "total" else ""
-        arms = " | ".join(_arm_cells(kind, r, narrow=False))
+        arms = " | ".join(arm_cells(kind, r, narrow=False))
         w = rf.fmt_weight(r["weight"])
         rob_cell = f" {rob(r)} |" if rob else ""
         lines.append(

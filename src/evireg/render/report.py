@@ -23,13 +23,13 @@ if TYPE_CHECKING:
 VERDICT_STYLE = {"reproduced": "green", "differs": "red", "not_recomputable": "yellow"}
 
 
-def _line_cells(measure: str | None, line: Line) -> list[str]:
+def line_cells(measure: str | None, line: Line) -> list[str]:
     p = "" if line.p is None else rf.fmt_p(line.p)
     i2 = "" if line.i2 is None else f"{line.i2:.0f}%"
     return [line.label, str(line.k), fmt_est(measure, line.estimate, line.ci_low, line.ci_high), p, i2]
 
 
-def _egger_text(section: Section | Sensitivity) -> str:
+def egger_text(section: Section | Sensitivity) -> str:
     """Egger's test as the policy of stats/sensitivity.py words it (as JSON and the funnel do)."""
     from evireg.stats.sensitivity import egger_too_few
 
@@ -58,7 +58,7 @@ def _sensitivity_table(section: Section | Answer, title: str, lines: Sequence[Li
     ):
         t.add_column(c, justify=j)  # type: ignore[arg-type]
     for line in lines:
-        t.add_row(*_line_cells(m, line))
+        t.add_row(*line_cells(m, line))
     return t
 
 
@@ -75,7 +75,7 @@ def report_rich(rep: Report, width: int) -> Group:
         parts.append(_sensitivity_table(s, "Sensitivity", s.sensitivity))
         if s.leave_one_out:
             parts.append(_sensitivity_table(s, "Leave one out", s.leave_one_out))
-        parts.append(Text(_egger_text(s), style="dim"))
+        parts.append(Text(egger_text(s), style="dim"))
     return Group(*parts)
 
 
@@ -97,15 +97,15 @@ def report_markdown(rep: Report) -> str:
             lines += [f"*Note: {s.model_note}*", ""]
         m = s.answer.question.measure
         head = ["Analysis", "k", f"{m} [{level_text(s.answer.question.level)} CI]", "P", "I²"]
-        lines += ["**Sensitivity**", "", *_md_table(head, [_line_cells(m, x) for x in s.sensitivity]), ""]
+        lines += ["**Sensitivity**", "", *_md_table(head, [line_cells(m, x) for x in s.sensitivity]), ""]
         if s.leave_one_out:
             lines += [
                 "**Leave one out**",
                 "",
-                *_md_table(head, [_line_cells(m, x) for x in s.leave_one_out]),
+                *_md_table(head, [line_cells(m, x) for x in s.leave_one_out]),
                 "",
             ]
-        lines += [_egger_text(s), ""]
+        lines += [egger_text(s), ""]
     return "\n".join(lines)
 
 
@@ -124,7 +124,7 @@ def _short(printed: str | None) -> str:
     return ("P = " if printed.startswith("P = ") else "") + f"~{float(text):.4g}"
 
 
-def _published(c: ClaimAudit) -> str:
+def published_text(c: ClaimAudit) -> str:
     p = c.published
     z = f", Z={_short(p['z'])}" if p["z"] else ""
     pt = f", {_short(p['p'])}" if p["p"] else ""
@@ -132,7 +132,7 @@ def _published(c: ClaimAudit) -> str:
     return f"{_short(p['estimate'])} [{_short(p['ci_low'])}, {_short(p['ci_high'])}]{z}{pt}{het}"
 
 
-def _recomputed(r: Recomputed | None) -> str:
+def recomputed_text(r: Recomputed | None) -> str:
     if r is None:
         return "-"
     z = f", Z={rf.fmt_z(r.z)}" if r.z is not None else ""
@@ -141,18 +141,18 @@ def _recomputed(r: Recomputed | None) -> str:
     return f"{fmt_est('OR', r.estimate, r.ci_low, r.ci_high)}{z}{p} (k={r.k}, {method})"
 
 
-def _claim_name(c: ClaimAudit) -> str:
+def claim_name(c: ClaimAudit) -> str:
     return c.claim_id + (f" ({c.subgroup})" if c.subgroup else "")
 
 
-def _details(c: ClaimAudit) -> list[str]:
+def claim_details(c: ClaimAudit) -> list[str]:
     out = []
     if c.recomputed is not None and c.verdict != "reproduced":
         off = [k for k, v in c.recomputed.matches.items() if v is False]
         if off:
             out.append("does not match at the printed digits: " + ", ".join(off))
     for alt in c.alternatives:
-        out.append(f"also {alt.model}: {_recomputed(alt)}")
+        out.append(f"also {alt.model}: {recomputed_text(alt)}")
     if c.missing_studies:
         out.append("registry lacks data for: " + ", ".join(c.missing_studies))
     if c.missing_would_show is not None:
@@ -168,7 +168,7 @@ def _details(c: ClaimAudit) -> list[str]:
     return out
 
 
-def _totals_rows(a: AuditReport) -> list[list[str]]:
+def totals_rows(a: AuditReport) -> list[list[str]]:
     t = a.totals
     rows = []
     for k in ("studies", "participants", "intervention", "control"):
@@ -195,16 +195,16 @@ def audit_rich(a: AuditReport) -> Group:
     for c in a.claims:
         cons = c.consistency.consistent
         t.add_row(
-            _claim_name(c),
-            _published(c),
-            _recomputed(c.recomputed),
+            claim_name(c),
+            published_text(c),
+            recomputed_text(c.recomputed),
             Text(c.verdict, style=VERDICT_STYLE[c.verdict]),
             Text("yes" if cons else ("NO" if cons is False else "n/a"), style="green" if cons else "red"),
         )
     parts: list[Any] = [t]
     for c in a.claims:
-        parts.append(Text(f"{_claim_name(c)} [{c.locator}]", style="bold"))
-        parts.append(Text("\n".join(f"  - {d}" for d in _details(c))))
+        parts.append(Text(f"{claim_name(c)} [{c.locator}]", style="bold"))
+        parts.append(Text("\n".join(f"  - {d}" for d in claim_details(c))))
     tt = Table(
         title="Printed totals vs registry (randomised women per arm role)",
         title_justify="left",
@@ -212,7 +212,7 @@ def audit_rich(a: AuditReport) -> Group:
     )
     for col in ("Count", "Published", "Registry", ""):
         tt.add_column(col)
-    for row in _totals_rows(a):
+    for row in totals_rows(a):
         tt.add_row(*row)
     parts.append(tt)
     if a.totals.unknown_arm_counts:
@@ -241,9 +241,9 @@ def audit_markdown(a: AuditReport) -> str:
             ["Claim", "Published", "Recomputed", "Verdict", "Self-consistent"],
             [
                 [
-                    _claim_name(c),
-                    _published(c),
-                    _recomputed(c.recomputed),
+                    claim_name(c),
+                    published_text(c),
+                    recomputed_text(c.recomputed),
                     c.verdict,
                     {True: "yes", False: "NO", None: "n/a"}[c.consistency.consistent],
                 ]
@@ -253,11 +253,11 @@ def audit_markdown(a: AuditReport) -> str:
         "",
     ]
     for c in a.claims:
-        lines += [f"**{_claim_name(c)}** ({c.locator})", "", *[f"- {d}" for d in _details(c)], ""]
+        lines += [f"**{claim_name(c)}** ({c.locator})", "", *[f"- {d}" for d in claim_details(c)], ""]
     lines += [
         "**Printed totals vs registry**",
         "",
-        *_md_table(["Count", "Published", "Registry", ""], _totals_rows(a)),
+        *_md_table(["Count", "Published", "Registry", ""], totals_rows(a)),
         "",
     ]
     if a.totals.unknown_arm_counts:
@@ -285,7 +285,7 @@ def sensitivity_rich(answer: Answer, sens: Sensitivity, title: str) -> Group:
         parts.append(_sensitivity_table(answer, "Leave one out", sens.leave_one_out))
     if sens.cumulative:
         parts.append(_sensitivity_table(answer, "Cumulative, by year of publication", sens.cumulative))
-    parts.append(Text(_egger_text(sens), style="dim"))
+    parts.append(Text(egger_text(sens), style="dim"))
     return Group(*parts)
 
 
@@ -299,6 +299,6 @@ def sensitivity_markdown(answer: Answer, sens: Sensitivity, title: str) -> str:
         ("Cumulative, by year of publication", sens.cumulative),
     ):
         if block:
-            lines += [f"**{name}**", "", *_md_table(head, [_line_cells(m, x) for x in block]), ""]
-    lines.append(_egger_text(sens))
+            lines += [f"**{name}**", "", *_md_table(head, [line_cells(m, x) for x in block]), ""]
+    lines.append(egger_text(sens))
     return "\n".join(lines) + "\n"
