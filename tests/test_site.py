@@ -126,18 +126,22 @@ def test_a_site_replaces_only_a_site(tmp_path: Path) -> None:
     assert (mine / "notes.txt").read_text() == "keep me"
 
 
-def test_an_interrupted_build_leaves_the_old_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_interrupted_build_leaves_the_old_site(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
     import evireg.site.build as build
 
     out = tmp_path / "out"
+    shutil.copytree(site, out)  # a site evireg wrote (it holds the marker file)
     reg = evireg.open(ROOT / "registry")
-    reg.site(out)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
     def broken(*args: object, **kw: object) -> int:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(build, "_write_pages", broken)
+    monkeypatch.setattr(build, "_figures", broken)  # after the data export, before the pages
     with pytest.raises(KeyboardInterrupt):
         reg.site(out)
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
