@@ -23,6 +23,14 @@ VIEW_DESCRIPTIONS: dict[str, str] = {
         "Results given as effect estimates with standard errors (log scale for ratios), as in `pool --csv`."
     ),
     "missing_data": "What a study does not report: outcomes not reported, arm counts left empty and why.",
+    "adverse_events": "Harms as the sources report them: per adverse event and arm, who had it, how "
+    "serious, participants with the event and at risk, or the statement's quote, with its source.",
+    "harm_selectors": "The profile's harm outcomes and which harms records (seriousness, who, terms) "
+    "make them up.",
+    "harm_matches": "Each harms record that fits a harm outcome of the profile, per arm.",
+    "harm_results": "Each study's result for a harm outcome, read from the one harms record that fits it.",
+    "harm_gaps": "Why a study's harms records give a harm outcome no 2x2: several records fit, or an arm "
+    "lacks a count.",
     "risk_of_bias": (
         "Risk-of-bias judgements (RoB 2 or ROBINS-I) per study, outcome and domain, with support."
     ),

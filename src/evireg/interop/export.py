@@ -73,7 +73,10 @@ def export_views(reg: Registry, out: Path, fmt: str) -> Exported:
             try:
                 for view, cols in view_columns(con).items():
                     target = stage / f"{view}.{suffix}"
-                    con.execute(f"COPY (SELECT * FROM \"{view}\") TO '{_sql_str(target)}' ({options})")
+                    # ORDER BY ALL: a view's row order is whatever DuckDB's parallel plan gives, and
+                    # the same registry must export the same bytes (evireg site, diffs of exports)
+                    ordered = f'SELECT * FROM "{view}" ORDER BY ALL'
+                    con.execute(f"COPY ({ordered}) TO '{_sql_str(target)}' ({options})")
                     staged.append(target)
                     count = con.execute(f'SELECT count(*) FROM "{view}"').fetchone()
                     rows[view] = int(count[0]) if count else 0

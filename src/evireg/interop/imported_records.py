@@ -8,6 +8,7 @@ write a record that `evireg validate` would refuse. Ids and the shared model: im
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,15 +47,42 @@ class Built:
     problems: list[Problem]
 
 
+# Words that make an analysis's outcome a harm (CONSORT Harms' vocabulary, as review analyses
+# name them): "Adverse events", "Serious adverse effects", "Side effects", "Withdrawal due to
+# toxicity". A guess from the name, which the profile entry says it is.
+HARM_NAME = re.compile(
+    r"\b(adverse (events?|effects?|reactions?|drug reactions?)|side[- ]effects?|harms?|toxicit(y|ies)"
+    r"|complications? of (the )?(treatment|therapy|intervention))\b",
+    re.IGNORECASE,
+)
+SERIOUS_NAME = re.compile(r"\bserious\b", re.IGNORECASE)
+
+
+def harm_selector(name: str) -> dict[str, Any] | None:
+    """A harm outcome's selector, inferred from an analysis name, or None for any other outcome."""
+    if not HARM_NAME.search(name):
+        return None
+    out: dict[str, Any] = {
+        "inferred": f"inferred from the analysis name {name[:200]!r} (a harm, by its words); "
+        "delete this `harm` entry if the outcome is not a harm"
+    }
+    if SERIOUS_NAME.search(name) and not re.search(r"\bnon[- ]?serious\b", name, re.IGNORECASE):
+        out["seriousness"] = ["serious"]
+    return out
+
+
 def outcome_def(a: ImportedAnalysis) -> dict[str, Any]:
     # The direction is required by the profile but not stated by the file; higher_is_worse is
     # a placeholder (it only decides which side a figure calls favourable), said in the profile.
-    return {
+    out: dict[str, Any] = {
         "id": analysis_outcome(a),
         "label": a.name[:300],
         "data_type": a.data_type,
         "direction": DIRECTION,
     }
+    if a.data_type == "dichotomous" and (harm := harm_selector(a.name)) is not None:
+        out["harm"] = harm
+    return out
 
 
 def characteristic_def(a: ImportedAnalysis) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, PrivateAttr, StringConstraints, model_validator
 
 from evireg.records.base import SCHEMA_BASE, Ident, Record, ShortText, Text, duplicates
+from evireg.records.harms import Seriousness
 from evireg.records.rob import Tool
 from evireg.records.vocab import CharacteristicType, DataType, DesignKind, Direction, Method
 
@@ -66,6 +67,21 @@ MeasureName = Annotated[str, StringConstraints(strict=True, pattern=r"^(OR|RR|RD
 Value = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60)]
 
 
+class HarmSelector(Record):
+    """Which harms records make up a harm outcome: a study contributes the one harm (per arm,
+    participants with the event over those at risk) whose seriousness, population and term fit.
+    An empty list admits any value."""
+
+    seriousness: list[Seriousness] = Field(default_factory=list)
+    who: list[Ident] = Field(default_factory=list, description="harm populations (see harm_populations)")
+    terms: list[ShortText] = Field(
+        default_factory=list, description="terms or preferred terms, matched without regard to case"
+    )
+    inferred: Text | None = Field(
+        default=None, description="how the outcome was recognised as a harm, when a tool guessed it"
+    )
+
+
 class OutcomeDef(Record):
     """One outcome a study or review of this registry may name."""
 
@@ -77,6 +93,9 @@ class OutcomeDef(Record):
     )
     measure: MeasureName | None = Field(default=None, description="default effect measure for this outcome")
     unit: ShortText | None = Field(default=None, description='for continuous outcomes, e.g. "g" or "weeks"')
+    harm: HarmSelector | None = Field(
+        default=None, description="a harm outcome: studies' harms records matching this contribute to it"
+    )
 
     @model_validator(mode="after")
     def _fits_type(self) -> OutcomeDef:
@@ -85,6 +104,8 @@ class OutcomeDef(Record):
             raise ValueError(f"measure {self.measure!r} does not fit {self.data_type} data (use {allowed})")
         if self.unit is not None and self.data_type != DataType.continuous:
             raise ValueError("a unit is given for continuous outcomes only")
+        if self.harm is not None and self.data_type != DataType.dichotomous:
+            raise ValueError("a harm outcome is dichotomous (participants with the event over those at risk)")
         return self
 
     @property
@@ -173,6 +194,10 @@ class Profile(Record):
     title: Text | None = None
     outcomes: list[OutcomeDef] = Field(min_length=1)
     characteristics: list[CharacteristicDef] = Field(default_factory=list)
+    harm_populations: list[Ident] = Field(
+        default_factory=lambda: ["participant"],
+        description="who a harm may happen to, e.g. mother, fetus, newborn (default: participant)",
+    )
     arms: ArmLabels
     defaults: Defaults = Field(default_factory=Defaults)
     risk_of_bias: dict[DesignKind, Tool] = Field(

@@ -121,6 +121,9 @@ def study_profile_errors(s: Study, profile: Profile) -> Problems:
     for i, nr in enumerate(s.not_reported):
         out += _outcome(f"not_reported.{i}.outcome", nr.outcome, profile)
         out += _subgroup(f"not_reported.{i}.subgroup", nr.subgroup, profile)
+    for i, h in enumerate(s.harms):
+        if h.who not in profile.harm_populations:
+            out.append((f"harms.{i}.who", unknown("harm population", h.who, profile.harm_populations)))
     tool = profile.risk_of_bias.get(s.design.kind)
     for i, rob in enumerate(s.risk_of_bias):
         out += _outcome(f"risk_of_bias.{i}.outcome", rob.outcome, profile)

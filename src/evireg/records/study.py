@@ -39,6 +39,7 @@ from evireg.records.base import (
     duplicates,
     semantic_check,
 )
+from evireg.records.harms import Harm, harm_errors
 from evireg.records.measures import ArmStats, EffectResult, ValuesKind, form_errors
 from evireg.records.rob import Assessment
 from evireg.records.vocab import Blinding, ControlType, DesignKind, Role, Timing
@@ -289,6 +290,10 @@ class Study(Record):
     arms: list[Arm] = Field(min_length=2)
     outcomes: list[OutcomeResult] = Field(default_factory=list)
     not_reported: list[NotReported] = Field(default_factory=list)
+    harms: list[Harm] = Field(default_factory=list, description="adverse events as the sources report them")
+    harms_not_reported: Text | None = Field(
+        default=None, description="what was searched for harms and why no harm is recorded"
+    )
     risk_of_bias: list[Assessment] = Field(
         default_factory=list, description="risk-of-bias assessments, one per outcome and tool (see rob.py)"
     )
@@ -329,6 +334,7 @@ def study_errors(s: Study) -> list[tuple[str, str]]:
     if roles.count(Role.control) < 1:
         out.append(("arms", "needs at least one arm with role control"))
     arms = {a.id: a for a in s.arms}
+    out += harm_errors(s.harms, set(arms), known)
     for i, a in enumerate(s.arms):
         check_src(f"arms.{i}.n_randomised.source", a.n_randomised.source)
         check_src(f"arms.{i}.n_analysed.source", a.n_analysed.source)

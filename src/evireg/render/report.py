@@ -18,6 +18,7 @@ from evireg.review.question import Answer
 
 if TYPE_CHECKING:
     from evireg.review.audit import AuditReport, ClaimAudit, Recomputed
+    from evireg.review.harms import StudyHarms
     from evireg.review.report import Line, Report, Section, Sensitivity
 
 VERDICT_STYLE = {"reproduced": "green", "differs": "red", "not_recomputable": "yellow"}
@@ -76,7 +77,40 @@ def report_rich(rep: Report, width: int) -> Group:
         if s.leave_one_out:
             parts.append(_sensitivity_table(s, "Leave one out", s.leave_one_out))
         parts.append(Text(egger_text(s), style="dim"))
+    if rep.harms:
+        parts += [Text(""), harms_table(rep.harms)]
     return Group(*parts)
+
+
+HARMS_HEAD = ["Study", "Adverse event", "Who", "Seriousness", "Intervention", "Control", "Source"]
+
+
+def harms_rows(harms: Sequence[StudyHarms]) -> list[list[str]]:
+    """Per study and harm: counts per arm role (participants / at risk), or the statement; a study
+    without harms records says what was searched."""
+    rows = []
+    for st in harms:
+        for h in st.harms:
+            side: dict[str, list[str]] = {"intervention": [], "control": []}
+            for a in h.arms:
+                side.setdefault(a.role or "", []).append(a.text)
+            what = h.term + (f' ("{h.quote}")' if h.quote and not h.arms else "")
+            rows.append([st.study, what, h.who, h.seriousness.replace("_", "-"),
+                         ", ".join(side["intervention"]) or "-", ", ".join(side["control"]) or "-",
+                         f"{h.source_id}: {h.locator}"])
+        if not st.harms and st.not_reported:
+            rows.append([st.study, f"none recorded: {st.not_reported}", "", "", "", "", ""])
+    return rows
+
+
+def harms_table(harms: Sequence[StudyHarms]) -> Table:
+    t = Table(title="Harms: what each study reports (participants with the event / at risk)",
+              title_justify="left", header_style="bold", show_lines=True)
+    for col in HARMS_HEAD:
+        t.add_column(col, overflow="fold")
+    for row in harms_rows(harms):
+        t.add_row(*(Text(c) for c in row))
+    return t
 
 
 def short(h: str | None) -> str:
@@ -106,6 +140,9 @@ def report_markdown(rep: Report) -> str:
                 "",
             ]
         lines += [egger_text(s), ""]
+    if rep.harms:
+        lines += ["### Harms", "", "Participants with the event / at risk, as each study reports them.", "",
+                  *_md_table(HARMS_HEAD, harms_rows(rep.harms)), ""]
     return "\n".join(lines)
 
 
@@ -157,6 +194,7 @@ def claim_details(c: ClaimAudit) -> list[str]:
         out.append("registry lacks data for: " + ", ".join(c.missing_studies))
     if c.missing_would_show is not None:
         out.append(c.missing_would_show.summary)
+    out += [f"harms records: {line}" if i == 0 else line for i, line in enumerate(c.harms)]
     cons = c.consistency
     if cons.implied_z is not None:
         out.append(

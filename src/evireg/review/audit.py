@@ -63,6 +63,7 @@ class ClaimAudit:
     missing_studies: list[str]
     locator: str
     missing_would_show: MissingBlock | None = None  # an inference, see review/missing.py
+    harms: list[str] = field(default_factory=list)  # a harm outcome: what the harms records give it
 
     def to_dict(self) -> dict[str, Any]:
         c = self.consistency
@@ -87,6 +88,7 @@ class ClaimAudit:
             "missing_studies": self.missing_studies,
             "locator": self.locator,
             "missing_would_show": None if (m := self.missing_would_show) is None else m.to_dict(),
+            "harms": self.harms,
         }
 
 
@@ -185,6 +187,7 @@ def audit_with(con: duckdb.DuckDBPyConnection, review: str, preread: Preread | N
     for r in records(con, sql_text("audit_printed_rows.sql"), {"review": review}):
         row_studies.setdefault(r["analysis_id"], set()).add(r["study_id"])
     cache: dict[tuple[str, str], Answer] = {}
+    harm_cache: dict[str, Any] = {}
     out: list[ClaimAudit] = []
     notes: list[str] = []
     for c in claims:
@@ -280,11 +283,29 @@ def audit_with(con: duckdb.DuckDBPyConnection, review: str, preread: Preread | N
                     if verdict == "not_recomputable"
                     else None
                 ),
+                _harm_lines(con, review, a["outcome"], harm_cache),
             )
         )
     h = con.execute(sql_text("registry_hash.sql")).fetchone()
     printed = audit_analyses(con, review, preread)
     return AuditReport(review, h[0] if h else None, out, _totals(con, review), notes, printed)
+
+
+def _harm_lines(
+    con: duckdb.DuckDBPyConnection, review: str, outcome: str, cache: dict[str, Any]
+) -> list[str]:
+    """For a harm outcome, what the review's harms records give it (review/harms.py explain)."""
+    from evireg.index.profile_sql import read_profile
+    from evireg.review.harms import explain, review_harms
+
+    if "profile" not in cache:
+        cache["profile"] = read_profile(con)
+    o = cache["profile"].outcome(outcome)
+    if o is None or o.harm is None:
+        return []
+    if "harms" not in cache:
+        cache["harms"] = review_harms(con, review)
+    return explain(o.harm, cache["harms"])
 
 
 def _totals(con: duckdb.DuckDBPyConnection, review: str) -> Totals:

@@ -21,6 +21,7 @@ from evireg.review.analysis import (
     require_scope,
     stated_method,
 )
+from evireg.review.harms import StudyHarms, review_harms
 from evireg.review.pooling import kernel_args, pool_inputs
 from evireg.review.question import Answer, Question
 from evireg.review.rob import high_risk, low_only, overall_judgements_of
@@ -109,6 +110,7 @@ class Report:
     registry_hash: str | None
     sections: list[Section]
     notes: list[str] = field(default_factory=list)
+    harms: list[StudyHarms] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,6 +119,7 @@ class Report:
             "registry_hash": self.registry_hash,
             "analyses": [s.to_dict() for s in self.sections],
             "notes": self.notes,
+            "harms": [h.to_dict() for h in self.harms],
         }
 
 
@@ -289,4 +292,4 @@ def build_report(reg: Registry, review: str | None = None) -> Report:
         scopes = narrowed_scopes(con, pre, filters)
         sections = [_section(con, review, a, profile, pre, robs[a["outcome"]], scopes) for a in info]
         title = f"{info[0]['first_author']} {info[0]['year']}: {info[0]['title']}"
-        return Report(review, title, pre.registry_hash, sections)
+        return Report(review, title, pre.registry_hash, sections, harms=review_harms(con, review))

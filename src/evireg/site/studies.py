@@ -24,6 +24,7 @@ VIEWS = {
     "alternatives": "site_alternatives.sql",
     "missing": "site_missing.sql",
     "rob": "site_rob.sql",
+    "harms": "site_harms.sql",
 }
 
 
@@ -51,6 +52,7 @@ class StudyPage:
     alternatives: list[Row] = field(default_factory=list)
     missing: list[Row] = field(default_factory=list)
     rob: list[Row] = field(default_factory=list)
+    harms: list[Row] = field(default_factory=list)
     analyses: list[tuple[str, str]] = field(default_factory=list)  # (analysis id, title) it is in
 
     @property

@@ -81,6 +81,22 @@ SELECT study_id, n.outcome AS outcome, n.subgroup.variable AS subgroup_variable,
        n.subgroup.value AS subgroup_value, n.reason AS reason
 FROM n;
 
+-- Harms: a row per harm and arm, or one row without an arm for a statement without counts.
+INSERT INTO t_harms BY NAME
+WITH h AS (SELECT s.id AS study_id, unnest(s.harms) AS h, generate_subscripts(s.harms, 1) - 1 AS harm_no
+           FROM staged),
+a AS (SELECT study_id, harm_no, h,
+             unnest(CASE WHEN coalesce(len(h.arms), 0) = 0 THEN [NULL] ELSE h.arms END) AS a FROM h)
+SELECT study_id, harm_no, h.term AS term, h.preferred_term AS preferred_term, h.seriousness AS seriousness,
+       h.who AS who, h.time_frame AS time_frame, h.collection AS collection, h.source AS source_id,
+       h.locator AS locator, h.quote AS quote, h.notes AS note, a.arm AS arm_id,
+       a.participants AS participants, a.events AS events, a.at_risk AS at_risk,
+       a.derivation AS derivation, a.reason AS reason
+FROM a;
+
+INSERT INTO t_harms_not_reported BY NAME
+SELECT s.id AS study_id, s.harms_not_reported AS reason FROM staged WHERE s.harms_not_reported IS NOT NULL;
+
 -- Each assessment's domains in the tool's order, then its overall: the assessor's override, else
 -- the tool's algorithm (staged as "rob" with the domains' order and labels, see stage_studies.sql).
 INSERT INTO t_risk_of_bias BY NAME

@@ -103,3 +103,13 @@ CREATE TABLE t_claims (
     p_text VARCHAR, k INTEGER, participants INTEGER, source_id VARCHAR, locator VARCHAR,
     chi2_text VARCHAR, i2_text VARCHAR, tau2_text VARCHAR
 );
+
+-- Harms as the sources report them: one row per harm and arm (arm_id NULL for a statement
+-- without counts), and what was searched when a study records no harm.
+CREATE TABLE t_harms (
+    study_id VARCHAR, harm_no INTEGER, term VARCHAR, preferred_term VARCHAR, seriousness VARCHAR,
+    who VARCHAR, time_frame VARCHAR, collection VARCHAR, source_id VARCHAR, locator VARCHAR,
+    quote VARCHAR, note VARCHAR, arm_id VARCHAR, participants INTEGER, events INTEGER, at_risk INTEGER,
+    derivation VARCHAR, reason VARCHAR
+);
+CREATE TABLE t_harms_not_reported (study_id VARCHAR, reason VARCHAR);

@@ -20,12 +20,78 @@ SELECT study_id, arm_id, role, label, n_randomised, n_analysed,
        n_analysed_source AS analysed_source_id, n_analysed_locator AS analysed_locator
 FROM t_arms;
 
+-- The profile's harm outcomes and which harms records make them up (empty list: any value).
+CREATE VIEW harm_selectors AS
+WITH o AS (SELECT unnest(from_json(json(profile) -> 'outcomes', '["JSON"]')) AS o FROM t_profile)
+SELECT o ->> 'id' AS outcome,
+       coalesce(from_json(o -> 'harm' -> 'seriousness', '["VARCHAR"]'), []) AS seriousness,
+       coalesce(from_json(o -> 'harm' -> 'who', '["VARCHAR"]'), []) AS who,
+       coalesce(from_json(o -> 'harm' -> 'terms', '["VARCHAR"]'), []) AS terms
+FROM o
+WHERE json_type(o -> 'harm') = 'OBJECT';
+
+-- A study's result for a harm outcome, read from its harms records: the one harm that fits the
+-- outcome's selector (two that fit would count some participants twice, so neither is used), per
+-- arm with a count; a result recorded for the outcome directly comes first.
+CREATE VIEW harm_matches AS
+SELECT sel.outcome, h.*
+FROM harm_selectors sel
+JOIN t_harms h
+  ON (len(sel.seriousness) = 0 OR list_contains(sel.seriousness, h.seriousness))
+ AND (len(sel.who) = 0 OR list_contains(sel.who, h.who))
+ AND (len(sel.terms) = 0
+      OR EXISTS (SELECT 1 FROM unnest(sel.terms) AS t(term)
+                 WHERE lower(t.term) IN (lower(h.term), lower(coalesce(h.preferred_term, '')))))
+WHERE NOT EXISTS (SELECT 1 FROM t_results r WHERE r.study_id = h.study_id AND r.outcome = sel.outcome);
+
+CREATE VIEW harm_results AS
+WITH one AS (SELECT outcome, study_id, min(harm_no) AS harm_no FROM harm_matches
+             GROUP BY outcome, study_id HAVING count(DISTINCT harm_no) = 1)
+SELECT m.* FROM harm_matches m JOIN one USING (outcome, study_id, harm_no)
+WHERE m.arm_id IS NOT NULL;
+
+-- Why a study's harms records give a harm outcome no 2x2: several records fit it (counting them
+-- together could count a participant twice), or the one that fits lacks an arm's count.
+CREATE VIEW harm_gaps AS
+WITH per AS (
+    SELECT m.outcome, m.study_id, count(DISTINCT m.harm_no) AS n,
+           string_agg(DISTINCT m.term, ', ' ORDER BY m.term) AS terms,
+           count(DISTINCT CASE WHEN m.participants IS NOT NULL AND m.at_risk IS NOT NULL THEN a.role END) AS counted,
+           string_agg(CASE WHEN m.participants IS NULL OR m.at_risk IS NULL
+                           THEN coalesce(m.arm_id || ': ' || coalesce(m.reason, 'the number at risk is not reported'),
+                                         'a statement without counts: "' || m.quote || '"') END, '; ') AS gaps
+    FROM harm_matches m LEFT JOIN t_arms a USING (study_id, arm_id)
+    GROUP BY m.outcome, m.study_id
+)
+SELECT study_id, outcome,
+       CASE WHEN n > 1
+            THEN 'several harms records fit this harm outcome (' || terms || '); participants with any of them '
+                 || 'are not reported, so none is used: name the terms in the outcome''s `harm` entry of evireg.yaml'
+            ELSE 'the harms record "' || terms || '" gives no count in both arms (' || gaps || ')' END AS reason
+FROM per
+WHERE n > 1 OR counted < 2;
+
 CREATE VIEW outcome_results AS
 SELECT r.study_id, r.outcome, r.subgroup_variable, r.subgroup_value, r.arm_id, a.role, r.events,
        r.total, r.source_id, r.locator, r.derivation, r.definition, r.denominator, r.percent,
        r.events_formula, r.total_formula, r.mean, r.sd, r.n, r.values_kind, r.stat_derivation
 FROM t_results r JOIN t_arms a USING (study_id, arm_id)
-WHERE r.alternative_no IS NULL;
+WHERE r.alternative_no IS NULL
+UNION ALL
+SELECT h.study_id, h.outcome, NULL, NULL, h.arm_id, a.role, h.participants, h.at_risk, h.source_id,
+       h.locator,
+       concat('from the harms record "', h.term, '" (', h.seriousness, ', ', h.who, ')',
+              '; ' || h.derivation),
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM harm_results h JOIN t_arms a USING (study_id, arm_id);
+
+-- Harms as the sources report them: a row per adverse event and arm (no arm: a statement
+-- without counts, with its quote).
+CREATE VIEW adverse_events AS
+SELECT h.study_id, h.arm_id AS arm, a.role, h.term, h.preferred_term, h.seriousness, h.who,
+       h.participants AS participants_with_event, h.events, h.at_risk, h.time_frame, h.collection,
+       h.quote, h.source_id, h.locator, h.derivation, h.reason, h.note
+FROM t_harms h LEFT JOIN t_arms a USING (study_id, arm_id);
 
 -- Values from other sources that disagree with the ones used.
 CREATE VIEW alternative_results AS
@@ -99,6 +165,10 @@ UNION ALL
 SELECT study_id, NULL, NULL, NULL, 'n_analysed of arm ' || arm_id, n_analysed_reason
 FROM t_arms WHERE n_analysed IS NULL
 UNION ALL
+SELECT study_id, NULL, NULL, NULL, 'harms', reason FROM t_harms_not_reported
+UNION ALL
+SELECT study_id, outcome, NULL, NULL, 'outcome', reason FROM harm_gaps
+UNION ALL
 SELECT DISTINCT rs.study_id, an.outcome, NULL, NULL, 'outcome',
        'not recorded: the study file neither reports this outcome nor lists it as not reported'
 FROM t_review_studies rs
@@ -108,6 +178,7 @@ WHERE NOT EXISTS (SELECT 1 FROM t_results r WHERE r.study_id = rs.study_id
                   AND r.outcome = an.outcome AND r.subgroup_variable IS NULL)
   AND NOT EXISTS (SELECT 1 FROM t_effects e WHERE e.study_id = rs.study_id
                   AND e.outcome = an.outcome AND e.subgroup_variable IS NULL)
+  AND NOT EXISTS (SELECT 1 FROM harm_results h WHERE h.study_id = rs.study_id AND h.outcome = an.outcome)
   AND NOT EXISTS (SELECT 1 FROM t_not_reported n WHERE n.study_id = rs.study_id
                   AND n.outcome = an.outcome AND n.subgroup_variable IS NULL);
 

@@ -1,0 +1,119 @@
+"""A review's harms, as its studies' records report them: per study, each adverse event with who had
+it, how serious, and per arm the participants with it over those at risk (or the statement's
+quote); and, for a study that records none, what was searched and why nothing is recorded."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from evireg.index.connection import records, sql_text
+
+if TYPE_CHECKING:
+    import duckdb
+
+
+@dataclass(frozen=True)
+class HarmArmTally:
+    arm: str
+    role: str | None
+    participants: int | None
+    events: int | None
+    at_risk: int | None
+    derivation: str | None
+    reason: str | None
+
+    @property
+    def text(self) -> str:
+        """`4/23`, `4/?` (at risk not reported), or `not reported`."""
+        if self.participants is None:
+            return "not reported"
+        return f"{self.participants}/{self.at_risk if self.at_risk is not None else '?'}"
+
+
+@dataclass(frozen=True)
+class HarmRecord:
+    study: str
+    term: str
+    seriousness: str
+    who: str
+    quote: str | None
+    source_id: str
+    locator: str
+    arms: list[HarmArmTally] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StudyHarms:
+    study: str
+    harms: list[HarmRecord]
+    not_reported: str | None  # what was searched, when the study records no harm
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def review_harms(con: duckdb.DuckDBPyConnection, review: str) -> list[StudyHarms]:
+    """Every study of ``review`` with a harms record or a statement of what was searched."""
+    by_study: dict[str, dict[Any, HarmRecord]] = {}
+    missing: dict[str, str | None] = {}
+    for r in records(con, sql_text("review_harms.sql"), {"review": review}):
+        sid = str(r["study_id"])
+        by_study.setdefault(sid, {})
+        if r["not_reported"] is not None:
+            missing[sid] = str(r["not_reported"])
+            continue
+        rec = by_study[sid].setdefault(
+            r["harm_no"],
+            HarmRecord(sid, r["term"], r["seriousness"], r["who"], r["quote"], r["source_id"], r["locator"]),
+        )
+        if r["arm"] is not None:
+            rec.arms.append(
+                HarmArmTally(r["arm"], r["role"], r["participants"], r["events"], r["at_risk"],
+                             r["derivation"], r["reason"])
+            )
+    return [StudyHarms(sid, list(h.values()), missing.get(sid)) for sid, h in by_study.items()]
+
+
+def fits(selector: Any, h: HarmRecord) -> bool:
+    """Whether a harms record counts toward a harm outcome (as the harm_results view decides)."""
+    terms = {t.lower() for t in selector.terms}
+    return (
+        (not selector.seriousness or h.seriousness in {str(s) for s in selector.seriousness})
+        and (not selector.who or h.who in selector.who)
+        and (not terms or h.term.lower() in terms)
+    )
+
+
+def explain(selector: Any, harms: list[StudyHarms]) -> list[str]:
+    """What a review's harms records give a harm outcome, study by study: which record counts
+    toward it and what it lacks for a two-arm count, which records it does not count, and which
+    studies record no harm at all."""
+    who = ", ".join(selector.who) or "anyone"
+    grades = ", ".join(str(s).replace("_", "-") for s in selector.seriousness) or "any seriousness"
+    terms = ", ".join(selector.terms) or "any term"
+    lines = [f"harm outcome: harms of {who} ({grades}; {terms})"]
+    usable, silent = 0, []
+    for st in harms:
+        counted = [h for h in st.harms if fits(selector, h)]
+        for h in counted:
+            roles = {a.role for a in h.arms if a.participants is not None and a.at_risk is not None}
+            arms = "; ".join(f"{a.arm} {a.text}" for a in h.arms) or f'a statement: "{h.quote}"'
+            if {"intervention", "control"} <= roles:
+                usable += 1
+                lines.append(f"{st.study}: {h.term} ({h.seriousness}), {arms}: counts in both arms")
+            else:
+                lines.append(f"{st.study}: {h.term} ({h.seriousness}), {arms}: no two-arm count")
+        others = [h for h in st.harms if h not in counted]
+        if others:
+            named = ", ".join(f"{h.term} ({h.who})" for h in others)
+            lines.append(f"{st.study}: records {named}, which this outcome does not count")
+        if not st.harms:
+            silent.append(st.study)
+    if silent:
+        lines.append(f"no harm recorded for {len(silent)} studies ({', '.join(silent)}); "
+                     "each study record says what was searched")
+    if not usable:
+        lines.append("no study's harms records give counts in both arms, so the printed result cannot "
+                     "be recomputed from the harms the sources report")
+    return lines
