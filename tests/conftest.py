@@ -73,3 +73,15 @@ def copy_registry(name: str, tmp_path: Path) -> Path:
     dst = tmp_path / name
     shutil.copytree(FIXTURES / "registries" / name, dst, ignore=shutil.ignore_patterns(".evireg"))
     return dst
+
+
+@pytest.fixture(scope="session")
+def bundled_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled review's site, written once by `evireg site` for the site and browser tests."""
+    pytest.importorskip("matplotlib")
+    from evireg.cli.main import app
+
+    out = tmp_path_factory.mktemp("site") / "out"
+    r = CliRunner().invoke(app, ["site", str(out)], env={"EVIREG_REGISTRY": ""})
+    assert r.exit_code == 0, r.output
+    return out

@@ -19,12 +19,9 @@ from .site_checks import Page, broken_links, external, html_errors, pages
 pytest.importorskip("matplotlib")
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("site") / "out"
-    r = CliRunner().invoke(app, ["site", str(out)], env={"EVIREG_REGISTRY": ""})
-    assert r.exit_code == 0, r.output
-    return out
+@pytest.fixture
+def site(bundled_site: Path) -> Path:
+    return bundled_site
 
 
 def _text(html: str) -> str:

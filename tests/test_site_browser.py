@@ -17,9 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
-
-from evireg.cli.main import app
 
 from .site_checks import external
 
@@ -36,12 +33,9 @@ FLAGS = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("browser") / "site"
-    r = CliRunner().invoke(app, ["site", str(out)], env={"EVIREG_REGISTRY": ""})
-    assert r.exit_code == 0, r.output
-    return out
+@pytest.fixture
+def site(bundled_site: Path) -> Path:
+    return bundled_site
 
 
 @pytest.fixture(scope="module")
