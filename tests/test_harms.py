@@ -150,3 +150,9 @@ def test_imported_adverse_event_analyses_become_harm_outcomes(tmp_path: Path) ->
     assert all("inferred from the analysis name" in (o.harm.inferred or "") for o in harms if o.harm)
     others = [o for o in profile.outcomes if o.harm is None]
     assert others and not any("adverse" in o.label.lower() for o in others)
+    # the report's harms table lists the imported adverse-event results, per study and arm
+    rep = evireg.open(reg.root).report()
+    rows = [h for st in rep.harms for h in st.harms]
+    assert rows and all(h.outcome is not None for h in rows)
+    assert all(any(h.term.startswith(o.label) for o in harms) for h in rows)  # label (subgroup)
+    assert all(len(h.arms) == 2 and all(a.participants is not None for a in h.arms) for h in rows)

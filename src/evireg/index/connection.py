@@ -98,9 +98,6 @@ def open_locked(path: Path, write_dir: Path | None = None) -> Iterator[duckdb.Du
     if write_dir is not None:
         # DuckDB takes allowed_directories only on a running database, before access is cut.
         del config["enable_external_access"]
-        # An export is a file others diff: one thread sums in one order, so a view's floating-point
-        # aggregates (pooled_mh_or) come out bit for bit the same on every run.
-        config["threads"] = 1
     try:
         con = duckdb.connect(str(path), read_only=True, config=config)
     except duckdb.Error as e:

@@ -216,6 +216,12 @@ class Profile(Record):
         ):
             if dup := duplicates(ids):
                 raise ValueError(f"{what} id(s) {sorted(dup)} declared twice")
+        for o in self.outcomes:
+            unknown = [w for w in (o.harm.who if o.harm else []) if w not in self.harm_populations]
+            if unknown:
+                raise ValueError(
+                    f"outcome {o.id!r}: harm.who {unknown} not among harm_populations {self.harm_populations}"
+                )
         return self
 
     # by id, built on first use: an imported review's profile has hundreds of outcomes, and every

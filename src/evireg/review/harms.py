@@ -12,6 +12,8 @@ from evireg.index.connection import records, sql_text
 if TYPE_CHECKING:
     import duckdb
 
+    from evireg.records.profile import Profile
+
 
 @dataclass(frozen=True)
 class HarmArmTally:
@@ -41,6 +43,7 @@ class HarmRecord:
     source_id: str
     locator: str
     arms: list[HarmArmTally] = field(default_factory=list)
+    outcome: str | None = None  # a harm outcome's result recorded directly, not a harms record
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,15 @@ class StudyHarms:
         return asdict(self)
 
 
-def review_harms(con: duckdb.DuckDBPyConnection, review: str) -> list[StudyHarms]:
-    """Every study of ``review`` with a harms record or a statement of what was searched."""
+def review_harms(
+    con: duckdb.DuckDBPyConnection, review: str, profile: Profile | None = None
+) -> list[StudyHarms]:
+    """Every study of ``review`` with a harms record, a result of a harm outcome, or a statement of
+    what was searched. A harm outcome's result (an imported review's adverse-event analysis) is
+    named by the outcome's label, with the seriousness and population its selector names."""
+    from evireg.index.profile_sql import read_profile
+
+    profile = profile or read_profile(con)
     by_study: dict[str, dict[Any, HarmRecord]] = {}
     missing: dict[str, str | None] = {}
     for r in records(con, sql_text("review_harms.sql"), {"review": review}):
@@ -63,9 +73,20 @@ def review_harms(con: duckdb.DuckDBPyConnection, review: str) -> list[StudyHarms
         if r["not_reported"] is not None:
             missing[sid] = str(r["not_reported"])
             continue
+        term, seriousness, who = r["term"], r["seriousness"], r["who"]
+        if r["outcome"] is not None:
+            o = profile.outcome(str(r["outcome"]))
+            sel = o.harm if o is not None else None
+            term = o.label if o is not None else str(r["outcome"])
+            if r["subgroup"]:
+                term += f" ({r['subgroup']})"
+            seriousness = "/".join(str(s) for s in sel.seriousness) if sel and sel.seriousness else "any"
+            who = "/".join(sel.who) if sel and sel.who else "-"
         rec = by_study[sid].setdefault(
-            r["harm_no"],
-            HarmRecord(sid, r["term"], r["seriousness"], r["who"], r["quote"], r["source_id"], r["locator"]),
+            r["harm_key"],
+            HarmRecord(
+                sid, term, seriousness, who, r["quote"], r["source_id"], r["locator"], outcome=r["outcome"]
+            ),
         )
         if r["arm"] is not None:
             rec.arms.append(
@@ -95,7 +116,8 @@ def explain(selector: Any, harms: list[StudyHarms]) -> list[str]:
     lines = [f"harm outcome: harms of {who} ({grades}; {terms})"]
     usable, silent = 0, []
     for st in harms:
-        counted = [h for h in st.harms if fits(selector, h)]
+        records_ = [h for h in st.harms if h.outcome is None]  # a harm outcome's result is not a record
+        counted = [h for h in records_ if fits(selector, h)]
         for h in counted:
             roles = {a.role for a in h.arms if a.participants is not None and a.at_risk is not None}
             arms = "; ".join(f"{a.arm} {a.text}" for a in h.arms) or f'a statement: "{h.quote}"'
@@ -104,11 +126,11 @@ def explain(selector: Any, harms: list[StudyHarms]) -> list[str]:
                 lines.append(f"{st.study}: {h.term} ({h.seriousness}), {arms}: counts in both arms")
             else:
                 lines.append(f"{st.study}: {h.term} ({h.seriousness}), {arms}: no two-arm count")
-        others = [h for h in st.harms if h not in counted]
+        others = [h for h in records_ if h not in counted]
         if others:
             named = ", ".join(f"{h.term} ({h.who})" for h in others)
             lines.append(f"{st.study}: records {named}, which this outcome does not count")
-        if not st.harms:
+        if not records_:
             silent.append(st.study)
     if silent:
         lines.append(f"no harm recorded for {len(silent)} studies ({', '.join(silent)}); "

@@ -292,4 +292,4 @@ def build_report(reg: Registry, review: str | None = None) -> Report:
         scopes = narrowed_scopes(con, pre, filters)
         sections = [_section(con, review, a, profile, pre, robs[a["outcome"]], scopes) for a in info]
         title = f"{info[0]['first_author']} {info[0]['year']}: {info[0]['title']}"
-        return Report(review, title, pre.registry_hash, sections, harms=review_harms(con, review))
+        return Report(review, title, pre.registry_hash, sections, harms=review_harms(con, review, profile))

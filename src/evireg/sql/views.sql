@@ -267,20 +267,23 @@ WITH cells AS (
            a + cc AS a, b + cc AS b, c + cc AS c, d + cc AS d
     FROM (SELECT *, CASE WHEN least(a, b, c, d) = 0 THEN 0.5 ELSE 0.0 END AS cc FROM usable)
 ), terms AS (
-    SELECT outcome, a * d / (a + b + c + d) AS r, b * c / (a + b + c + d) AS s,
+    SELECT outcome, study_id, a * d / (a + b + c + d) AS r, b * c / (a + b + c + d) AS s,
            (a + d) / (a + b + c + d) AS p, (b + c) / (a + b + c + d) AS q,
            ln((a * d) / (b * c)) AS y, 1 / a + 1 / b + 1 / c + 1 / d AS v
     FROM corrected
 ), sums AS (
-    SELECT outcome, count(*) AS k, sum(r) AS sr, sum(s) AS ss, sum(p * r) AS spr,
-           sum(p * s + q * r) AS spsqr, sum(q * s) AS sqs
+    -- summed in study order: a floating-point sum depends on its order, which a parallel plan
+    -- would otherwise change from run to run (and an export must give the same bytes each time)
+    SELECT outcome, count(*) AS k, sum(r ORDER BY study_id) AS sr, sum(s ORDER BY study_id) AS ss,
+           sum(p * r ORDER BY study_id) AS spr, sum(p * s + q * r ORDER BY study_id) AS spsqr,
+           sum(q * s ORDER BY study_id) AS sqs
     FROM terms GROUP BY outcome
 ), est AS (
     SELECT outcome, k, ln(sr / ss) AS log_or,
            sqrt(spr / (2 * sr * sr) + spsqr / (2 * sr * ss) + sqs / (2 * ss * ss)) AS se
     FROM sums WHERE sr > 0 AND ss > 0
 ), het AS (
-    SELECT t.outcome, CASE WHEN e.k > 1 THEN sum((t.y - e.log_or) ^ 2 / t.v) ELSE 0.0 END AS q
+    SELECT t.outcome, CASE WHEN e.k > 1 THEN sum((t.y - e.log_or) ^ 2 / t.v ORDER BY t.study_id) ELSE 0.0 END AS q
     FROM terms t JOIN est e USING (outcome) GROUP BY t.outcome, e.k
 )
 SELECT e.outcome, e.k, n.k_total, exp(e.log_or) AS odds_ratio, exp(e.log_or - 1.959963984540054 * e.se) AS ci_low,
