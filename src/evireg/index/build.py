@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 # build: a reader whose index is fresh never needs them.
 
 DB_NAME = "registry.duckdb"
-FORMAT_VERSION = "16"  # bump when tables.sql or views.sql change, to force a rebuild
+FORMAT_VERSION = "17"  # bump when tables.sql or views.sql change, to force a rebuild
 
 
 def db_path(reg: Registry) -> Path:

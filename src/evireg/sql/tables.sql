@@ -113,3 +113,7 @@ CREATE TABLE t_harms (
     derivation VARCHAR, reason VARCHAR
 );
 CREATE TABLE t_harms_not_reported (study_id VARCHAR, reason VARCHAR);
+
+-- The profile's harm outcomes and their selectors (an empty list admits any value), read out of
+-- the stored profile once rather than parsed from its JSON by every query of outcome_results.
+CREATE TABLE t_harm_selectors (outcome VARCHAR, seriousness VARCHAR[], who VARCHAR[], terms VARCHAR[]);

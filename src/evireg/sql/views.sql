@@ -21,14 +21,9 @@ SELECT study_id, arm_id, role, label, n_randomised, n_analysed,
 FROM t_arms;
 
 -- The profile's harm outcomes and which harms records make them up (empty list: any value).
+-- (t_harm_selectors is filled from the stored profile when it is stored: store_profile.sql)
 CREATE VIEW harm_selectors AS
-WITH o AS (SELECT unnest(from_json(json(profile) -> 'outcomes', '["JSON"]')) AS o FROM t_profile)
-SELECT o ->> 'id' AS outcome,
-       coalesce(from_json(o -> 'harm' -> 'seriousness', '["VARCHAR"]'), []) AS seriousness,
-       coalesce(from_json(o -> 'harm' -> 'who', '["VARCHAR"]'), []) AS who,
-       coalesce(from_json(o -> 'harm' -> 'terms', '["VARCHAR"]'), []) AS terms
-FROM o
-WHERE json_type(o -> 'harm') = 'OBJECT';
+SELECT outcome, seriousness, who, terms FROM t_harm_selectors;
 
 -- A study's result for a harm outcome, read from its harms records: the one harm that fits the
 -- outcome's selector (two that fit would count some participants twice, so neither is used), per
