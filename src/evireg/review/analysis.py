@@ -111,9 +111,8 @@ class Prefetched:
         if not filters:
             return []
         scope_sql = sql_text("analysis_scope.sql").rstrip().rstrip(";")
-        # WHERE treats an unknown condition as false; so does each flag here
-        flags = ", ".join(f"coalesce(({f}), false) AS f{i}" for i, f in enumerate(filters))
-        sql = f"SELECT study_id, {flags} FROM ({scope_sql}) AS scope"
+        flags = "".join(f", coalesce(({f}), false) AS f{i}" for i, f in enumerate(filters))
+        sql = sql_text("scope_flags.sql").replace("/*scope*/", scope_sql).replace("/*flags*/", flags)
         passed = {r[0]: r[1:] for r in con.execute(sql, {"review": self.review}).fetchall()}
         return [
             replace(
