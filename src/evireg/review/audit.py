@@ -296,7 +296,7 @@ def _harm_lines(
 ) -> list[str]:
     """For a harm outcome, what the review's harms records give it (review/harms.py explain)."""
     from evireg.index.profile_sql import read_profile
-    from evireg.review.harms import explain, review_harms
+    from evireg.review.harms import explain, fitting, review_harms
 
     if "profile" not in cache:
         cache["profile"] = read_profile(con)
@@ -304,8 +304,8 @@ def _harm_lines(
     if o is None or o.harm is None:
         return []
     if "harms" not in cache:
-        cache["harms"] = review_harms(con, review)
-    return explain(o.harm, cache["harms"])
+        cache["harms"] = review_harms(con, review, cache["profile"])
+    return explain(o.harm, cache["harms"], fitting(con, outcome))
 
 
 def _totals(con: duckdb.DuckDBPyConnection, review: str) -> Totals:

@@ -44,6 +44,7 @@ class HarmRecord:
     locator: str
     arms: list[HarmArmTally] = field(default_factory=list)
     outcome: str | None = None  # a harm outcome's result recorded directly, not a harms record
+    key: str | None = None  # "h<harm number>" for a harms record (see review_harms.sql)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,8 @@ def review_harms(
         rec = by_study[sid].setdefault(
             r["harm_key"],
             HarmRecord(
-                sid, term, seriousness, who, r["quote"], r["source_id"], r["locator"], outcome=r["outcome"]
+                sid, term, seriousness, who, r["quote"], r["source_id"], r["locator"],
+                outcome=r["outcome"], key=r["harm_key"],
             ),
         )
         if r["arm"] is not None:
@@ -96,17 +98,14 @@ def review_harms(
     return [StudyHarms(sid, list(h.values()), missing.get(sid)) for sid, h in by_study.items()]
 
 
-def fits(selector: Any, h: HarmRecord) -> bool:
-    """Whether a harms record counts toward a harm outcome (as the harm_results view decides)."""
-    terms = {t.lower() for t in selector.terms}
-    return (
-        (not selector.seriousness or h.seriousness in {str(s) for s in selector.seriousness})
-        and (not selector.who or h.who in selector.who)
-        and (not terms or h.term.lower() in terms)
-    )
+def fitting(con: duckdb.DuckDBPyConnection, outcome: str) -> set[tuple[str, str]]:
+    """(study, record key) of each harms record that fits a harm outcome, as the harm_matches
+    view decides (the one place that matching is written)."""
+    rows = con.execute(sql_text("harm_fits.sql"), {"outcome": outcome}).fetchall()
+    return {(str(study), f"h{harm_no}") for study, harm_no in rows}
 
 
-def explain(selector: Any, harms: list[StudyHarms]) -> list[str]:
+def explain(selector: Any, harms: list[StudyHarms], fits: set[tuple[str, str]]) -> list[str]:
     """What a review's harms records give a harm outcome, study by study: which record counts
     toward it and what it lacks for a two-arm count, which records it does not count, and which
     studies record no harm at all."""
@@ -117,7 +116,7 @@ def explain(selector: Any, harms: list[StudyHarms]) -> list[str]:
     usable, silent = 0, []
     for st in harms:
         records_ = [h for h in st.harms if h.outcome is None]  # a harm outcome's result is not a record
-        counted = [h for h in records_ if fits(selector, h)]
+        counted = [h for h in records_ if (st.study, h.key) in fits]
         for h in counted:
             roles = {a.role for a in h.arms if a.participants is not None and a.at_risk is not None}
             arms = "; ".join(f"{a.arm} {a.text}" for a in h.arms) or f'a statement: "{h.quote}"'

@@ -62,16 +62,16 @@ def _environment() -> Environment:
 
 
 def _check_target(out: Path, registry_root: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise UserError(f"{out}: is a file; give a folder for the site")
+    """Where exports may go (never inside a registry), and only a folder that is new, empty or a
+    site evireg wrote, since the whole folder is replaced."""
+    from evireg.interop.targets import check_export_target
+
+    check_export_target(registry_root, out)
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
         raise UserError(
             f"{out}: the folder holds files that evireg did not write; give a new or empty folder "
             "(a site evireg made before is replaced)"
         )
-    root = registry_root.resolve()
-    if out.resolve() == root or root in out.resolve().parents:
-        raise UserError(f"{out}: inside the registry; write the site elsewhere")
 
 
 def _figures(rep: Report, stage: Path) -> dict[str, str]:
